@@ -1,0 +1,115 @@
+"""Run the hidden tests of one graded function and turn them into points and feedback."""
+from __future__ import annotations
+
+import contextlib
+import io
+import time
+import traceback
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from autograder import registry
+from autograder.testing import Failure
+
+BASE_SEED = 20240601
+
+
+@dataclass
+class TestResult:
+    name: str
+    points: float
+    max_points: float
+    message: str = ""  # empty when passed
+
+    @property
+    def passed(self) -> bool:
+        return self.points == self.max_points
+
+
+@dataclass
+class FunctionResult:
+    chapter: str
+    function: str
+    results: list[TestResult] = field(default_factory=list)
+    error: str = ""  # set when the function could not be tested at all
+    seconds: float = 0.0
+
+    @property
+    def points(self) -> float:
+        return float(sum(r.points for r in self.results))
+
+    @property
+    def max_points(self) -> float:
+        return float(sum(r.max_points for r in self.results))
+
+    def report(self) -> str:
+        """Feedback for the student: what passed, what failed and why. Never test code."""
+        lines = [f"{self.function}: {self.points:g} / {self.max_points:g} points"]
+        if self.error:
+            lines.append(f"  {self.error}")
+        for r in self.results:
+            mark = "PASS" if r.passed else "FAIL"
+            lines.append(f"  [{mark}] {r.name}")
+            if r.message:
+                lines.extend("         " + ln for ln in r.message.splitlines())
+        return "\n".join(lines)
+
+
+def _student_error(exc: BaseException) -> str:
+    if isinstance(exc, NotImplementedError):
+        return "not implemented yet (the function still raises NotImplementedError)"
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = ""
+    for frame in reversed(frames):  # the innermost frame in the student's code
+        library = "site-packages" in frame.filename or "/lib/python3" in frame.filename
+        if not frame.filename.startswith(str(registry.ROOT)) and not library and frame.line:
+            where = f" (line {frame.lineno}: {frame.line})"
+            break
+    return f"raised {type(exc).__name__}: {exc}{where}"
+
+
+def grade_function(chapter: str, function: str, student_fn, seed: int = BASE_SEED) -> FunctionResult:
+    """Run every hidden test of ``function`` against ``student_fn``; never raises."""
+    suite = registry.suite(chapter)
+    ref = registry.reference(chapter)
+    tests = suite.tests_for(function)
+    result = FunctionResult(chapter, function)
+    if not tests:
+        raise KeyError(f"{chapter} has no graded function {function!r}")
+    if not callable(student_fn):
+        result.error = f"`{function}` is not defined as a function in your notebook"
+        result.results = [TestResult(t.name, 0.0, t.points, "not run") for t in tests]
+        return result
+    start = time.perf_counter()
+    for i, test in enumerate(tests):
+        rng = np.random.default_rng(seed + 1000 * i)
+        sink = io.StringIO()
+        try:
+            with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink), \
+                    warnings.catch_warnings(), np.errstate(all="ignore"):
+                warnings.simplefilter("ignore")
+                test.run(student_fn, ref, rng)
+        except Failure as exc:
+            msg = str(exc) + (f"\nhint: {test.hint}" if test.hint else "")
+            result.results.append(TestResult(test.name, 0.0, test.points, msg))
+        except Exception as exc:  # noqa: BLE001 - anything the student's code raises
+            msg = f"{function} {_student_error(exc)}"
+            result.results.append(TestResult(test.name, 0.0, test.points, msg))
+        else:
+            result.results.append(TestResult(test.name, test.points, test.points))
+    result.seconds = time.perf_counter() - start
+    return result
+
+
+def grade(chapter: str, function: str, namespace) -> float:
+    """Entry point of a notebook's hidden-test cell.
+
+    Looks ``function`` up in ``namespace`` (the notebook's ``globals()``), prints the feedback
+    and returns the points earned as a plain float, which nbgrader reads as partial credit.
+    """
+    fn = namespace.get(function) if isinstance(namespace, dict) else namespace
+    result = grade_function(chapter, function, fn)
+    print(result.report())
+    return round(float(result.points), 6)

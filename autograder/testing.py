@@ -1,0 +1,183 @@
+"""Building blocks of hidden tests: a test registry and comparisons that explain failures.
+
+A chapter's ``tests.py`` creates ``SUITE = Suite("02-activations")`` and registers tests::
+
+    @SUITE.test("softmax", points=1, hint="subtract the row maximum before exp")
+    def large_inputs(student, ref, rng):
+        z = rng.uniform(-1e4, 1e4, size=(3, 5))
+        expect_close(student(z.copy()), ref.softmax(z), "softmax", f"z {describe(z)}")
+
+``student`` is the student's function, ``ref`` the reference module and ``rng`` a seeded
+``numpy.random.Generator`` (the same seed for every run, so grading is reproducible).
+A test passes when it returns; it fails by raising :class:`Failure` with a message that names
+the function, the input, expected vs actual and a hint. Student output is always converted to a
+plain float ndarray before any comparison, so objects with a rigged ``__eq__`` or ndarray
+subclasses cannot fake a pass.
+"""
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+
+class Failure(AssertionError):
+    """A hidden test failed; the message is shown to the student."""
+
+
+@dataclass
+class Test:
+    function: str
+    name: str
+    points: float
+    run: Callable
+    hint: str = ""
+
+
+@dataclass
+class Suite:
+    """The hidden tests of one chapter, grouped by graded function."""
+
+    chapter: str
+    tests: list[Test] = field(default_factory=list)
+
+    def test(self, function: str, points: float = 1.0, hint: str = ""):
+        def register(run):
+            name = run.__name__.replace("_", " ")
+            self.tests.append(Test(function, name, float(points), run, hint))
+            return run
+
+        return register
+
+    def functions(self) -> list[str]:
+        return list(dict.fromkeys(t.function for t in self.tests))
+
+    def tests_for(self, function: str) -> list[Test]:
+        return [t for t in self.tests if t.function == function]
+
+    def max_points(self, function: str) -> float:
+        return sum(t.points for t in self.tests_for(function))
+
+
+# ---------------------------------------------------------------- conversions
+
+def to_array(value: Any, what: str) -> np.ndarray:
+    """Convert a student's return value to a plain float64 ndarray, or fail with a reason.
+
+    Accepts numpy arrays (any float/int/bool dtype), torch tensors, Python numbers and
+    (nested) lists of numbers. Anything else, e.g. an object with a custom ``__eq__``, fails.
+    """
+    if value is None:
+        raise Failure(f"{what} returned None: did you forget `return`?")
+    if type(value).__module__.startswith("torch"):
+        try:
+            value = value.detach().cpu().double().numpy()
+        except Exception as exc:  # noqa: BLE001 - any odd torch object
+            raise Failure(f"{what} returned a torch object that is not a tensor ({exc})") from None
+    if isinstance(value, (bool, int, float, np.number, np.bool_)):
+        return np.array(float(value))
+    if not isinstance(value, (np.ndarray, list, tuple)):
+        raise Failure(f"{what} returned {type(value).__name__}; expected a numpy array or a number")
+    try:
+        arr = np.array(value, dtype=np.float64, copy=True, subok=False)
+    except (TypeError, ValueError) as exc:
+        raise Failure(f"{what} returned something that is not a numeric array ({exc})") from None
+    return np.asarray(arr).view(np.ndarray)
+
+
+def to_float(value: Any, what: str) -> float:
+    arr = to_array(value, what)
+    if arr.size != 1:
+        raise Failure(f"{what} should return a single number, got an array of shape {arr.shape}")
+    return float(arr.reshape(()))
+
+
+def describe(x: Any) -> str:
+    """A short description of an input for feedback: shape, dtype and range, never the values."""
+    if isinstance(x, np.ndarray):
+        if x.size == 0:
+            return f"with shape {x.shape} ({x.dtype}, empty)"
+        finite = x[np.isfinite(x)] if np.issubdtype(x.dtype, np.floating) else x
+        rng = f", values in [{finite.min():.3g}, {finite.max():.3g}]" if finite.size else ""
+        return f"with shape {x.shape} ({x.dtype}{rng})"
+    return f"= {x!r}"
+
+
+# ---------------------------------------------------------------- expectations
+
+def expect_shape(actual: Any, shape: tuple, what: str, given: str = "") -> np.ndarray:
+    arr = to_array(actual, what)
+    if arr.shape != tuple(shape):
+        raise Failure(_msg(what, given, f"expected shape {tuple(shape)}, got shape {arr.shape}"))
+    return arr
+
+
+def expect_close(actual: Any, expected: Any, what: str, given: str = "",
+                 rtol: float = 1e-4, atol: float = 1e-6) -> np.ndarray:
+    """Compare as float64 arrays: same shape, finite where expected is, |a - e| <= atol + rtol |e|.
+
+    The default tolerances accept float32 implementations and reject real mistakes.
+    """
+    exp = np.asarray(expected, dtype=np.float64)
+    arr = to_array(actual, what)
+    if arr.shape != exp.shape:
+        raise Failure(_msg(what, given, f"expected shape {exp.shape}, got shape {arr.shape}"))
+    bad_nan = np.isnan(arr) & ~np.isnan(exp)
+    if bad_nan.any():
+        idx = tuple(int(i) for i in np.argwhere(bad_nan)[0])
+        raise Failure(_msg(what, given, f"got NaN at index {idx} where {exp[idx]:.6g} was expected "
+                                        f"({int(bad_nan.sum())} NaN entries in all)"))
+    bad_inf = np.isinf(arr) & ~np.isinf(exp)
+    if bad_inf.any():
+        idx = tuple(int(i) for i in np.argwhere(bad_inf)[0])
+        raise Failure(_msg(what, given, f"got {arr[idx]} at index {idx} where {exp[idx]:.6g} "
+                                        "was expected (overflow?)"))
+    with np.errstate(all="ignore"):
+        err = np.abs(arr - exp)
+        err = np.where(np.isnan(exp) & np.isnan(arr), 0.0, err)
+        err = np.where(np.isinf(exp) & (arr == exp), 0.0, err)
+        allowed = atol + rtol * np.abs(np.nan_to_num(exp, posinf=0, neginf=0))
+    over = err > allowed
+    if over.any():
+        flat = int(np.argmax(np.where(over, err - allowed, -np.inf)))
+        idx = tuple(int(i) for i in np.unravel_index(flat, exp.shape)) if exp.ndim else ()
+        raise Failure(_msg(
+            what, given,
+            f"values differ in {int(over.sum())} of {exp.size} entries; largest error "
+            f"{err[idx]:.3g} at index {idx}: expected {exp[idx]:.6g}, got {arr[idx]:.6g}"))
+    return arr
+
+
+def expect_equal(actual: Any, expected: Any, what: str, given: str = "") -> np.ndarray:
+    return expect_close(actual, expected, what, given, rtol=0.0, atol=0.0)
+
+
+def expect(condition: bool, what: str, problem: str, given: str = "") -> None:
+    if not bool(condition):
+        raise Failure(_msg(what, given, problem))
+
+
+def expect_unchanged(before: np.ndarray, after: np.ndarray, what: str, name: str) -> None:
+    """Fail when the student's function modified its input array in place."""
+    if before.shape != after.shape or not np.array_equal(before, after, equal_nan=True):
+        raise Failure(f"{what} modified its input `{name}` in place; work on a copy "
+                      "(e.g. `x = x.copy()` or build a new array)")
+
+
+def call_without_warnings(fn: Callable, *args, what: str, given: str = "", **kwargs):
+    """Call fn; fail if it emits a numpy RuntimeWarning (overflow, divide by zero, invalid)."""
+    # numpy's defaults: overflow, divide-by-zero and invalid warn; underflow to 0 is harmless.
+    with warnings.catch_warnings(record=True) as caught, \
+            np.errstate(over="warn", divide="warn", invalid="warn", under="ignore"):
+        warnings.simplefilter("always")
+        out = fn(*args, **kwargs)
+    runtime = [w for w in caught if issubclass(w.category, RuntimeWarning)]
+    if runtime:
+        raise Failure(_msg(what, given, f"emitted a warning: {runtime[0].message}"))
+    return out
+
+
+def _msg(what: str, given: str, problem: str) -> str:
+    return f"{what}{' with ' + given if given else ''}: {problem}"

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Build one chapter of the book in isolation (a developer tool), with the same settings as
+# `make book` (warnings are errors). Usage: tools/build_chapter.sh 02-activations
+# Output: /tmp/nnbio-book-<chapter>/book/_build/html/<chapter>/index.html
+set -euo pipefail
+ch=$1
+repo=$(cd "$(dirname "$0")/.." && pwd)
+work=/tmp/nnbio-book-$ch
+mkdir -p "$work/book"
+# keep the previous build's execution cache, replace the sources
+find "$work/book" -mindepth 1 -maxdepth 1 ! -name _build -exec rm -rf {} +
+(cd "$repo/book" && tar cf - --exclude=_build .) | (cd "$work/book" && tar xf -)
+rm -rf "$work/exercises" && cp -r "$repo/exercises" "$work/exercises"
+cat > "$work/book/_toc.yml" <<TOC
+format: jb-book
+root: intro
+chapters:
+  - file: $ch/index
+TOC
+cd "$work"
+NNBIO_STATIC_WIDGETS=1 "$repo/.venv/bin/jupyter-book" build book --warningiserror --nitpick --keep-going
+echo "built: $work/book/_build/html/$ch/index.html"
