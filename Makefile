@@ -36,7 +36,7 @@ exercises: $(STAMP)
 
 # Every test: builds the book first (the leak tests read the built HTML).
 test: book
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m "not slow"
