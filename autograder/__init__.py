@@ -6,7 +6,8 @@ Layout (one folder per chapter id, the same id as in book/, solutions/ and exerc
     autograder/<chapter-id>/tests.py        hidden tests: a :class:`~autograder.testing.Suite`
 
 Hidden tests only *call* the student's function and compare the returned values with the
-reference (as plain float arrays), so the student's code can later run in another process.
+reference (as plain float arrays), so the same tests run whether the student's code is in this
+process (a notebook graded by plain nbgrader) or in a sandboxed process (autograder.engine).
 
 In a graded notebook the hidden-test cell is one line::
 
@@ -15,6 +16,20 @@ In a graded notebook the hidden-test cell is one line::
 which runs every hidden test of ``softmax``, prints feedback (never test code) and evaluates
 to the points earned, which nbgrader records as partial credit.
 """
-from autograder.grading import grade, grade_function
+
+
+def grade(chapter, function, namespace):
+    """See :func:`autograder.grading.grade` (imported lazily: the sandbox template imports this
+    package and must not load any grading code it does not need)."""
+    from autograder.grading import grade as _grade
+
+    return _grade(chapter, function, namespace)
+
+
+def grade_function(chapter, function, student_fn, seed=None):
+    from autograder.grading import BASE_SEED, grade_function as _grade_function
+
+    return _grade_function(chapter, function, student_fn, BASE_SEED if seed is None else seed)
+
 
 __all__ = ["grade", "grade_function"]

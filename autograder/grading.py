@@ -58,6 +58,11 @@ class FunctionResult:
 
 
 def _student_error(exc: BaseException) -> str:
+    feedback = getattr(exc, "feedback", None)  # raised in the sandboxed student process
+    if isinstance(feedback, str):
+        if feedback.startswith("raised NotImplementedError"):
+            return "not implemented yet (the function still raises NotImplementedError)"
+        return feedback
     if isinstance(exc, NotImplementedError):
         return "not implemented yet (the function still raises NotImplementedError)"
     frames = traceback.extract_tb(exc.__traceback__)

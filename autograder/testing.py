@@ -71,6 +71,9 @@ def to_array(value: Any, what: str) -> np.ndarray:
     """
     if value is None:
         raise Failure(f"{what} returned None: did you forget `return`?")
+    remote_type = getattr(value, "_remote_type", None)  # an object kept in the sandbox
+    if remote_type is not None:
+        raise Failure(f"{what} returned a {remote_type} object; expected a numpy array or a number")
     if type(value).__module__.startswith("torch"):
         try:
             value = value.detach().cpu().double().numpy()
@@ -181,3 +184,67 @@ def call_without_warnings(fn: Callable, *args, what: str, given: str = "", **kwa
 
 def _msg(what: str, given: str, problem: str) -> str:
     return f"{what}{' with ' + given if given else ''}: {problem}"
+
+
+# ---------------------------------------------------------------- objects (torch modules, classes)
+#
+# Hidden tests drive student-defined objects only through these helpers (and by calling the
+# object or its methods), so the same test works when the student's code runs in this process
+# (plain nbgrader) and when it runs in a sandboxed process (autograder.engine), where the
+# object stays in the sandbox and the test holds a proxy.
+
+def _is_remote(obj) -> bool:
+    return hasattr(obj, "_sandbox")
+
+
+def make(student, source: str):
+    """Create an object where the student's code runs, from trusted Python source.
+
+    ``source`` is an expression, or statements that assign ``result``; names available: np,
+    torch, math. Example: ``model = make(student, "torch.nn.Linear(4, 2)")`` then
+    ``student(model)``.
+    """
+    if _is_remote(student):
+        return student._sandbox.make(source)
+    from autograder.wire import evaluate_source
+
+    return evaluate_source(source)
+
+
+def parameters(obj) -> list:
+    """The object's ``parameters()`` as float64 numpy arrays, in order."""
+    if _is_remote(obj):
+        return obj._sandbox.parameters(obj)
+    return [p.detach().cpu().double().numpy().copy() for p in obj.parameters()]
+
+
+def n_trainable(obj) -> int:
+    """Number of trainable parameters (``requires_grad``) of a torch module."""
+    if _is_remote(obj):
+        return obj._sandbox.n_trainable(obj)
+    return int(sum(p.numel() for p in obj.parameters() if p.requires_grad))
+
+
+def set_parameters(obj, arrays) -> bool:
+    """Copy ``arrays`` into the object's parameters in ``parameters()`` order.
+
+    Returns False (changing nothing) when the number or shapes do not match."""
+    if _is_remote(obj):
+        return obj._sandbox.set_parameters(obj, [np.asarray(a, dtype=np.float64) for a in arrays])
+    import torch
+
+    params = list(obj.parameters())
+    if len(params) != len(arrays) or any(tuple(p.shape) != np.shape(a) for p, a in zip(params, arrays)):
+        return False
+    with torch.no_grad():
+        for p, a in zip(params, arrays):
+            p.copy_(torch.as_tensor(np.asarray(a), dtype=p.dtype))
+    return True
+
+
+def in_sandbox(source: str):
+    """A callable argument given as source (e.g. ``"lambda x: (x ** 2).sum()"``), so that it
+    can be passed to the student's function wherever the student's code runs."""
+    from autograder.wire import Source
+
+    return Source(source)

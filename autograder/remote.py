@@ -1,0 +1,368 @@
+"""The trusted side of the trust boundary: start a sandboxed student process, run the
+notebook in it, and call the student's functions and objects through proxies.
+
+Only data crosses (see :mod:`autograder.wire`); replies are decoded as data, never unpickled.
+A call that times out or kills the student process raises :class:`StudentTimeout` or
+:class:`StudentCrashed` for that call only: the next request starts a new sandbox (running
+the notebook again, skipping cells that hung or crashed it), so a dead process costs only the
+tests it broke. A per-submission wall-time budget bounds the whole.
+"""
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import signal
+import tempfile
+import time
+import warnings
+from dataclasses import dataclass, field
+from multiprocessing.connection import wait
+
+import numpy as np
+
+from autograder import wire
+
+PRELOAD = ["autograder.sandbox"]
+
+
+class StudentError(Exception):
+    """The student's code raised; ``feedback`` says what and where."""
+
+    def __init__(self, feedback: str):
+        super().__init__(feedback)
+        self.feedback = feedback
+
+
+class StudentTimeout(StudentError):
+    pass
+
+
+class StudentCrashed(StudentError):
+    pass
+
+
+@dataclass
+class Limits:
+    call_seconds: float = 60.0          # one call of a student function
+    notebook_seconds: float = 120.0     # running the notebook's cells, in all
+    submission_seconds: float = 600.0   # everything for one submission
+    memory_mb: int = 3072               # address space (torch alone maps ~0.8 GB)
+    file_mb: int = 64                   # largest file, including captured output
+    scratch_mb: int = 256               # the submission's private file system
+    cpu_seconds: int = 900
+    max_processes: int = 32
+    max_restarts: int = 4
+
+
+_SIGNALS = {signal.SIGSEGV: "a segmentation fault", signal.SIGKILL: "being killed",
+            signal.SIGABRT: "an abort", signal.SIGXCPU: "using up its CPU time",
+            signal.SIGBUS: "a bus error", signal.SIGFPE: "a floating-point exception"}
+
+
+def _context():
+    ctx = mp.get_context("forkserver")
+    ctx.set_forkserver_preload(PRELOAD)
+    return ctx
+
+
+@dataclass
+class Sandbox:
+    """One submission's sandboxed process (restarted on demand)."""
+
+    cells: list            # [(index, source)] of the notebook's code cells to run
+    files_dir: str | None  # the submission's other files (copied into the sandbox)
+    slot: int = 0          # selects the unprivileged uid
+    limits: Limits = field(default_factory=Limits)
+    extra_readonly: list = field(default_factory=list)
+
+    def __post_init__(self):
+        self.process = None
+        self.conn = None
+        self.bad_cells: dict[int, str] = {}   # cells skipped after they hung or crashed
+        self.cell_errors: dict[int, dict] = {}
+        self.defined: set[str] = set()
+        self.isolation = ""
+        self.restarts = -1
+        self.deadline = time.monotonic() + self.limits.submission_seconds
+        self._root_dir = tempfile.mkdtemp(prefix="nnbio-sandbox-root-")
+        self.uid = 61000 + self.slot
+
+    # -------------------------------------------------------------- lifecycle
+    def _spec(self) -> dict:
+        lim = self.limits
+        return {"root_dir": self._root_dir, "files_dir": self.files_dir, "uid": self.uid,
+                "memory_mb": lim.memory_mb, "file_mb": lim.file_mb, "scratch_mb": lim.scratch_mb,
+                "cpu_seconds": lim.cpu_seconds, "max_processes": lim.max_processes,
+                "extra_readonly": list(self.extra_readonly)}
+
+    def _remaining(self) -> float:
+        return self.deadline - time.monotonic()
+
+    def start(self) -> None:
+        """Start a fresh process and run the notebook in it (skipping bad cells)."""
+        from autograder import sandbox  # noqa: F401 - the target must be importable here
+
+        while True:
+            self.restarts += 1
+            if self.restarts > self.limits.max_restarts:
+                raise StudentCrashed("your notebook crashed or hung too many times to be graded")
+            if self._remaining() <= 0:
+                raise StudentTimeout("the time limit for grading this submission was used up")
+            ctx = _context()
+            parent, child = ctx.Pipe(duplex=True)
+            self.process = ctx.Process(target=sandbox.student_main, args=(child, self._spec()),
+                                       daemon=True)
+            self.process.start()
+            child.close()
+            self.conn = parent
+            try:
+                hello = self._receive(30.0)
+                if hello.get("event") == "isolation_failed":
+                    raise RuntimeError(f"sandbox isolation failed: {hello.get('message')}")
+                self.isolation = hello.get("level", "")
+                self._run_notebook()
+                return
+            except (StudentTimeout, StudentCrashed) as exc:
+                self.kill()
+                if getattr(exc, "cell", None) is None:
+                    raise
+                self.bad_cells[exc.cell] = exc.feedback  # skip it and try again
+
+    def _run_notebook(self) -> None:
+        cells = [(i, src) for i, src in self.cells if i not in self.bad_cells]
+        self._send({"op": "run_cells", "cells": cells})
+        budget = min(self.limits.notebook_seconds, self._remaining())
+        end = time.monotonic() + budget
+        current = None
+        self.cell_errors = {}
+        while True:
+            try:
+                msg = self._receive(max(0.01, end - time.monotonic()))
+            except (StudentTimeout, StudentCrashed) as exc:
+                exc.cell = current
+                if isinstance(exc, StudentTimeout) and current is not None:
+                    exc.feedback = (f"cell {current} of your notebook did not finish within the "
+                                    f"time limit ({budget:.0f} s for the whole notebook); it was skipped")
+                elif current is not None:
+                    exc.feedback = f"cell {current} of your notebook {exc.feedback}; it was skipped"
+                raise
+            event = msg.get("event") if isinstance(msg, dict) else None
+            if event == "cell_start":
+                current = msg.get("index")
+            elif event == "cell_done":
+                if msg.get("error"):
+                    self.cell_errors[msg.get("index")] = msg["error"]
+                current = None
+            elif event == "ready":
+                self.defined = set(msg.get("defined") or [])
+                return
+
+    def kill(self) -> None:
+        if self.process is not None and self.process.pid:
+            for target in (lambda: os.killpg(self.process.pid, signal.SIGKILL),
+                           lambda: self.process.kill()):
+                try:
+                    target()
+                except (ProcessLookupError, PermissionError, OSError, ValueError):
+                    pass
+            self.process.join(5)
+            _kill_uid(self.uid)
+        if self.conn is not None:
+            self.conn.close()
+        self.process, self.conn = None, None
+
+    def close(self) -> None:
+        self.kill()
+        try:
+            os.rmdir(self._root_dir)
+        except OSError:
+            pass
+
+    # -------------------------------------------------------------- messaging
+    def _send(self, message) -> None:
+        self.conn.send_bytes(wire.encode(message))
+
+    def _receive(self, timeout: float):
+        ready = wait([self.conn, self.process.sentinel], timeout=max(0.0, timeout))
+        if self.conn in ready:
+            try:
+                data = self.conn.recv_bytes(maxlength=wire.MAX_BYTES)
+            except (EOFError, OSError):
+                data = None
+            if data is not None:
+                return wire.decode(data)
+        if not ready:
+            raise StudentTimeout(f"did not finish within the time limit ({timeout:.0f} s)")
+        self.process.join(2)
+        raise StudentCrashed(_death(self.process.exitcode))
+
+    def request(self, message: dict, timeout: float | None = None):
+        if self.process is None:
+            self.start()
+        timeout = min(timeout or self.limits.call_seconds, self._remaining())
+        if timeout <= 0:
+            raise StudentTimeout("the time limit for grading this submission was used up")
+        try:
+            self._send(message)
+            reply = self._receive(timeout)
+        except (StudentTimeout, StudentCrashed):
+            self.kill()  # the next request starts a fresh process
+            raise
+        except (OSError, ValueError) as exc:
+            self.kill()
+            raise StudentCrashed(f"the process running your code stopped answering ({exc})") from None
+        if not isinstance(reply, dict) or ("ok" not in reply and "error" not in reply):
+            raise StudentError("the process running your code sent an unexpected reply")
+        if "error" in reply:
+            err = reply["error"] if isinstance(reply["error"], dict) else {}
+            where = f" ({err.get('where')})" if err.get("where") else ""
+            raise StudentError(f"raised {err.get('type', 'an error')}: {err.get('message', '')}{where}")
+        return reply
+
+    # -------------------------------------------------------------- operations
+    def call(self, target: dict, args, kwargs, method: str | None = None, timeout=None):
+        reply = self.request({"op": "call", "target": target, "method": method,
+                              "args": list(args), "kwargs": dict(kwargs)}, timeout)
+        _write_back(list(args), reply.get("args"))
+        _write_back(dict(kwargs), reply.get("kwargs"))
+        for message in reply.get("warnings") or []:  # re-emitted here, as if in one process
+            warnings.warn(str(message), RuntimeWarning, stacklevel=2)
+        return self.wrap(reply["ok"])
+
+    def wrap(self, value):
+        if isinstance(value, wire.Handle):
+            return RemoteObject(self, value)
+        if isinstance(value, list):
+            return [self.wrap(v) for v in value]
+        if isinstance(value, tuple):
+            return tuple(self.wrap(v) for v in value)
+        if isinstance(value, dict):
+            return {k: self.wrap(v) for k, v in value.items()}
+        return value
+
+    def make(self, source: str):
+        return self.wrap(self.request({"op": "make", "source": source})["ok"])
+
+    def parameters(self, obj) -> list:
+        return [np.asarray(a, dtype=np.float64) for a in
+                self.request({"op": "parameters", "target": obj._target})["ok"]]
+
+    def n_trainable(self, obj) -> int:
+        return int(self.request({"op": "n_trainable", "target": obj._target})["ok"])
+
+    def set_parameters(self, obj, arrays) -> bool:
+        return bool(self.request({"op": "set_parameters", "target": obj._target,
+                                  "arrays": list(arrays)})["ok"])
+
+
+def _death(exitcode) -> str:
+    if exitcode is None:
+        return "stopped answering"
+    if exitcode < 0:
+        sig = -exitcode
+        what = _SIGNALS.get(sig, f"signal {sig}")
+        hint = " (often: too much memory or a runaway loop)" if sig == signal.SIGKILL else ""
+        return f"crashed the process running your code through {what}{hint}"
+    return f"made the process running your code exit (status {exitcode}: sys.exit or os._exit?)"
+
+
+def _write_back(original, returned) -> None:
+    """Mirror in-place changes the student's function made to array arguments (so tests that
+    check "does not modify its input" see them, as they would in one process)."""
+    if isinstance(original, np.ndarray) and isinstance(returned, np.ndarray):
+        if original.shape == returned.shape:
+            try:
+                np.copyto(original, returned, casting="unsafe")
+            except (TypeError, ValueError):
+                pass
+        return
+    if isinstance(original, list) and isinstance(returned, list) and len(original) == len(returned):
+        for i, (o, r) in enumerate(zip(original, returned)):
+            if isinstance(o, (np.ndarray, list, dict)):
+                _write_back(o, r)
+        return
+    if isinstance(original, dict) and isinstance(returned, dict):
+        for key in list(original):
+            if key not in returned:
+                del original[key]
+        for key, r in returned.items():
+            o = original.get(key)
+            if isinstance(o, np.ndarray) and isinstance(r, np.ndarray) and o.shape == r.shape:
+                _write_back(o, r)
+            elif isinstance(o, (list, dict)):
+                _write_back(o, r)
+            elif key not in original or not (o is r or _same(o, r)):
+                original[key] = r
+
+
+def _same(a, b) -> bool:
+    try:
+        return bool(a == b)
+    except Exception:  # noqa: BLE001
+        return False
+
+
+def _kill_uid(uid: int) -> None:
+    """Kill every process left running under a sandbox's uid (e.g. from a fork bomb)."""
+    if os.geteuid() != 0:
+        return
+    for _ in range(3):
+        found = False
+        for pid in os.listdir("/proc"):
+            if not pid.isdigit():
+                continue
+            try:
+                with open(f"/proc/{pid}/status") as fh:
+                    if any(ln.startswith("Uid:") and ln.split()[1] == str(uid) for ln in fh):
+                        os.kill(int(pid), signal.SIGKILL)
+                        found = True
+            except (OSError, ValueError):
+                pass
+        if not found:
+            return
+        time.sleep(0.05)
+
+
+class RemoteFunction:
+    """Stands in for a function defined in the student's notebook."""
+
+    def __init__(self, sandbox: Sandbox, name: str, timeout: float | None = None):
+        self._sandbox, self._name, self._timeout = sandbox, name, timeout
+
+    def __call__(self, *args, **kwargs):
+        return self._sandbox.call({"global": self._name}, args, kwargs, timeout=self._timeout)
+
+    def __repr__(self):
+        return f"<student's {self._name}>"
+
+
+class RemoteObject:
+    """Stands in for an object that lives in the student's process (a torch module, a
+    trained classifier, an EarlyStopping...): call it, call its methods, read attributes."""
+
+    def __init__(self, sandbox: Sandbox, handle: wire.Handle):
+        self._sandbox, self._handle = sandbox, handle
+        self._target = {"handle": handle.id}
+        self._remote_type = handle.type_name
+
+    def __call__(self, *args, **kwargs):
+        return self._sandbox.call(self._target, args, kwargs)
+
+    def __getattr__(self, name):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        reply = self._sandbox.request({"op": "getattr", "target": self._target, "name": name})
+        if reply.get("callable"):
+            return _RemoteMethod(self, name)
+        return self._sandbox.wrap(reply["ok"])
+
+    def __repr__(self):
+        return f"<{self._remote_type} object in the student's process>"
+
+
+class _RemoteMethod:
+    def __init__(self, obj: RemoteObject, name: str):
+        self._obj, self._name = obj, name
+
+    def __call__(self, *args, **kwargs):
+        return self._obj._sandbox.call(self._obj._target, args, kwargs, method=self._name)

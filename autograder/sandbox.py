@@ -1,0 +1,328 @@
+"""The student side of the trust boundary: runs in a throw-away process forked from a warm
+template (multiprocessing's forkserver with numpy, torch, IPython and matplotlib preloaded).
+
+The process first isolates itself, while it is still root:
+
+1. a new session (its own process group), new mount and network namespaces: no network
+   (only a loopback interface that is down);
+2. a new root file system (chroot into a tmpfs) holding only read-only bind mounts of the
+   system and Python directories it needs, a private /tmp, and /submission: a size-limited
+   tmpfs with a copy of the submission's files. The course directory, hidden tests, reference
+   code, gradebook and other submissions do not exist in there;
+3. resource limits: address space, processes, file size (bounds output too), CPU time,
+   open files, no core dumps;
+4. drops to an unprivileged user id of its own (one per sandbox slot).
+
+Without root it tries the same inside a user namespace, and otherwise runs with resource
+limits only, reporting the weaker isolation level to the grader.
+
+Then it executes the notebook's code cells in an IPython shell and serves requests from the
+grader: call a function/object, read an attribute, create an object from trusted source,
+read or set a module's parameters. Every request and reply is data in the format of
+:mod:`autograder.wire`.
+"""
+from __future__ import annotations
+
+import ctypes
+import os
+import resource
+import shutil
+import signal
+import sys
+import traceback
+import warnings
+
+import numpy as np  # noqa: F401 - preloaded into the template
+import torch  # noqa: F401 - preloaded into the template
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot  # noqa: E402,F401 - preloaded
+from IPython.core.interactiveshell import InteractiveShell  # noqa: E402
+
+from autograder import wire  # noqa: E402
+
+CLONE_NEWNS, CLONE_NEWNET, CLONE_NEWUSER = 0x00020000, 0x40000000, 0x10000000
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = (
+    1, 2, 4, 32, 4096, 16384, 1 << 18)
+
+
+# ------------------------------------------------------------------ isolation
+
+def _libc():
+    return ctypes.CDLL(None, use_errno=True)
+
+
+def _check(ret, what):
+    if ret != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, f"{what}: {os.strerror(err)}")
+
+
+def _mount(libc, source, target, fstype, flags, data=None):
+    _check(libc.mount(source.encode() if source else None, target.encode(),
+                      fstype.encode() if fstype else None, flags,
+                      data.encode() if data else None), f"mount {target}")
+
+
+def _bind_ro(libc, path, new_root):
+    if not os.path.exists(path):
+        return
+    target = new_root + path
+    if os.path.isdir(path):
+        os.makedirs(target, exist_ok=True)
+    else:
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        open(target, "a").close()
+    _mount(libc, path, target, None, MS_BIND | MS_REC)
+    _mount(libc, None, target, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_REC)
+
+
+def _python_dirs() -> list[str]:
+    """Directories the running interpreter may still read from (stdlib, site-packages)."""
+    dirs = {os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)}
+    for p in sys.path:
+        if p and os.path.isdir(p) and "site-packages" in p:
+            dirs.add(os.path.realpath(p))
+    return sorted(dirs)
+
+
+def _build_root(libc, spec) -> None:
+    new_root = spec["root_dir"]
+    os.makedirs(new_root, exist_ok=True)
+    _mount(libc, "none", "/", None, MS_REC | MS_PRIVATE)
+    _mount(libc, "tmpfs", new_root, "tmpfs", MS_NOSUID | MS_NODEV, "size=16m,mode=0755")
+    system = ["/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin", "/etc"]
+    for path in system + _python_dirs() + spec.get("extra_readonly", []):
+        _bind_ro(libc, path, new_root)
+    # devices and /proc
+    os.makedirs(new_root + "/dev", exist_ok=True)
+    for dev in ("null", "zero", "urandom", "random"):
+        open(new_root + "/dev/" + dev, "a").close()
+        _mount(libc, "/dev/" + dev, new_root + "/dev/" + dev, None, MS_BIND)
+    os.makedirs(new_root + "/dev/shm", exist_ok=True)
+    _mount(libc, "tmpfs", new_root + "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "size=64m,mode=1777")
+    os.makedirs(new_root + "/proc", exist_ok=True)
+    _mount(libc, "/proc", new_root + "/proc", None, MS_BIND | MS_REC)
+    os.makedirs(new_root + "/tmp", exist_ok=True)
+    _mount(libc, "tmpfs", new_root + "/tmp", "tmpfs", MS_NOSUID | MS_NODEV,
+           f"size={spec['scratch_mb']}m,mode=1777")
+    # the submission's files, copied into a size-limited tmpfs
+    sub = new_root + "/submission"
+    os.makedirs(sub, exist_ok=True)
+    _mount(libc, "tmpfs", sub, "tmpfs", MS_NOSUID | MS_NODEV, f"size={spec['scratch_mb']}m,mode=0755")
+    src = spec.get("files_dir")
+    if src and os.path.isdir(src):
+        for name in os.listdir(src):
+            path = os.path.join(src, name)
+            if os.path.isfile(path) and not os.path.islink(path) and os.path.getsize(path) < 50e6:
+                shutil.copy(path, os.path.join(sub, name))
+    os.chown(sub, spec["uid"], spec["uid"])
+    for name in os.listdir(sub):
+        os.chown(os.path.join(sub, name), spec["uid"], spec["uid"])
+    os.chroot(new_root)
+    os.chdir("/submission")
+
+
+def _limits(spec) -> None:
+    mb = 1024 * 1024
+    for res, value in ((resource.RLIMIT_AS, spec["memory_mb"] * mb),
+                       (resource.RLIMIT_FSIZE, spec["file_mb"] * mb),
+                       (resource.RLIMIT_CPU, spec["cpu_seconds"]),
+                       (resource.RLIMIT_NOFILE, 256),
+                       (resource.RLIMIT_CORE, 0),
+                       (resource.RLIMIT_NPROC, spec["max_processes"])):
+        resource.setrlimit(res, (value, value))
+
+
+def isolate(spec) -> str:
+    """Apply every isolation step this machine allows; returns the level reached."""
+    os.setsid()
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # over-long output fails the write instead
+    libc = _libc()
+    level = "limits only"
+    if os.geteuid() == 0:
+        _check(libc.unshare(CLONE_NEWNS | CLONE_NEWNET), "unshare")
+        _build_root(libc, spec)
+        _limits(spec)
+        os.setgroups([])
+        os.setgid(spec["uid"])
+        os.setuid(spec["uid"])
+        level = "full"
+    else:
+        uid, gid = os.getuid(), os.getgid()
+        try:
+            _check(libc.unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWNET), "unshare")
+            with open("/proc/self/setgroups", "w") as fh:
+                fh.write("deny")
+            with open("/proc/self/uid_map", "w") as fh:
+                fh.write(f"{spec['uid']} {uid} 1")
+            with open("/proc/self/gid_map", "w") as fh:
+                fh.write(f"{spec['uid']} {gid} 1")
+            level = "user namespace"
+        except OSError:
+            level = "limits only"
+        if level == "user namespace":
+            try:
+                _build_root(libc, spec)
+            except OSError:
+                level = "user namespace (no private file system)"
+        else:
+            os.chdir(spec["files_dir"])
+        spec = dict(spec, max_processes=spec["max_processes"] + _process_count(uid))
+        _limits(spec)
+    # output goes to a bounded file; stdin is empty
+    out = os.open("/tmp/output.txt", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    os.dup2(out, 1)
+    os.dup2(out, 2)
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.environ.clear()
+    os.environ.update({"HOME": os.getcwd(), "TMPDIR": "/tmp", "MPLBACKEND": "Agg",
+                       "MPLCONFIGDIR": "/tmp/matplotlib", "OMP_NUM_THREADS": "1",
+                       "PATH": "/usr/bin:/bin", "IPYTHONDIR": "/tmp/ipython"})
+    torch.set_num_threads(1)
+    sys.path.insert(0, os.getcwd())
+    return level
+
+
+def _process_count(uid: int) -> int:
+    count = 0
+    for pid in os.listdir("/proc"):
+        if pid.isdigit():
+            try:
+                with open(f"/proc/{pid}/status") as fh:
+                    if any(ln.startswith("Uid:") and ln.split()[1] == str(uid) for ln in fh):
+                        count += 1
+            except OSError:
+                pass
+    return count
+
+
+# ------------------------------------------------------------------ serving
+
+class Server:
+    """Executes the notebook, then answers the grader's requests."""
+
+    def __init__(self, conn):
+        self.conn = conn
+        self.objects: dict[int, object] = {}
+        self.ids: dict[int, int] = {}  # id(obj) -> handle, so one object keeps one handle
+        self.shell = InteractiveShell.instance(history_length=0)
+        self.shell.history_manager.enabled = False
+
+    def send(self, message) -> None:
+        try:
+            data = wire.encode(message, objects=self.to_handle)
+        except (wire.WireError, TypeError, ValueError) as exc:
+            data = wire.encode({"error": {"type": "WireError", "message": str(exc)[:500]}})
+        self.conn.send_bytes(data)
+
+    def to_handle(self, obj) -> wire.Handle:
+        key = id(obj)
+        if key not in self.ids:
+            self.ids[key] = len(self.objects) + 1
+            self.objects[self.ids[key]] = obj
+        return wire.Handle(self.ids[key], type(obj).__name__, callable(obj))
+
+    def run_cells(self, cells) -> None:
+        for index, source in cells:
+            self.send({"event": "cell_start", "index": index})
+            result = self.shell.run_cell(source, store_history=False)
+            err = result.error_before_exec or result.error_in_exec
+            self.send({"event": "cell_done", "index": index,
+                       "error": _describe(err) if err else None})
+        defined = sorted(k for k, v in self.shell.user_ns.items()
+                         if not k.startswith("_") and callable(v))[:2000]
+        self.send({"event": "ready", "defined": defined})
+
+    def resolve(self, target):
+        if "handle" in target:
+            return self.objects[target["handle"]]
+        name = target["global"]
+        if name not in self.shell.user_ns:
+            raise NameError(f"name {name!r} is not defined")
+        return self.shell.user_ns[name]
+
+    def handle(self, req):
+        op = req["op"]
+        if op == "call":
+            fn = self.resolve(req["target"])
+            if req.get("method"):
+                fn = getattr(fn, req["method"])
+            args, kwargs = req.get("args", []), req.get("kwargs", {})
+            # numpy's default error handling, recorded so the grader can judge warnings
+            with warnings.catch_warnings(record=True) as caught, \
+                    np.errstate(over="warn", divide="warn", invalid="warn", under="ignore"):
+                warnings.simplefilter("always")
+                value = fn(*args, **kwargs)
+            emitted = [str(w.message)[:200] for w in caught
+                       if issubclass(w.category, RuntimeWarning)][:20]
+            return {"ok": value, "args": args, "kwargs": kwargs, "warnings": emitted}
+        if op == "getattr":
+            value = getattr(self.resolve(req["target"]), req["name"])
+            if callable(value) and not isinstance(value, (np.ndarray, torch.Tensor)):
+                return {"ok": None, "callable": True}
+            return {"ok": value}
+        if op == "make":
+            return {"ok": self.to_handle(wire.evaluate_source(req["source"]))}
+        if op == "parameters":
+            obj = self.resolve(req["target"])
+            return {"ok": [p.detach().cpu().double().numpy() for p in obj.parameters()]}
+        if op == "n_trainable":
+            obj = self.resolve(req["target"])
+            return {"ok": int(sum(p.numel() for p in obj.parameters() if p.requires_grad))}
+        if op == "set_parameters":
+            obj = self.resolve(req["target"])
+            params, arrays = list(obj.parameters()), req["arrays"]
+            if len(params) != len(arrays) or any(tuple(p.shape) != a.shape
+                                                 for p, a in zip(params, arrays)):
+                return {"ok": False}
+            with torch.no_grad():
+                for p, a in zip(params, arrays):
+                    p.copy_(torch.as_tensor(a, dtype=p.dtype))
+            return {"ok": True}
+        raise ValueError(f"unknown request {op!r}")
+
+    def serve(self) -> None:
+        while True:
+            try:
+                data = self.conn.recv_bytes()
+            except (EOFError, OSError):
+                os._exit(0)
+            try:
+                req = wire.decode(data, handles=self.objects.__getitem__, tensors=True)
+                if req.get("op") == "run_cells":
+                    self.run_cells(req["cells"])
+                    continue
+                reply = self.handle(req)
+            except BaseException as exc:  # noqa: BLE001 - student code may raise anything
+                if isinstance(exc, (KeyboardInterrupt, SystemExit)) and not isinstance(exc, SystemExit):
+                    raise
+                reply = {"error": _describe(exc)}
+            self.send(reply)
+
+
+def _describe(exc: BaseException) -> dict:
+    """Type, message and the innermost line of the student's own code."""
+    where = ""
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        name = frame.filename
+        if "site-packages" in name or "/lib/python3" in name or name.endswith("sandbox.py") \
+                or name.endswith("wire.py"):
+            continue
+        if frame.line:
+            where = f"line {frame.lineno}: {frame.line.strip()}"[:300]
+            break
+    return {"type": type(exc).__name__[:100], "message": str(exc)[:1000], "where": where}
+
+
+def student_main(conn, spec) -> None:
+    """Entry point of the sandboxed process (multiprocessing target)."""
+    try:
+        level = isolate(spec)
+    except BaseException as exc:  # noqa: BLE001
+        conn.send_bytes(wire.encode({"event": "isolation_failed", "message": str(exc)[:500]}))
+        os._exit(3)
+    conn.send_bytes(wire.encode({"event": "isolated", "level": level}))
+    Server(conn).serve()
