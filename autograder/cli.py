@@ -1,13 +1,18 @@
 """The instructor's command line: release exercises, autograde a class, write reports.
 
-    python -m autograder.cli release [CHAPTER ...]     solutions/ -> exercises/ (nbgrader)
-    python -m autograder.cli autograde [CHAPTER ...]   grade submitted/<student>/<chapter>/
-    python -m autograder.cli report [--out reports]    grades.csv, summary.csv, feedback HTML
+    python -m autograder.cli release [CHAPTER ...]      solutions/ -> exercises/ (nbgrader)
+    python -m autograder.cli autograde [CHAPTER ...]    grade submitted/<student>/<chapter>/
+        --workers N          parallel sandboxes on this machine (default: number of CPUs)
+        --scheduler ADDRESS  grade on a Dask distributed cluster instead
+        --force              grade everything again (default: only new or changed submissions)
+        --engine nbgrader    plain `nbgrader autograde`, one submission after another
+        --db URL             gradebook (default sqlite:///<root>/gradebook.db)
+    python -m autograder.cli report [CHAPTER ...]       reports/: CSVs, histogram, feedback
 
-Run from the course root (the repository root, an nbgrader course directory). Grading uses
-nbgrader's own commands and SQLite gradebook (``gradebook.db``), so ``nbgrader export`` and
-formgrader keep working. Each submission is graded in its own nbgrader process: a submission
-that breaks nbgrader is reported and the rest of the class is still graded.
+Run from the course root (the repository root, an nbgrader course directory). The default
+engine runs each submission's code in its own sandboxed process and the hidden tests outside
+it (see docs in autograder/engine.py); scores land in nbgrader's gradebook per test cell.
+Exit status is non-zero only when the grading infrastructure itself fails.
 """
 from __future__ import annotations
 
@@ -19,6 +24,7 @@ import os
 import subprocess
 import sys
 import time
+from collections import defaultdict
 from pathlib import Path
 
 from autograder import registry
@@ -32,13 +38,13 @@ def _nbgrader(args: list[str], root: Path, timeout: float | None = None):
     return subprocess.run(cmd, cwd=root, capture_output=True, text=True, timeout=timeout, env=env)
 
 
-def release(root: Path, chapters: list[str]) -> int:
+def release(root: Path, chapters: list[str], db_url: str | None = None) -> int:
     """Generate the student version of each chapter into exercises/ with nbgrader."""
     failed = 0
     for ch in chapters:
-        proc = _nbgrader(["generate_assignment", ch, "--force", "--log-level=WARN"], root)
-        status = "ok" if proc.returncode == 0 else "FAILED"
-        print(f"release {ch}: {status}")
+        extra = [f"--db={db_url}"] if db_url else []
+        proc = _nbgrader(["generate_assignment", ch, "--force", "--log-level=WARN", *extra], root)
+        print(f"release {ch}: {'ok' if proc.returncode == 0 else 'FAILED'}")
         if proc.returncode:
             failed += 1
             print(proc.stdout[-2000:], proc.stderr[-2000:])
@@ -47,23 +53,21 @@ def release(root: Path, chapters: list[str]) -> int:
 
 def submissions(root: Path, chapters: list[str]) -> list[tuple[str, str]]:
     """(student, chapter) pairs found under submitted/."""
-    found = []
-    for student_dir in sorted((root / "submitted").glob("*")):
-        for ch in chapters:
-            if (student_dir / ch).is_dir():
-                found.append((student_dir.name, ch))
-    return found
+    return [(d.name, ch) for d in sorted((root / "submitted").glob("*")) for ch in chapters
+            if (d / ch).is_dir()]
 
 
-def autograde(root: Path, chapters: list[str], per_submission_timeout: float = 1800) -> int:
-    """Autograde every submission; returns non-zero only when nothing could be graded at all."""
+def autograde_nbgrader(root: Path, chapters: list[str], db_url: str | None = None,
+                       per_submission_timeout: float = 1800) -> int:
+    """Plain `nbgrader autograde`, one submission after another (the baseline)."""
     todo = submissions(root, chapters)
     problems = {}
     for i, (student, ch) in enumerate(todo, 1):
         start = time.perf_counter()
+        extra = [f"--db={db_url}"] if db_url else []
         try:
             proc = _nbgrader(["autograde", ch, "--student", student, "--force", "--create",
-                              "--log-level=WARN"], root, timeout=per_submission_timeout)
+                              "--log-level=WARN", *extra], root, timeout=per_submission_timeout)
             ok = proc.returncode == 0
             reason = "" if ok else _last_error(proc.stdout + proc.stderr)
         except subprocess.TimeoutExpired:
@@ -72,10 +76,9 @@ def autograde(root: Path, chapters: list[str], per_submission_timeout: float = 1
             problems[f"{student}/{ch}"] = reason
         print(f"[{i}/{len(todo)}] {student} {ch}: {'graded' if ok else 'UNGRADABLE: ' + reason}"
               f" ({time.perf_counter() - start:.1f} s)")
-    if problems:
-        out = root / "reports"
-        out.mkdir(exist_ok=True)
-        (out / "ungradable.json").write_text(json.dumps(problems, indent=2))
+    out = root / "reports"
+    out.mkdir(exist_ok=True)
+    (out / "ungradable-nbgrader.json").write_text(json.dumps(problems, indent=2))
     return 1 if todo and len(problems) == len(todo) else 0
 
 
@@ -85,10 +88,15 @@ def _last_error(log: str) -> str:
     return (errors or lines or ["nbgrader failed without a message"])[-1][:300]
 
 
-def _test_outputs(nb_path: Path) -> dict[str, str]:
-    """Feedback text of each grade cell: our printed report, or the error's name and message.
-    Cell sources (hidden test code) are never included."""
-    nb = json.loads(nb_path.read_text())
+# ------------------------------------------------------------------ reports
+
+def _nbgrader_outputs(nb_path: Path) -> dict[str, str]:
+    """Feedback text of each grade cell of an nbgrader-autograded notebook: our printed
+    report, or the error's name and message. Cell sources (hidden tests) are never included."""
+    try:
+        nb = json.loads(nb_path.read_text())
+    except (OSError, ValueError):
+        return {}
     texts = {}
     for cell in nb["cells"]:
         meta = cell.get("metadata", {}).get("nbgrader", {})
@@ -104,34 +112,88 @@ def _test_outputs(nb_path: Path) -> dict[str, str]:
     return texts
 
 
-def report(root: Path, chapters: list[str], out: Path) -> int:
-    """grades.csv (one row per graded function), summary.csv and per-student feedback HTML."""
-    from nbgrader.api import Gradebook, MissingEntry
+def report(root: Path, chapters: list[str], out: Path, db_url: str | None = None) -> int:
+    """Grade table, per-test pass rates, histogram, ungradable list, timings, feedback."""
+    from autograder import engine, gradebook
 
+    db_url = db_url or gradebook.default_db_url(root)
     out.mkdir(parents=True, exist_ok=True)
-    rows, summary = [], []
-    db_url = f"sqlite:///{root / 'gradebook.db'}"
-    with Gradebook(db_url, course_id="nnbio") as gb:
-        for student, ch in submissions(root, chapters):
-            try:
-                nb = gb.find_submission_notebook(ch, ch, student)
-            except MissingEntry:
-                summary.append({"student": student, "chapter": ch, "score": 0.0,
-                                "max_score": "", "status": "ungradable: not autograded"})
-                continue
-            nb_path = root / "autograded" / student / ch / f"{ch}.ipynb"
-            texts = _test_outputs(nb_path) if nb_path.exists() else {}
-            grades = sorted(nb.grades, key=lambda g: g.name)
-            for g in grades:
-                rows.append({"student": student, "chapter": ch, "test": g.name,
-                             "points": g.score, "max_points": g.max_score})
-            summary.append({"student": student, "chapter": ch, "score": nb.score,
-                            "max_score": nb.max_score, "status": "graded"})
-            _write_feedback(out / "feedback" / student / f"{ch}.html", student, ch, grades, texts)
-    _write_csv(out / "grades.csv", rows, ["student", "chapter", "test", "points", "max_points"])
-    _write_csv(out / "summary.csv", summary, ["student", "chapter", "score", "max_score", "status"])
-    print(f"wrote {out / 'summary.csv'}, {out / 'grades.csv'} and {out / 'feedback'}/")
+    graded = {(r["student"], r["chapter"]): r for r in gradebook.scores(db_url, chapters)}
+    nbgrader_problems = {}
+    legacy = root / "reports" / "ungradable-nbgrader.json"
+    if legacy.exists():
+        nbgrader_problems = json.loads(legacy.read_text())
+    summary, grades, ungradable, timings = [], [], [], []
+    rates = defaultdict(lambda: [0, 0])
+    for student, ch in submissions(root, chapters):
+        state = engine.load_state(root, student, ch)
+        row = graded.get((student, ch))
+        reason = (state or {}).get("reason") or nbgrader_problems.get(f"{student}/{ch}", "")
+        status = (state or {}).get("status") or ("graded" if row and not reason else "ungradable")
+        if row is None:
+            status, reason = "ungradable", reason or "not graded yet"
+        summary.append({"student": student, "chapter": ch, "score": row["score"] if row else 0.0,
+                        "max_score": row["max_score"] if row else "", "status": status,
+                        "reason": reason})
+        if status != "graded":
+            ungradable.append({"student": student, "chapter": ch, "reason": reason})
+        for name, (score, max_score) in sorted((row or {}).get("grades", {}).items()):
+            grades.append({"student": student, "chapter": ch, "test": name, "points": score,
+                           "max_points": max_score})
+        if state:
+            timings.append({"student": student, "chapter": ch, "seconds": state.get("seconds"),
+                            "restarts": state.get("restarts", 0),
+                            "isolation": state.get("isolation", "")})
+            for f in state["functions"]:
+                for t in f["tests"]:
+                    key = (ch, f["function"], t["name"])
+                    rates[key][0] += t["points"] == t["max_points"]
+                    rates[key][1] += 1
+        texts = _feedback_texts(root, student, ch, state)
+        _write_feedback(out / "feedback" / student / f"{ch}.html", student, ch, row, texts,
+                        (state or {}).get("notes", []), status, reason)
+    _write_csv(out / "summary.csv", summary, ["student", "chapter", "score", "max_score",
+                                               "status", "reason"])
+    _write_csv(out / "grades.csv", grades, ["student", "chapter", "test", "points", "max_points"])
+    _write_csv(out / "ungradable.csv", ungradable, ["student", "chapter", "reason"])
+    _write_csv(out / "timings.csv", timings, ["student", "chapter", "seconds", "restarts",
+                                               "isolation"])
+    _write_csv(out / "test_pass_rates.csv",
+               [{"chapter": c, "function": f, "test": t, "passed": p, "submissions": n,
+                 "pass_rate": round(p / n, 3)} for (c, f, t), (p, n) in sorted(rates.items())],
+               ["chapter", "function", "test", "passed", "submissions", "pass_rate"])
+    _histogram(out / "score_histogram.png", summary)
+    print(f"wrote {out}/: summary.csv, grades.csv, test_pass_rates.csv, ungradable.csv, "
+          f"timings.csv, score_histogram.png, feedback/")
     return 0
+
+
+def _feedback_texts(root: Path, student: str, chapter: str, state: dict | None) -> dict:
+    if state:
+        return {f"test_{f['function']}": f["report"] for f in state["functions"]}
+    return _nbgrader_outputs(root / "autograded" / student / chapter / f"{chapter}.ipynb")
+
+
+def _histogram(path: Path, summary: list[dict]) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    by_chapter = defaultdict(list)
+    for r in summary:
+        if r["max_score"]:
+            by_chapter[r["chapter"]].append(100.0 * float(r["score"]) / float(r["max_score"]))
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    for ch, values in sorted(by_chapter.items()):
+        ax.hist(values, bins=range(0, 105, 5), alpha=0.6, label=ch)
+    ax.set_xlabel("score (% of maximum)")
+    ax.set_ylabel("submissions")
+    if by_chapter:
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
 
 
 def _write_csv(path: Path, rows: list[dict], fields: list[str]) -> None:
@@ -141,34 +203,50 @@ def _write_csv(path: Path, rows: list[dict], fields: list[str]) -> None:
         writer.writerows(rows)
 
 
-def _write_feedback(path: Path, student: str, chapter: str, grades, texts: dict) -> None:
+def _write_feedback(path: Path, student: str, chapter: str, row, texts: dict, notes: list,
+                    status: str, reason: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    total = sum(g.score for g in grades)
-    maximum = sum(g.max_score for g in grades)
     items = []
-    for g in grades:
-        text = texts.get(g.name) or "(no output)"
-        cls = "pass" if g.score == g.max_score else "fail"
-        items.append(f"<section class='{cls}'><h2>{html.escape(g.name)}: {g.score:g} / "
-                     f"{g.max_score:g}</h2><pre>{html.escape(text)}</pre></section>")
+    if status != "graded":
+        items.append(f"<section class='fail'><h2>Could not be graded</h2><pre>"
+                     f"{html.escape(reason)}</pre></section>")
+    for note in notes:
+        items.append(f"<p class='note'>{html.escape(note)}</p>")
+    total = maximum = 0.0
+    for name, (score, max_score) in sorted((row or {}).get("grades", {}).items()):
+        score = score or 0.0
+        total, maximum = total + score, maximum + max_score
+        text = texts.get(name) or "(no output)"
+        cls = "pass" if score == max_score else "fail"
+        items.append(f"<section class='{cls}'><h2>{html.escape(name.removeprefix('test_'))}: "
+                     f"{score:g} / {max_score:g}</h2><pre>{html.escape(text)}</pre></section>")
     path.write_text(
         "<!doctype html><html><head><meta charset='utf-8'>"
         f"<title>{html.escape(chapter)}: feedback for {html.escape(student)}</title>"
         "<style>body{font-family:sans-serif;max-width:60em;margin:2em auto}"
         "section{border-left:4px solid #2a2;padding-left:1em}section.fail{border-color:#c22}"
-        "pre{white-space:pre-wrap}</style></head><body>"
+        ".note{color:#a60}pre{white-space:pre-wrap}</style></head><body>"
         f"<h1>{html.escape(chapter)}: {total:g} / {maximum:g} points</h1>"
         + "".join(items) + "</body></html>")
 
+
+# ------------------------------------------------------------------ entry point
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m autograder.cli", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--root", type=Path, default=Path.cwd(), help="course root (default: .)")
+    parser.add_argument("--db", default=None, help="gradebook URL (default: SQLite in the root)")
     sub = parser.add_subparsers(dest="command", required=True)
     for name in ("release", "autograde", "report"):
         p = sub.add_parser(name)
         p.add_argument("chapters", nargs="*", help="chapter ids (default: all)")
+        if name == "autograde":
+            p.add_argument("--engine", choices=["sandbox", "nbgrader"], default="sandbox")
+            p.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+            p.add_argument("--scheduler", default=None, help="Dask scheduler address")
+            p.add_argument("--force", action="store_true")
+            p.add_argument("--no-progress", action="store_true")
         if name == "report":
             p.add_argument("--out", type=Path, default=None, help="default: <root>/reports")
     args = parser.parse_args(argv)
@@ -178,10 +256,23 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown chapter(s) {unknown}; known: {registry.chapters()}")
     if args.command == "release":
-        return release(root, chapters)
-    if args.command == "autograde":
-        return autograde(root, chapters)
-    return report(root, chapters, args.out or root / "reports")
+        return release(root, chapters, args.db)
+    if args.command == "report":
+        return report(root, chapters, args.out or root / "reports", args.db)
+    if args.engine == "nbgrader":
+        return autograde_nbgrader(root, chapters, args.db)
+    from autograder.engine import grade_class
+
+    try:
+        summary = grade_class(root, chapters, workers=args.workers, scheduler=args.scheduler,
+                              force=args.force, progress=not args.no_progress, db_url=args.db)
+    except Exception as exc:  # noqa: BLE001 - the infrastructure failed: say so, exit non-zero
+        print(f"grading failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 2
+    print(f"{summary['submissions']} submissions: {summary['graded_now']} graded now, "
+          f"{summary['reused']} unchanged (kept), {summary['ungradable']} ungradable, "
+          f"{summary['seconds']} s")
+    return 0
 
 
 if __name__ == "__main__":

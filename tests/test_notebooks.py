@@ -68,11 +68,12 @@ def _run(cmd, cwd, timeout=900):
     return proc
 
 
-@pytest.fixture(scope="module")
-def course(tmp_path_factory):
+@pytest.fixture(scope="module", params=["nbgrader", "sandbox"])
+def course(request, tmp_path_factory):
     """A fresh course directory: release every chapter, submit the solution as student
-    `solution` and the untouched student notebook as `blank`, autograde, report."""
-    root = tmp_path_factory.mktemp("course")
+    `solution` and the untouched student notebook as `blank`, autograde with plain nbgrader
+    or with the sandboxed engine, report."""
+    root = tmp_path_factory.mktemp(f"course-{request.param}")
     shutil.copy(REPO / "nbgrader_config.py", root)
     shutil.copytree(REPO / "solutions", root / "solutions")
     cli = [sys.executable, "-m", "autograder.cli", "--root", str(root)]
@@ -82,7 +83,9 @@ def course(tmp_path_factory):
             dest = root / "submitted" / student / ch
             dest.mkdir(parents=True)
             shutil.copy(src / ch / f"{ch}.ipynb", dest)
-    _run(cli + ["autograde", *CHAPTERS], root, timeout=1800)
+    _run(cli + ["autograde", "--engine", request.param, "--no-progress", *CHAPTERS]
+         if request.param == "sandbox" else cli + ["autograde", "--engine", "nbgrader", *CHAPTERS],
+         root, timeout=1800)
     _run(cli + ["report", *CHAPTERS], root)
     return root
 
@@ -139,3 +142,17 @@ def test_grade_table_has_a_row_per_graded_function(course):
         rows = list(csv.DictReader(fh))
     expected = sum(len(registry.suite(ch).functions()) for ch in CHAPTERS) * 2
     assert len(rows) == expected
+
+
+@pytest.mark.slow
+def test_both_engines_give_the_same_scores(tmp_path_factory):
+    """On honest submissions the sandboxed engine's scores equal plain nbgrader's, per cell."""
+    roots = sorted(tmp_path_factory.getbasetemp().glob("course-*"))
+    tables = []
+    for root in roots:
+        with (root / "reports" / "grades.csv").open() as fh:
+            tables.append(sorted((r["student"], r["chapter"], r["test"], float(r["points"]))
+                                 for r in csv.DictReader(fh)))
+    if len(tables) < 2:
+        pytest.skip("runs after both engines graded (whole module)")
+    assert tables[0] == tables[1]

@@ -1,0 +1,116 @@
+"""nbgrader's gradebook as the store of record: scores land per test cell, so
+``nbgrader export``, formgrader and ``nbgrader generate_feedback`` keep working.
+
+SQLite (``gradebook.db`` in the course root) by default; any SQLAlchemy URL nbgrader accepts
+(e.g. ``postgresql+psycopg2://user:pw@host/db``) for several graders at once. Each submission
+is written in one transaction.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+COURSE_ID = "nnbio"
+
+
+def default_db_url(root: Path) -> str:
+    return f"sqlite:///{Path(root).resolve() / 'gradebook.db'}"
+
+
+def _gradebook(db_url: str):
+    from nbgrader.api import Gradebook
+
+    # nbgrader runs the `alembic` script of its own environment: put that environment first.
+    bindir = str(Path(sys.executable).parent)
+    if not os.environ.get("PATH", "").startswith(bindir):
+        os.environ["PATH"] = os.pathsep.join([bindir, os.environ.get("PATH", "")])
+    return Gradebook(db_url, course_id=COURSE_ID)
+
+
+def ensure_assignments(root: Path, chapters: list[str], db_url: str) -> None:
+    """Make sure each chapter is in the gradebook with its grade cells (nbgrader's
+    generate_assignment records them); releases the chapter with nbgrader if not."""
+    from nbgrader.api import MissingEntry
+
+    missing = []
+    with _gradebook(db_url) as gb:
+        for ch in chapters:
+            try:
+                nb = gb.find_notebook(ch, ch)
+                if not nb.grade_cells:
+                    missing.append(ch)
+            except MissingEntry:
+                missing.append(ch)
+    for ch in missing:
+        env = dict(os.environ)
+        env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+        proc = subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", ch,
+                               "--force", f"--db={db_url}", "--log-level=WARN"],
+                              cwd=root, capture_output=True, text=True, env=env)
+        if proc.returncode:
+            raise RuntimeError(f"could not release {ch} into the gradebook:\n{proc.stderr[-2000:]}")
+
+
+def record(db_url: str, result: dict) -> None:
+    """Scores of one submission, one test cell (``test_<function>``) at a time."""
+    from nbgrader.api import MissingEntry
+
+    import warnings
+
+    student, chapter = result["student"], result["chapter"]
+    points = {f"test_{f['function']}": float(f["points"]) for f in result["functions"]}
+    with _gradebook(db_url) as gb, warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # SQLAlchemy autoflush notes inside nbgrader
+        try:
+            gb.find_student(student)
+        except MissingEntry:
+            gb.add_student(student)
+        gb.update_or_create_submission(chapter, student)
+        nb = gb.find_submission_notebook(chapter, chapter, student)
+        for grade in nb.grades:
+            grade.auto_score = points.get(grade.name, 0.0)
+            grade.needs_manual_grade = False
+        nb.flagged = result["status"] != "graded"
+        gb.db.commit()
+
+
+def scores(db_url: str, chapters: list[str]) -> list[dict]:
+    """(student, chapter, score, max_score) for every submission in the gradebook."""
+    rows = []
+    with _gradebook(db_url) as gb:
+        for ch in chapters:
+            try:
+                subs = gb.assignment_submissions(ch)
+            except Exception:  # noqa: BLE001 - chapter not in this gradebook
+                continue
+            for sub in subs:
+                rows.append({"student": sub.student.id, "chapter": ch, "score": sub.score,
+                             "max_score": sub.max_score,
+                             "grades": {g.name: (g.score, g.max_score) for nb in sub.notebooks
+                                        for g in nb.grades}})
+    return rows
+
+
+def write_autograded_notebook(root: Path, result: dict) -> None:
+    """autograded/<student>/<chapter>/<chapter>.ipynb: the submission with the feedback of each
+    function in its test cell's output (what formgrader and generate_feedback show)."""
+    student, chapter = result["student"], result["chapter"]
+    src = Path(root) / "submitted" / student / chapter / f"{chapter}.ipynb"
+    try:
+        nb = json.loads(src.read_text(encoding="utf-8"))
+        cells = nb["cells"]
+        assert isinstance(cells, list)
+    except Exception:  # noqa: BLE001 - an ungradable notebook has no autograded version
+        return
+    reports = {f"test_{f['function']}": f["report"] for f in result["functions"]}
+    for cell in cells:
+        meta = (cell.get("metadata") or {}).get("nbgrader") or {} if isinstance(cell, dict) else {}
+        if isinstance(meta, dict) and meta.get("grade_id") in reports and cell.get("cell_type") == "code":
+            cell["outputs"] = [{"output_type": "stream", "name": "stdout",
+                                "text": reports[meta["grade_id"]] + "\n"}]
+    out = Path(root) / "autograded" / student / chapter / f"{chapter}.ipynb"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(nb, indent=1))
