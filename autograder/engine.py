@@ -35,6 +35,7 @@ class Job:
     directory: str          # submitted/<student>/<chapter>
     key: str                # content + grader version
     course_root: str
+    limits: dict | None = None  # overrides of autograder.remote.Limits
 
 
 # ------------------------------------------------------------------ keys and discovery
@@ -60,13 +61,14 @@ def submission_key(directory: Path, chapter: str) -> str:
     return f"{_sha(files)[:24]}-{grader_version(chapter)}"
 
 
-def find_jobs(root: Path, chapters: list[str]) -> list[Job]:
+def find_jobs(root: Path, chapters: list[str], limits: dict | None = None) -> list[Job]:
     jobs = []
     for student_dir in sorted((root / "submitted").glob("*")):
         for ch in chapters:
             d = student_dir / ch
             if d.is_dir():
-                jobs.append(Job(student_dir.name, ch, str(d), submission_key(d, ch), str(root)))
+                jobs.append(Job(student_dir.name, ch, str(d), submission_key(d, ch), str(root),
+                                limits))
     return jobs
 
 
@@ -156,8 +158,9 @@ def grade_submission(job: Job, slot: int | None = None, limits=None) -> dict:
         cells, notes = read_submission(job, root)
     except ValueError as exc:
         return _ungradable(job, str(exc), time.perf_counter() - start)
+    limits = limits or Limits(**(job.limits or {}))
     sandbox = Sandbox(cells, job.directory, slot=os.getpid() % 20000 if slot is None else slot,
-                      limits=limits or Limits())
+                      limits=limits)
     functions, reason = [], ""
     try:
         try:
@@ -218,7 +221,8 @@ def _dask_task(job: Job) -> dict:
 # ------------------------------------------------------------------ the class
 
 def grade_class(root: Path, chapters: list[str], workers: int = 2, scheduler: str | None = None,
-                force: bool = False, progress: bool = True, db_url: str | None = None) -> dict:
+                force: bool = False, progress: bool = True, db_url: str | None = None,
+                limits: dict | None = None) -> dict:
     """Grade every new or changed submission; returns a summary. Raises only when the
     grading infrastructure itself fails (e.g. the gradebook cannot be opened)."""
     from autograder import gradebook
@@ -226,7 +230,7 @@ def grade_class(root: Path, chapters: list[str], workers: int = 2, scheduler: st
     root = Path(root).resolve()
     db_url = db_url or gradebook.default_db_url(root)
     gradebook.ensure_assignments(root, chapters, db_url)
-    jobs = find_jobs(root, chapters)
+    jobs = find_jobs(root, chapters, limits)
     todo = [j for j in jobs if force or (load_state(root, j.student, j.chapter) or {}).get("key") != j.key]
     summary = {"submissions": len(jobs), "graded_now": 0, "reused": len(jobs) - len(todo),
                "ungradable": 0, "seconds": 0.0}

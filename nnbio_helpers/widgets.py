@@ -41,11 +41,14 @@ def static_panels(draw: Callable, static: Sequence[Mapping], titles: Sequence[st
 
 def explore(draw: Callable, sliders: Mapping, static: Sequence[Mapping],
             titles: Sequence[str] | None = None, figsize=(5, 3.5)):
-    """A live widget (``sliders`` as for ``ipywidgets.interactive``) or static panels."""
+    """A live widget (``sliders`` as for ``ipywidgets.interactive``) or static panels.
+
+    In static mode the panels are shown and None is returned (so a cell ending with this call
+    does not show them twice)."""
     if static_mode():
-        fig = static_panels(draw, static, titles)
+        static_panels(draw, static, titles)
         plt.show()
-        return fig
+        return None
     import ipywidgets as widgets
 
     def update(**params):

@@ -40,9 +40,14 @@ def _draw(ax, slope=1.0):
 
 def test_explore_is_static_panels_in_the_book(monkeypatch):
     monkeypatch.setenv("NNBIO_STATIC_WIDGETS", "1")
-    fig = widgets.explore(_draw, {"slope": (0.1, 5.0)}, static=[{"slope": 0.5}, {"slope": 4}])
+    shown = []
+    monkeypatch.setattr(plt, "show", lambda: shown.append(plt.gcf()))
+    out = widgets.explore(_draw, {"slope": (0.1, 5.0)}, static=[{"slope": 0.5}, {"slope": 4}])
+    assert out is None  # shown once, not again as the cell's value
+    (fig,) = shown
     assert len(fig.axes) == 2
     assert fig.axes[1].get_title() == "slope=4"
+    assert len(fig.axes[0].lines) == 1
     plt.close(fig)
 
 

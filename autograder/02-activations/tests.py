@@ -1,0 +1,303 @@
+"""Hidden tests for chapter 02-activations.
+
+Each test gets (student, ref, rng): the student's function, the reference module and a seeded
+generator. Every test checks returned values, so no test gives points to a function that
+returns nonsense. Inputs are passed as copies, so a student function that mutates its input is caught
+by the dedicated "does not modify" test and cannot corrupt the other tests' data.
+
+Points per function (one per behaviour): sigmoid 4, sigmoid_grad 4, tanh_grad 4, relu 4,
+relu_grad 4, leaky_relu 5, softmax 4, log_softmax 5.
+"""
+import numpy as np
+
+from autograder.testing import (Suite, call_without_warnings, describe, expect, expect_close,
+                                expect_equal, expect_unchanged)
+
+SUITE = Suite("02-activations")
+
+# inputs of several shapes, including a 0-d array (a single number stored as an array)
+_SHAPES = ((), (7,), (2, 3, 4))
+
+
+def _large_inputs(rng, size=20):
+    """Random values up to |z| = 1e4 plus the extremes, zero and moderately large values."""
+    return np.concatenate([rng.uniform(-1e4, 1e4, size=size),
+                           [-1e4, -800.0, -50.0, 0.0, 50.0, 800.0, 1e4]])
+
+
+def _check_values(student, expected_fn, name, z, **kwargs):
+    given = f"z {describe(z)}" + "".join(f", {k}={v!r}" for k, v in kwargs.items())
+    expect_close(student(z.copy(), **kwargs), expected_fn(z, **kwargs), name, given)
+
+
+def _check_shapes(student, expected_fn, name, rng):
+    for shape in _SHAPES:
+        z = np.asarray(rng.normal(0, 2, size=shape))
+        _check_values(student, expected_fn, name, z)
+
+
+def _check_large(student, expected_fn, name, z, **kwargs):
+    given = f"z {describe(z)}" + "".join(f", {k}={v!r}" for k, v in kwargs.items())
+    out = call_without_warnings(student, z.copy(), what=name, given=given, **kwargs)
+    expect_close(out, expected_fn(z, **kwargs), name, given)
+    expect(np.all(np.isfinite(np.asarray(out, dtype=float))), name,
+           "returned inf or NaN", given)
+
+
+def _check_unchanged(student, expected_fn, name, z, **kwargs):
+    before = z.copy()
+    out = student(z, **kwargs)
+    expect_unchanged(before, z, name, "z")
+    expect_close(out, expected_fn(before, **kwargs), name, f"z {describe(before)}")
+
+
+# ------------------------------------------------------------------ sigmoid
+@SUITE.test("sigmoid", points=1, hint="sigma(z) = 1 / (1 + exp(-z)), applied elementwise")
+def values_on_random_inputs(student, ref, rng):
+    z = rng.normal(0, 3, size=(4, 5))
+    expect_close(student(z.copy()), ref.sigmoid(z), "sigmoid", f"z {describe(z)}")
+
+
+@SUITE.test("sigmoid", points=1, hint="np.exp works on whole arrays of any shape")
+def keeps_any_shape(student, ref, rng):
+    for z in (np.array(0.5), rng.normal(size=7), rng.normal(size=(2, 3, 4))):
+        expect_close(student(z.copy()), ref.sigmoid(z), "sigmoid", f"z {describe(z)}")
+
+
+@SUITE.test("sigmoid", points=1,
+            hint="for z < 0 use exp(z) / (1 + exp(z)), so exp never sees a large positive number")
+def finite_and_warning_free_for_large_inputs(student, ref, rng):
+    z = np.concatenate([rng.uniform(-1e4, 1e4, size=20), [-1e4, -800.0, 0.0, 800.0, 1e4]])
+    out = call_without_warnings(student, z.copy(), what="sigmoid", given=f"z {describe(z)}")
+    expect_close(out, ref.sigmoid(z), "sigmoid", f"z {describe(z)}")
+
+
+@SUITE.test("sigmoid", points=1, hint="build a new array instead of writing into z")
+def does_not_modify_its_input(student, ref, rng):
+    z = rng.normal(size=(3, 3))
+    before = z.copy()
+    out = student(z)
+    expect_unchanged(before, z, "sigmoid", "z")
+    expect_close(out, ref.sigmoid(before), "sigmoid", f"z {describe(before)}")
+
+
+# ------------------------------------------------------------------ sigmoid_grad
+@SUITE.test("sigmoid_grad", points=1,
+            hint="sigma'(z) = sigma(z) * (1 - sigma(z)); it equals 1/4 at z = 0 and is never larger")
+def values_on_random_inputs(student, ref, rng):
+    _check_values(student, ref.sigmoid_grad, "sigmoid_grad", rng.normal(0, 3, size=(4, 5)))
+
+
+@SUITE.test("sigmoid_grad", points=1,
+            hint="use only elementwise numpy operations, so a 0-d array stays 0-d and a 3-d "
+                 "array stays 3-d")
+def keeps_any_shape(student, ref, rng):
+    _check_shapes(student, ref.sigmoid_grad, "sigmoid_grad", rng)
+
+
+@SUITE.test("sigmoid_grad", points=1,
+            hint="write the derivative in terms of a stable sigmoid; exp(-z) / (1 + exp(-z))**2 "
+                 "overflows for large negative z")
+def finite_and_warning_free_for_large_inputs(student, ref, rng):
+    _check_large(student, ref.sigmoid_grad, "sigmoid_grad", _large_inputs(rng))
+
+
+@SUITE.test("sigmoid_grad", points=1, hint="build a new array instead of writing into z")
+def does_not_modify_its_input(student, ref, rng):
+    _check_unchanged(student, ref.sigmoid_grad, "sigmoid_grad", rng.normal(size=(3, 3)))
+
+
+# ------------------------------------------------------------------ tanh_grad
+@SUITE.test("tanh_grad", points=1,
+            hint="tanh'(z) = 1 - tanh(z)**2 (note the square); it equals 1 at z = 0")
+def values_on_random_inputs(student, ref, rng):
+    _check_values(student, ref.tanh_grad, "tanh_grad", rng.normal(0, 2, size=(4, 5)))
+
+
+@SUITE.test("tanh_grad", points=1, hint="np.tanh works elementwise on arrays of any shape")
+def keeps_any_shape(student, ref, rng):
+    _check_shapes(student, ref.tanh_grad, "tanh_grad", rng)
+
+
+@SUITE.test("tanh_grad", points=1,
+            hint="np.tanh saturates safely at +-1; 1 / np.cosh(z)**2 overflows for |z| > ~710")
+def finite_and_warning_free_for_large_inputs(student, ref, rng):
+    _check_large(student, ref.tanh_grad, "tanh_grad", _large_inputs(rng))
+
+
+@SUITE.test("tanh_grad", points=1, hint="build a new array instead of writing into z")
+def does_not_modify_its_input(student, ref, rng):
+    _check_unchanged(student, ref.tanh_grad, "tanh_grad", rng.normal(size=(3, 3)))
+
+
+# ------------------------------------------------------------------ relu
+@SUITE.test("relu", points=1,
+            hint="relu(z) = max(0, z) elementwise: negative entries become 0, positive ones "
+                 "are kept unchanged (np.maximum, not np.max)")
+def values_on_random_inputs(student, ref, rng):
+    _check_values(student, ref.relu, "relu", rng.normal(0, 3, size=(4, 5)))
+
+
+@SUITE.test("relu", points=1, hint="np.maximum(z, 0) keeps the shape of z, even for a 0-d array")
+def keeps_any_shape(student, ref, rng):
+    _check_shapes(student, ref.relu, "relu", rng)
+
+
+@SUITE.test("relu", points=1,
+            hint="zeros stay 0 and large values pass through unchanged (no clipping)")
+def exact_at_zero_and_large_inputs(student, ref, rng):
+    z = np.concatenate([_large_inputs(rng), [0.0, -0.0, 1e-8, -1e-8]])
+    given = f"z {describe(z)}"
+    out = call_without_warnings(student, z.copy(), what="relu", given=given)
+    out = expect_close(out, ref.relu(z), "relu", given)
+    expect(np.all(out[z <= 0] == 0.0), "relu", "entries where z <= 0 are not exactly 0", given)
+
+
+@SUITE.test("relu", points=1,
+            hint="np.maximum(z, 0) returns a new array; z[z < 0] = 0 writes into the caller's data")
+def does_not_modify_its_input(student, ref, rng):
+    _check_unchanged(student, ref.relu, "relu", rng.normal(size=(3, 3)))
+
+
+# ------------------------------------------------------------------ relu_grad
+@SUITE.test("relu_grad", points=1,
+            hint="the slope of max(0, z) is 1 where z > 0 and 0 where z < 0; return floats")
+def values_on_random_inputs(student, ref, rng):
+    _check_values(student, ref.relu_grad, "relu_grad", rng.normal(0, 3, size=(4, 5)))
+
+
+@SUITE.test("relu_grad", points=1,
+            hint="a comparison like z > 0 keeps the shape; convert the booleans with .astype(float)")
+def keeps_any_shape(student, ref, rng):
+    _check_shapes(student, ref.relu_grad, "relu_grad", rng)
+
+
+@SUITE.test("relu_grad", points=1,
+            hint="by this course's convention the derivative at exactly z == 0 is 0: use z > 0, "
+                 "not z >= 0")
+def exactly_zero_at_zero(student, ref, rng):
+    z = np.concatenate([np.zeros(3), [-0.0, 1e-8, -1e-8, -1e4, 1e4], rng.normal(size=5)])
+    out = call_without_warnings(student, z.copy(), what="relu_grad", given=f"z {describe(z)}")
+    expect_equal(out, ref.relu_grad(z), "relu_grad", f"z {describe(z)} (including exact zeros)")
+
+
+@SUITE.test("relu_grad", points=1, hint="build a new array instead of writing into z")
+def does_not_modify_its_input(student, ref, rng):
+    _check_unchanged(student, ref.relu_grad, "relu_grad", rng.normal(size=(3, 3)))
+
+
+# ------------------------------------------------------------------ leaky_relu
+@SUITE.test("leaky_relu", points=1,
+            hint="leaky_relu(z) = z where z > 0 and alpha * z elsewhere; only negative "
+                 "entries are scaled")
+def values_with_the_default_alpha(student, ref, rng):
+    _check_values(student, ref.leaky_relu, "leaky_relu", rng.normal(0, 3, size=(4, 5)))
+
+
+@SUITE.test("leaky_relu", points=1,
+            hint="use the `alpha` argument in your formula, not the number 0.01")
+def respects_the_alpha_argument(student, ref, rng):
+    z = rng.normal(0, 3, size=(3, 4))
+    for alpha in (0.0, 0.1, 0.3):
+        _check_values(student, ref.leaky_relu, "leaky_relu", z, alpha=alpha)
+
+
+@SUITE.test("leaky_relu", points=1, hint="np.where(z > 0, z, alpha * z) keeps any shape")
+def keeps_any_shape(student, ref, rng):
+    _check_shapes(student, ref.leaky_relu, "leaky_relu", rng)
+
+
+@SUITE.test("leaky_relu", points=1,
+            hint="large values pass through unchanged; large negative ones are only scaled")
+def finite_and_warning_free_for_large_inputs(student, ref, rng):
+    _check_large(student, ref.leaky_relu, "leaky_relu", _large_inputs(rng))
+    _check_large(student, ref.leaky_relu, "leaky_relu", _large_inputs(rng), alpha=0.2)
+
+
+@SUITE.test("leaky_relu", points=1, hint="build a new array instead of writing into z")
+def does_not_modify_its_input(student, ref, rng):
+    _check_unchanged(student, ref.leaky_relu, "leaky_relu", rng.normal(size=(3, 3)), alpha=0.1)
+
+
+# ------------------------------------------------------------------ softmax
+@SUITE.test("softmax", points=1, hint="exponentiate, then divide by the sum along `axis`")
+def values_on_random_rows(student, ref, rng):
+    z = rng.normal(0, 2, size=(5, 6))
+    expect_close(student(z.copy()), ref.softmax(z), "softmax", f"z {describe(z)}")
+    v = rng.normal(0, 2, size=4)  # a single vector of class scores
+    expect_close(student(v.copy()), ref.softmax(v), "softmax", f"z {describe(v)}")
+
+
+@SUITE.test("softmax", points=1,
+            hint="use keepdims=True when summing so the division broadcasts along `axis`")
+def respects_the_axis_argument(student, ref, rng):
+    z = rng.normal(size=(3, 4, 5))
+    for axis in (0, 1, -1):
+        out = student(z.copy(), axis=axis)
+        expect_close(out, ref.softmax(z, axis=axis), "softmax", f"z {describe(z)}, axis={axis}")
+
+
+@SUITE.test("softmax", points=1,
+            hint="softmax(z) = softmax(z - max(z)): subtract the maximum before exp")
+def stable_for_large_inputs(student, ref, rng):
+    z = rng.uniform(-1e4, 1e4, size=(4, 8))
+    out = call_without_warnings(student, z.copy(), what="softmax", given=f"z {describe(z)}")
+    expect_close(out, ref.softmax(z), "softmax", f"z {describe(z)}")
+    expect(np.allclose(np.asarray(out, dtype=float).sum(-1), 1.0), "softmax",
+           "rows do not sum to one", f"z {describe(z)}")
+
+
+@SUITE.test("softmax", points=1, hint="build a new array instead of writing into z")
+def does_not_modify_its_input(student, ref, rng):
+    z = rng.normal(size=(2, 5))
+    before = z.copy()
+    out = student(z)
+    expect_unchanged(before, z, "softmax", "z")
+    expect_close(out, ref.softmax(before), "softmax", f"z {describe(before)}")
+
+
+# ------------------------------------------------------------------ log_softmax
+@SUITE.test("log_softmax", points=1,
+            hint="log softmax(z)_i = z_i - log(sum_j exp(z_j)), the sum taken along `axis`")
+def values_on_random_rows(student, ref, rng):
+    _check_values(student, ref.log_softmax, "log_softmax", rng.normal(0, 2, size=(5, 6)))
+    _check_values(student, ref.log_softmax, "log_softmax", rng.normal(0, 2, size=4))
+
+
+@SUITE.test("log_softmax", points=1,
+            hint="take the max and the sum along `axis` with keepdims=True so they broadcast back")
+def respects_the_axis_argument(student, ref, rng):
+    z = rng.normal(size=(3, 4, 5))
+    for axis in (0, 1, -1):
+        _check_values(student, ref.log_softmax, "log_softmax", z, axis=axis)
+
+
+@SUITE.test("log_softmax", points=1,
+            hint="np.log(softmax(z)) gives log(0) = -inf when one score is far below the "
+                 "maximum: use z - m - log(sum(exp(z - m))) with m the maximum (log-sum-exp trick)")
+def finite_and_warning_free_for_large_inputs(student, ref, rng):
+    z = rng.uniform(-1e4, 1e4, size=(4, 8))
+    _check_large(student, ref.log_softmax, "log_softmax", z)
+    spread = np.array([[0.0, 1000.0, -1000.0], [1e4, 1e4, -1e4]])  # hand-checkable extremes
+    _check_large(student, ref.log_softmax, "log_softmax", spread)
+
+
+@SUITE.test("log_softmax", points=1,
+            hint="build a new array instead of writing into z (z - m creates a new array; "
+                 "z -= m does not)")
+def does_not_modify_its_input(student, ref, rng):
+    _check_unchanged(student, ref.log_softmax, "log_softmax", rng.normal(size=(2, 5)))
+
+
+@SUITE.test("log_softmax", points=1,
+            hint="log_softmax(z + c) = log_softmax(z) for any constant c added along `axis`")
+def shift_invariant_and_normalised(student, ref, rng):
+    z = rng.normal(0, 2, size=(4, 6))
+    shifted = z + rng.uniform(-3e3, 3e3, size=(4, 1))
+    given = f"z {describe(shifted)} (rows shifted by large constants)"
+    out = call_without_warnings(student, shifted.copy(), what="log_softmax", given=given)
+    expect_close(out, ref.log_softmax(shifted), "log_softmax", given, rtol=1e-4, atol=1e-3)
+    expect_close(out, ref.log_softmax(z), "log_softmax", given + ", compared with the unshifted rows",
+                 rtol=1e-4, atol=1e-3)
+    expect(np.allclose(np.exp(np.asarray(out, dtype=float)).sum(-1), 1.0, atol=1e-3),
+           "log_softmax", "exp(log_softmax) does not sum to one along the axis", given)

@@ -1,0 +1,371 @@
+"""The grading engine: the trust boundary, robustness, idempotence and the red team.
+
+A course with the 02-activations chapter is graded with the sandboxed engine. Alongside an
+honest correct submission and an untouched one sit hostile submissions: each redefines
+`softmax` with an attack (or breaks the notebook). Every attack must leave the attacker's
+`softmax` score at most what a wrong answer gets, keep the attacker's honest functions'
+points, and leave the honest students' grades and the gradebook intact.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import sqlite3
+import sys
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from autograder import registry, wire
+from autograder.engine import grade_class, load_state
+
+REPO = Path(__file__).resolve().parents[1]
+CH = "02-activations"
+pytestmark = pytest.mark.slow
+
+# --------------------------------------------------------------------------- the wire
+
+
+def test_wire_round_trips_data():
+    value = {"a": np.arange(6.0).reshape(2, 3), "b": (1, 2.5, float("nan"), None, True),
+             "c": [np.float32(3), "text", {"d": np.array([True, False])}]}
+    back = wire.decode(wire.encode(value))
+    np.testing.assert_array_equal(back["a"], value["a"])
+    assert back["b"][:2] == (1, 2.5) and np.isnan(back["b"][2]) and back["b"][3:] == (None, True)
+    assert back["c"][0] == np.float32(3) and back["c"][2]["d"].dtype == bool
+
+
+@pytest.mark.parametrize("payload", [
+    b"\x80\x04\x95cos\nsystem\n",                                  # a pickle
+    b'{"__array__": {"dtype": "O", "shape": [1], "b64": ""}}',    # object array
+    b'{"__array__": {"dtype": "<f8", "shape": [1000], "b64": "AAAA"}}',  # size mismatch
+    b'{"__callable__": "os.system"}',                               # callables from student
+    b'{"__source__": "__import__(\'os\').system(\'true\')"}',       # code from student
+    b'{"__weird__": 1}',
+    b"[" * 100 + b"]" * 100,                                        # too deep
+])
+def test_wire_rejects_anything_but_data_from_the_student(payload):
+    with pytest.raises(wire.WireError):
+        wire.decode(payload)
+
+
+def test_wire_refuses_to_send_arbitrary_objects():
+    with pytest.raises(wire.WireError):
+        wire.encode(object())
+
+
+# --------------------------------------------------------------------------- red team
+
+def _solution_nb():
+    return json.loads((REPO / "solutions" / CH / f"{CH}.ipynb").read_text())
+
+
+def _with_cell(source: str, nb=None):
+    nb = nb or _solution_nb()
+    nb["cells"].append({"cell_type": "code", "execution_count": None, "metadata": {},
+                        "outputs": [], "source": source})
+    return nb
+
+
+ATTACKS = {
+    "patch_numpy_comparisons": """
+import numpy as np, numpy.testing
+np.allclose = lambda *a, **k: True
+np.testing.assert_allclose = lambda *a, **k: None
+np.array_equal = lambda *a, **k: True
+def softmax(z, axis=-1):
+    return np.zeros_like(z)
+""",
+    "always_equal_object": """
+class AlwaysEqual:
+    def __eq__(self, other): return True
+    def __array__(self, *a, **k): raise TypeError
+def softmax(z, axis=-1):
+    return AlwaysEqual()
+""",
+    "lying_array_subclass": """
+import numpy as np
+class Liar(np.ndarray):
+    def __eq__(self, other): return np.ones(np.shape(other), bool)
+    def __sub__(self, other): return np.zeros(np.shape(other))
+    def __rsub__(self, other): return np.zeros(np.shape(other))
+def softmax(z, axis=-1):
+    return np.zeros(np.shape(z)).view(Liar)
+""",
+    "replace_modules": """
+import sys, types
+fake = types.ModuleType("numpy"); fake.allclose = lambda *a, **k: True
+sys.modules["numpy"] = fake
+sys.modules["autograder"] = fake
+def softmax(z, axis=-1):
+    return [[0.0]]
+""",
+    "search_disk_for_tests": """
+import os
+found = []
+for top in ("/", "/work", "/tmp", "/root"):
+    for dirpath, dirnames, filenames in os.walk(top):
+        if dirpath.startswith("/proc"):
+            dirnames[:] = []
+            continue
+        for f in filenames:
+            if f in ("reference.py", "tests.py", "gradebook.db") or f.endswith("02-activations.ipynb"):
+                found.append(os.path.join(dirpath, f))
+        if len(found) > 20:
+            break
+def softmax(z, axis=-1):
+    if found:
+        raise RuntimeError("FOUND " + " ".join(found[:5]))
+    return z * 0
+""",
+    "write_gradebook_and_others": """
+import os, glob
+targets = glob.glob("/**/gradebook.db", recursive=True) + glob.glob("/**/submitted/**/*.ipynb", recursive=True)
+for t in targets[:50]:
+    try:
+        open(t, "w").write("hacked")
+    except OSError:
+        pass
+def softmax(z, axis=-1):
+    return z * 0
+""",
+    "os_exit": """
+import os
+def softmax(z, axis=-1):
+    os._exit(0)
+""",
+    "segfault": """
+import ctypes
+def softmax(z, axis=-1):
+    ctypes.string_at(0)
+""",
+    "infinite_loop": """
+def softmax(z, axis=-1):
+    while True:
+        pass
+""",
+    "memory_bomb": """
+import numpy as np
+def softmax(z, axis=-1):
+    hog = [np.ones(10**8) for _ in range(1000)]
+    return hog[0]
+""",
+    "fork_bomb": """
+import os
+def softmax(z, axis=-1):
+    for _ in range(200):
+        try:
+            if os.fork() == 0:
+                while True:
+                    pass
+        except OSError:
+            break
+    return z * 0
+""",
+    "gigabyte_of_output": """
+import sys
+def softmax(z, axis=-1):
+    chunk = "x" * (1 << 20)
+    for _ in range(1024):
+        sys.stdout.write(chunk)
+    return z * 0
+""",
+    "network_access": """
+import socket
+def softmax(z, axis=-1):
+    s = socket.create_connection(("127.0.0.1", PORT), timeout=2)
+    s.sendall(b"leak")
+    return z * 0
+""",
+    "top_level_crash_in_last_cell": """
+import os
+os._exit(1)
+""",
+    "top_level_infinite_loop": """
+while True:
+    pass
+""",
+}
+
+
+@pytest.fixture(scope="module")
+def red_course(tmp_path_factory):
+    root = tmp_path_factory.mktemp("redteam")
+    shutil.copy(REPO / "nbgrader_config.py", root)
+    shutil.copytree(REPO / "solutions" / CH, root / "solutions" / CH)
+    # a listening socket on this machine's loopback: the sandbox must not reach it
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(5)
+    server.settimeout(0.5)
+    hits, stop = [], threading.Event()
+
+    def accept():
+        while not stop.is_set():
+            try:
+                conn, _ = server.accept()
+                hits.append(conn.recv(10))
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    port = server.getsockname()[1]
+
+    def submit(student, nb=None, files=None, raw=None):
+        d = root / "submitted" / student / CH
+        d.mkdir(parents=True)
+        path = d / f"{CH}.ipynb"
+        path.write_text(raw if raw is not None else json.dumps(nb))
+        for name, text in (files or {}).items():
+            (d / name).write_text(text)
+
+    submit("honest", _solution_nb())
+    blank = json.loads((REPO / "exercises" / CH / f"{CH}.ipynb").read_text())
+    submit("blank", blank)
+    for name, code in ATTACKS.items():
+        submit(f"attack_{name}", _with_cell(code.replace("PORT", str(port))))
+    submit("ships_numpy_and_sitecustomize", _solution_nb(), files={
+        "numpy.py": "allclose = lambda *a, **k: True\n",
+        "sitecustomize.py": "import builtins; builtins.HACKED = True\n"})
+    submit("broken_json", raw="{not json")
+    submit("not_a_notebook", raw=json.dumps({"hello": "world"}))
+    deleted = _solution_nb()
+    deleted["cells"] = [c for c in deleted["cells"]
+                        if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") != "softmax"]
+    submit("deleted_softmax_cell", deleted)
+    retyped = _solution_nb()
+    for c in retyped["cells"]:
+        if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == "softmax":
+            c["cell_type"] = "markdown"
+            c.pop("outputs", None)
+            c.pop("execution_count", None)
+    submit("retyped_softmax_cell", retyped)
+    renamed = _solution_nb()
+    for c in renamed["cells"]:
+        if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") == "softmax":
+            c["source"] = c["source"].replace("def softmax(", "def soft_max(") if isinstance(
+                c["source"], str) else [s.replace("def softmax(", "def soft_max(") for s in c["source"]]
+    submit("renamed_softmax", renamed)
+    d = root / "submitted" / "missing_notebook" / CH
+    d.mkdir(parents=True)
+    (d / "notes.txt").write_text("forgot it")
+
+    limits = {"call_seconds": 10, "notebook_seconds": 40, "memory_mb": 2048}
+    summary = grade_class(root, [CH], workers=2, progress=False, limits=limits)
+    stop.set()
+    thread.join(2)
+    server.close()
+    return {"root": root, "summary": summary, "hits": hits, "limits": limits}
+
+
+def _state(course, student):
+    return load_state(course["root"], student, CH)
+
+
+def _points(state):
+    return {f["function"]: (f["points"], f["max_points"]) for f in state["functions"]}
+
+
+def test_honest_submission_gets_full_marks(red_course):
+    pts = _points(_state(red_course, "honest"))
+    assert all(p == m for p, m in pts.values()), pts
+    assert _state(red_course, "honest")["isolation"] == "full"
+
+
+def test_blank_submission_gets_zero(red_course):
+    assert all(p == 0 for p, _ in _points(_state(red_course, "blank")).values())
+
+
+@pytest.mark.parametrize("attack", sorted(ATTACKS))
+def test_attack_earns_nothing_for_softmax_and_costs_nothing_else(red_course, attack):
+    state = _state(red_course, f"attack_{attack}")
+    assert state["status"] == "graded", state
+    pts = _points(state)
+    ref_bad = registry.suite(CH).max_points("softmax")
+    assert pts["softmax"][0] < ref_bad, (attack, pts["softmax"])
+    if attack.startswith("top_level"):
+        assert any("skipped" in n for n in state["notes"]), state["notes"]
+    for fn, (p, m) in pts.items():
+        if fn != "softmax":
+            assert p == m, f"{attack} cost points on {fn}: {state}"
+
+
+def test_attacks_give_reasons(red_course):
+    def report(attack):
+        st = _state(red_course, f"attack_{attack}")
+        return next(f["report"] for f in st["functions"] if f["function"] == "softmax")
+    assert "time limit" in report("infinite_loop")
+    assert "segmentation fault" in report("segfault")
+    assert "exit" in report("os_exit")
+    assert "MemoryError" in report("memory_bomb") or "memory" in report("memory_bomb")
+    assert "FOUND" not in report("search_disk_for_tests")
+
+
+def test_sandbox_reached_no_server(red_course):
+    assert red_course["hits"] == []
+    st = _state(red_course, "attack_network_access")
+    rep = next(f["report"] for f in st["functions"] if f["function"] == "softmax")
+    assert "raised" in rep and ("unreachable" in rep or "Error" in rep)
+
+
+def test_shipped_numpy_and_sitecustomize_change_nothing(red_course):
+    pts = _points(_state(red_course, "ships_numpy_and_sitecustomize"))
+    assert all(p == m for p, m in pts.values()), pts
+
+
+@pytest.mark.parametrize("student,reason", [
+    ("broken_json", "not valid JSON"), ("not_a_notebook", "not a Jupyter notebook"),
+    ("missing_notebook", "missing notebook")])
+def test_broken_submissions_are_ungradable_with_a_reason(red_course, student, reason):
+    state = _state(red_course, student)
+    assert state["status"] == "ungradable" and reason in state["reason"]
+
+
+@pytest.mark.parametrize("student", ["deleted_softmax_cell", "retyped_softmax_cell",
+                                     "renamed_softmax"])
+def test_changed_cells_cost_only_that_function(red_course, student):
+    state = _state(red_course, student)
+    pts = _points(state)
+    assert pts["softmax"][0] == 0 and "not defined" in next(
+        f["error"] for f in state["functions"] if f["function"] == "softmax")
+    assert all(p == m for fn, (p, m) in pts.items() if fn != "softmax")
+    if student != "renamed_softmax":
+        assert any("softmax" in n for n in state["notes"]), state["notes"]
+
+
+def test_gradebook_and_other_submissions_untouched(red_course):
+    root = red_course["root"]
+    nb = json.loads((root / "submitted" / "honest" / CH / f"{CH}.ipynb").read_text())
+    assert nb["cells"]
+    con = sqlite3.connect(root / "gradebook.db")
+    n = con.execute("select count(*) from submitted_assignment").fetchone()[0]
+    con.close()
+    assert n == len(list((root / "submitted").iterdir())) - 1  # all but missing_notebook's? see below
+
+
+def test_regrading_is_idempotent(red_course):
+    root = red_course["root"]
+    before = (root / "gradebook.db").stat().st_size
+    summary = grade_class(root, [CH], workers=2, progress=False, limits=red_course["limits"])
+    assert summary["graded_now"] == 0 and summary["reused"] == summary["submissions"]
+    con = sqlite3.connect(root / "gradebook.db")
+    dupes = con.execute("select count(*) from (select student_id, assignment_id, count(*) c "
+                        "from submitted_assignment group by 1, 2 having c > 1)").fetchone()[0]
+    con.close()
+    assert dupes == 0
+    assert (root / "gradebook.db").stat().st_size == before
+
+
+def test_a_changed_submission_is_graded_again(red_course):
+    root = red_course["root"]
+    path = root / "submitted" / "blank" / CH / f"{CH}.ipynb"
+    path.write_text(json.dumps(_solution_nb()))
+    summary = grade_class(root, [CH], workers=1, progress=False, limits=red_course["limits"])
+    assert summary["graded_now"] == 1
+    assert all(p == m for p, m in _points(_state(red_course, "blank")).values())
