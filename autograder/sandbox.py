@@ -258,7 +258,8 @@ class Server:
                 value = fn(*args, **kwargs)
             emitted = [str(w.message)[:200] for w in caught
                        if issubclass(w.category, RuntimeWarning)][:20]
-            return {"ok": value, "args": args, "kwargs": kwargs, "warnings": emitted}
+            return {"ok": value, "args": _data_only(args), "kwargs": _data_only(kwargs),
+                    "warnings": emitted}
         if op == "getattr":
             value = getattr(self.resolve(req["target"]), req["name"])
             if callable(value) and not isinstance(value, (np.ndarray, torch.Tensor)):
@@ -301,6 +302,21 @@ class Server:
                     raise
                 reply = {"error": _describe(exc)}
             self.send(reply)
+
+
+def _data_only(value, depth=0):
+    """The arguments as they are after a call, for the grader to mirror in-place changes:
+    arrays and containers of them; anything else (callables, objects) becomes None."""
+    if depth > 20:
+        return None
+    if isinstance(value, (np.ndarray, torch.Tensor, np.generic, bool, int, float, str)) or value is None:
+        return value
+    if isinstance(value, (list, tuple)):
+        return type(value)(_data_only(v, depth + 1) for v in value) if type(value) in (list, tuple) \
+            else [_data_only(v, depth + 1) for v in value]
+    if isinstance(value, dict):
+        return {k: _data_only(v, depth + 1) for k, v in value.items() if isinstance(k, str)}
+    return None
 
 
 def _describe(exc: BaseException) -> dict:

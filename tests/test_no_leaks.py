@@ -22,7 +22,11 @@ MIN_LEN = 20
 # Lines of this length that are generic enough to appear anywhere.
 ALLOWED = {
     "import numpy as np", "import matplotlib.pyplot as plt", "raise NotImplementedError()",
-    "from autograder import grade",
+    "from autograder import grade", "with torch.no_grad():", "except NotImplementedError:",
+    "import torch.nn.functional as F", "import torch.nn as nn", "model.train()", "model.eval()",
+    "optimizer.zero_grad()", "optimizer.step()", "loss.backward()", "super().__init__()",
+    "def forward(self, x):", "return self.net(x)", "for epoch in range(epochs):",
+    "torch.manual_seed(seed)", "rng = np.random.default_rng(seed)",
 }
 
 

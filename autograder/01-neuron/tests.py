@@ -1,0 +1,345 @@
+"""Hidden tests for chapter 01-neuron.
+
+Each test gets (student, ref, rng): the student's function, the reference module and a seeded
+generator. Every test checks returned values against the reference (or, for xor_network, against
+the XOR truth table), so no test gives points to a function that returns nonsense. Inputs are
+passed as copies, except in the dedicated "does not modify" tests.
+"""
+import numpy as np
+
+from autograder.testing import (Failure, Suite, describe, expect, expect_close, expect_equal,
+                                expect_shape, expect_unchanged, in_sandbox, to_array, to_float)
+
+SUITE = Suite("01-neuron")
+
+BINARY_INPUTS = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+XOR_TARGETS = np.array([0.0, 1.0, 1.0, 0.0])
+AND_TARGETS = np.array([0.0, 0.0, 0.0, 1.0])
+
+
+# Activations handed to the student's `neuron`, as source so that they also cross into the
+# sandboxed student process (autograder.engine); in-process they are plain callables.
+TANH = in_sandbox("lambda z: np.tanh(z)")
+IDENTITY = in_sandbox("lambda z: z")
+STEP = in_sandbox("lambda z: np.where(np.asarray(z, dtype=float) >= 0, 1.0, 0.0)")
+
+
+def _threshold(z):
+    """The step activation used to feed `neuron` and to evaluate networks (z >= 0 fires)."""
+    return np.where(np.asarray(z, dtype=float) >= 0, 1.0, 0.0)
+
+
+def _pair(out, what):
+    """Unpack a (first, second) return value, or fail with an explanation."""
+    if not isinstance(out, (tuple, list)) or len(out) != 2:
+        kind = type(out).__name__
+        raise Failure(f"{what} should return a tuple (w_new, b_new); got {kind}"
+                      + (f" of length {len(out)}" if isinstance(out, (tuple, list)) else ""))
+    return out
+
+
+def _triple(out, what):
+    if not isinstance(out, (tuple, list)) or len(out) != 3:
+        kind = type(out).__name__
+        raise Failure(f"{what} should return a tuple (w, b, errors); got {kind}"
+                      + (f" of length {len(out)}" if isinstance(out, (tuple, list)) else ""))
+    return out
+
+
+def _separable(rng, n, d, margin=0.3):
+    """n points in d dimensions, labelled by a random hyperplane, none closer than `margin`."""
+    w_true = rng.normal(size=d)
+    w_true /= np.linalg.norm(w_true)
+    b_true = -np.median(rng.normal(size=(200, d)) @ w_true) + rng.normal(0, 0.2)
+    X = np.empty((0, d))
+    while len(X) < n:
+        cand = rng.normal(size=(4 * n, d))
+        keep = np.abs(cand @ w_true + b_true) > margin
+        X = np.vstack([X, cand[keep]])
+    X = X[:n]
+    t = (X @ w_true + b_true >= 0).astype(float)
+    return X, t
+
+
+def _compare_training(out, expected, given, what="train_perceptron"):
+    w, b, errors = _triple(out, what)
+    w_ref, b_ref, errors_ref = expected
+    err = to_array(errors, f"{what} (errors)")
+    expect(err.ndim == 1, what, f"errors should be a 1-D list with one count per epoch, got "
+                                f"shape {err.shape}", given)
+    expect(len(err) == len(errors_ref), what,
+           f"ran {len(err)} epochs (len(errors)), expected {len(errors_ref)}; errors start "
+           f"{err[:4].astype(int).tolist()}, expected {list(errors_ref[:4])}", given)
+    expect_equal(err, np.asarray(errors_ref, dtype=float), f"{what} (errors per epoch)", given)
+    expect_close(w, w_ref, f"{what} (w)", given)
+    expect_close(to_float(b, f"{what} (b)"), b_ref, f"{what} (b)", given)
+
+
+# ------------------------------------------------------------------ step
+@SUITE.test("step", points=1, hint="1.0 where z >= 0, 0.0 elsewhere, elementwise (np.where)")
+def values_on_random_inputs(student, ref, rng):
+    z = rng.normal(0, 2, size=(6, 5))
+    expect_close(student(z.copy()), ref.step(z), "step", f"z {describe(z)}")
+
+
+@SUITE.test("step", points=1,
+            hint="at z = 0 exactly the neuron fires: use >= 0, not > 0 (and -0.0 counts as 0)")
+def fires_at_exactly_zero(student, ref, rng):
+    z = np.array([-1e-12, -0.0, 0.0, 1e-12, -3.0, 2.0])
+    expect_close(student(z.copy()), ref.step(z), "step", f"z containing exact zeros {describe(z)}")
+
+
+@SUITE.test("step", points=1, hint="work elementwise so any shape (a number, a vector, a 3-D "
+                                   "array) comes back with the same shape")
+def keeps_any_shape(student, ref, rng):
+    for z in (np.array(0.7), np.array(-0.2), rng.normal(size=7), rng.normal(size=(2, 3, 4))):
+        expect_close(student(z.copy()), ref.step(z), "step", f"z {describe(z)}")
+
+
+@SUITE.test("step", points=1, hint="return floats 0.0/1.0 (e.g. np.where(z >= 0, 1.0, 0.0)), "
+                                   "not booleans or ints, even when z holds integers")
+def returns_floats_and_does_not_modify_z(student, ref, rng):
+    for z in (np.array([-2, -1, 0, 1, 2]), rng.normal(size=(3, 4))):
+        before = z.copy()
+        out = student(z)
+        expect_unchanged(before, z, "step", "z")
+        dtype = getattr(out, "dtype", None) if not isinstance(out, float) else np.dtype(float)
+        kind = getattr(dtype, "is_floating_point", None)
+        floating = kind if isinstance(kind, bool) else (
+            dtype is not None and np.dtype(dtype).kind == "f")
+        expect(floating, "step", f"returned values of dtype {dtype}; expected a float array",
+               f"z {describe(before)}")
+        expect_close(out, ref.step(before), "step", f"z {describe(before)}")
+
+
+# ------------------------------------------------------------------ neuron
+@SUITE.test("neuron", points=1, hint="compute z = x @ w + b (a number), then return activation(z)")
+def single_input_with_tanh(student, ref, rng):
+    x, w, b = rng.normal(size=5), rng.normal(size=5), float(rng.normal())
+    given = f"x {describe(x)}, w {describe(w)}, b (a float), activation=np.tanh"
+    expect_close(student(x.copy(), w.copy(), b, TANH), ref.neuron(x, w, b, TANH),
+                 "neuron", given)
+
+
+@SUITE.test("neuron", points=1, hint="for a batch X (n, d), X @ w gives one pre-activation per "
+                                     "row: the output has shape (n,)")
+def batch_of_inputs(student, ref, rng):
+    X, w, b = rng.normal(size=(8, 3)), rng.normal(size=3), float(rng.normal())
+    given = f"x {describe(X)}, w {describe(w)}, b (a float), activation=np.tanh"
+    out = student(X.copy(), w.copy(), b, TANH)
+    expect_shape(out, (8,), "neuron", given)
+    expect_close(out, ref.neuron(X, w, b, TANH), "neuron", given)
+
+
+@SUITE.test("neuron", points=1, hint="add the bias before applying the activation: f(x @ w + b), "
+                                     "not f(x @ w) + b")
+def threshold_and_identity_activations(student, ref, rng):
+    X, w = rng.normal(size=(10, 4)), rng.normal(size=4)
+    b = 1.5
+    for name, f in (("identity (lambda z: z)", IDENTITY), ("a step function", STEP)):
+        given = f"x {describe(X)}, w {describe(w)}, b = 1.5, activation = {name}"
+        expect_close(student(X.copy(), w.copy(), b, f), ref.neuron(X, w, b, f), "neuron", given)
+
+
+@SUITE.test("neuron", points=1, hint="compute a new array; do not write into x or w")
+def does_not_modify_its_inputs(student, ref, rng):
+    X, w = rng.normal(size=(6, 3)), rng.normal(size=3)
+    X_before, w_before = X.copy(), w.copy()
+    out = student(X, w, -0.3, TANH)
+    expect_unchanged(X_before, X, "neuron", "x")
+    expect_unchanged(w_before, w, "neuron", "w")
+    expect_close(out, ref.neuron(X_before, w_before, -0.3, TANH), "neuron",
+                 f"x {describe(X_before)}, w {describe(w_before)}, b = -0.3, activation=np.tanh")
+
+
+# ------------------------------------------------------------------ perceptron_update
+@SUITE.test("perceptron_update", points=1,
+            hint="a missed positive (t = 1, output 0) moves w towards x: w + lr * (t - o) * x")
+def missed_positive_moves_towards_x(student, ref, rng):
+    w, b = np.array([0.5, -1.0, 0.25]), -2.0
+    x = np.array([1.0, 0.5, 2.0])  # z = 0.5 - 0.5 + 0.5 - 2 = -1.5 < 0: output 0
+    given = f"w = {w.tolist()}, b = -2.0, x = {x.tolist()}, t = 1, lr = 0.5"
+    w_new, b_new = _pair(student(w.copy(), b, x.copy(), 1, 0.5), "perceptron_update")
+    w_ref, b_ref = ref.perceptron_update(w, b, x, 1, 0.5)
+    expect_close(w_new, w_ref, "perceptron_update (w_new)", given)
+    expect_close(to_float(b_new, "perceptron_update (b_new)"), b_ref,
+                 "perceptron_update (b_new)", given)
+
+
+@SUITE.test("perceptron_update", points=1,
+            hint="a false positive (t = 0, output 1) moves w away from x: t - o = -1")
+def false_positive_moves_away_from_x(student, ref, rng):
+    w, b = np.array([1.0, 2.0]), 0.5
+    x = np.array([0.5, 1.0])  # z = 0.5 + 2 + 0.5 = 3 >= 0: output 1
+    given = f"w = {w.tolist()}, b = 0.5, x = {x.tolist()}, t = 0, lr = 0.25"
+    w_new, b_new = _pair(student(w.copy(), b, x.copy(), 0, 0.25), "perceptron_update")
+    w_ref, b_ref = ref.perceptron_update(w, b, x, 0, 0.25)
+    expect_close(w_new, w_ref, "perceptron_update (w_new)", given)
+    expect_close(to_float(b_new, "perceptron_update (b_new)"), b_ref,
+                 "perceptron_update (b_new)", given)
+
+
+@SUITE.test("perceptron_update", points=1,
+            hint="a correctly classified sample changes nothing; at z = 0 the output is 1 "
+                 "(step fires at z >= 0)")
+def correct_samples_leave_weights_unchanged(student, ref, rng):
+    cases = [  # (w, b, x, t): z < 0 with t = 0, z > 0 with t = 1, z == 0 exactly with t = 1
+        (np.array([1.0, -1.0]), 0.0, np.array([0.0, 2.0]), 0),
+        (np.array([1.0, -1.0]), 0.5, np.array([2.0, 0.0]), 1),
+        (np.array([1.0, -1.0]), -1.0, np.array([2.0, 1.0]), 1),
+    ]
+    for w, b, x, t in cases:
+        given = f"w = {w.tolist()}, b = {b}, x = {x.tolist()}, t = {t}, lr = 0.1"
+        w_new, b_new = _pair(student(w.copy(), b, x.copy(), t, 0.1), "perceptron_update")
+        w_ref, b_ref = ref.perceptron_update(w, b, x, t, 0.1)
+        expect_close(w_new, w_ref, "perceptron_update (w_new)", given)
+        expect_close(to_float(b_new, "perceptron_update (b_new)"), b_ref,
+                     "perceptron_update (b_new)", given)
+
+
+@SUITE.test("perceptron_update", points=1,
+            hint="o = step(x @ w + b); the bias learns like a weight whose input is always 1: "
+                 "b + lr * (t - o)")
+def values_on_random_samples(student, ref, rng):
+    for _ in range(20):
+        d = int(rng.integers(1, 6))
+        w, x = rng.normal(size=d), rng.normal(size=d)
+        b, t, lr = float(rng.normal()), int(rng.integers(0, 2)), float(rng.uniform(0.01, 1))
+        given = f"w {describe(w)}, b (a float), x {describe(x)}, t = {t}, lr = {lr:.3g}"
+        w_new, b_new = _pair(student(w.copy(), b, x.copy(), t, lr), "perceptron_update")
+        w_ref, b_ref = ref.perceptron_update(w, b, x, t, lr)
+        expect_close(w_new, w_ref, "perceptron_update (w_new)", given)
+        expect_close(to_float(b_new, "perceptron_update (b_new)"), b_ref,
+                     "perceptron_update (b_new)", given)
+
+
+@SUITE.test("perceptron_update", points=1,
+            hint="`w += ...` changes the caller's array; write w_new = w + ... instead")
+def does_not_modify_its_inputs(student, ref, rng):
+    w, x = np.array([0.2, -0.4, 0.1]), np.array([-1.0, 1.0, 0.5])  # z = -0.45: output 0
+    w_before, x_before = w.copy(), x.copy()
+    out = student(w, 0.0, x, 1, 0.5)
+    expect_unchanged(w_before, w, "perceptron_update", "w")
+    expect_unchanged(x_before, x, "perceptron_update", "x")
+    w_new, b_new = _pair(out, "perceptron_update")
+    w_ref, b_ref = ref.perceptron_update(w_before, 0.0, x_before, 1, 0.5)
+    given = f"w = {w_before.tolist()}, b = 0.0, x = {x_before.tolist()}, t = 1, lr = 0.5"
+    expect_close(w_new, w_ref, "perceptron_update (w_new)", given)
+    expect_close(to_float(b_new, "perceptron_update (b_new)"), b_ref,
+                 "perceptron_update (b_new)", given)
+
+
+# ------------------------------------------------------------------ train_perceptron
+@SUITE.test("train_perceptron", points=1,
+            hint="start from w = zeros(d), b = 0; visit the samples in order; count an error "
+                 "each time a visited sample is misclassified (that is, each update)")
+def learns_the_and_gate(student, ref, rng):
+    given = "X = the four binary inputs (4, 2), t = AND targets [0, 0, 0, 1], lr = 0.5"
+    out = student(BINARY_INPUTS.copy(), AND_TARGETS.copy(), lr=0.5, epochs=50)
+    _compare_training(out, ref.train_perceptron(BINARY_INPUTS, AND_TARGETS, lr=0.5, epochs=50),
+                      given + ", epochs = 50")
+
+
+@SUITE.test("train_perceptron", points=1,
+            hint="errors[e] counts the mistakes made *while* visiting the samples of epoch e, "
+                 "before later updates of the same epoch")
+def matches_reference_on_separable_data(student, ref, rng):
+    X, t = _separable(rng, 60, 3, margin=0.1)
+    given = f"X {describe(X)}, t (60,) linearly separable 0/1 targets, lr = 0.1, epochs = 100"
+    out = student(X.copy(), t.copy(), lr=0.1, epochs=100)
+    _compare_training(out, ref.train_perceptron(X, t, lr=0.1, epochs=100), given)
+
+
+@SUITE.test("train_perceptron", points=1,
+            hint="stop right after the first epoch with 0 errors: that epoch's 0 is the last "
+                 "entry of errors, and no epoch before it has 0 errors")
+def stops_after_the_first_epoch_without_errors(student, ref, rng):
+    X, t = _separable(rng, 25, 2, margin=0.5)
+    given = f"X {describe(X)}, t (25,) linearly separable 0/1 targets, lr = 0.2, epochs = 100"
+    w, b, errors = _triple(student(X.copy(), t.copy(), lr=0.2, epochs=100), "train_perceptron")
+    err = to_array(errors, "train_perceptron (errors)").ravel()
+    _, _, errors_ref = ref.train_perceptron(X, t, lr=0.2, epochs=100)
+    expect(err.size > 0 and err[-1] == 0, "train_perceptron",
+           "the last epoch should have 0 errors on separable data", given)
+    expect(np.all(err[:-1] > 0), "train_perceptron",
+           f"training went on after an epoch with 0 errors (errors = {err.astype(int).tolist()})",
+           given)
+    expect_equal(err, np.asarray(errors_ref, dtype=float), "train_perceptron (errors per epoch)",
+                 given)
+    pred = _threshold(X @ to_array(w, "train_perceptron (w)") + to_float(b, "train_perceptron (b)"))
+    expect_equal(pred, t, "train_perceptron (predictions of the trained w, b on X)", given)
+
+
+@SUITE.test("train_perceptron", points=1,
+            hint="on data that no line separates (XOR) training never reaches 0 errors: run "
+                 "exactly `epochs` epochs, one errors entry each")
+def runs_all_epochs_on_xor(student, ref, rng):
+    given = "X = the four binary inputs (4, 2), t = XOR targets [0, 1, 1, 0], lr = 0.5, epochs = 7"
+    out = student(BINARY_INPUTS.copy(), XOR_TARGETS.copy(), lr=0.5, epochs=7)
+    _compare_training(out, ref.train_perceptron(BINARY_INPUTS, XOR_TARGETS, lr=0.5, epochs=7),
+                      given)
+
+
+@SUITE.test("train_perceptron", points=1, hint="the defaults are lr=0.1 and epochs=100")
+def uses_the_default_arguments(student, ref, rng):
+    X, t = _separable(rng, 30, 2, margin=0.05)
+    given = f"X {describe(X)}, t (30,) 0/1 targets, default lr and epochs"
+    _compare_training(student(X.copy(), t.copy()), ref.train_perceptron(X, t), given)
+
+
+@SUITE.test("train_perceptron", points=1,
+            hint="do not write into X or t (no in-place centring or relabelling); make copies")
+def does_not_modify_its_inputs(student, ref, rng):
+    X, t = _separable(rng, 20, 4)
+    X_before, t_before = X.copy(), t.copy()
+    out = student(X, t, lr=0.1, epochs=100)
+    expect_unchanged(X_before, X, "train_perceptron", "X")
+    expect_unchanged(t_before, t, "train_perceptron", "t")
+    given = f"X {describe(X_before)}, t (20,) 0/1 targets, lr = 0.1, epochs = 100"
+    _compare_training(out, ref.train_perceptron(X_before, t_before, lr=0.1, epochs=100), given)
+
+
+# ------------------------------------------------------------------ xor_network
+def _unpack_network(out):
+    if not isinstance(out, (tuple, list)) or len(out) != 4:
+        raise Failure("xor_network should return a tuple (W1, b1, W2, b2); got "
+                      f"{type(out).__name__}"
+                      + (f" of length {len(out)}" if isinstance(out, (tuple, list)) else ""))
+    W1 = to_array(out[0], "xor_network (W1)")
+    b1 = to_array(out[1], "xor_network (b1)")
+    W2 = to_array(out[2], "xor_network (W2)")
+    b2 = to_array(out[3], "xor_network (b2)")
+    return W1, b1, W2, b2
+
+
+@SUITE.test("xor_network", points=1,
+            hint="W1 has shape (2, h) (two inputs, h hidden units), b1 (h,), W2 (h,) and b2 "
+                 "is a single number")
+def returns_weights_with_the_stated_shapes(student, ref, rng):
+    W1, b1, W2, b2 = _unpack_network(student())
+    expect(W1.ndim == 2 and W1.shape[0] == 2 and W1.shape[1] >= 1, "xor_network",
+           f"W1 should have shape (2, h), got {W1.shape}")
+    h = W1.shape[1]
+    expect(b1.shape == (h,), "xor_network", f"b1 should have shape ({h},) to match W1 "
+                                            f"{W1.shape}, got {b1.shape}")
+    expect(W2.shape == (h,), "xor_network", f"W2 should have shape ({h},), got {W2.shape}")
+    expect(b2.size == 1, "xor_network", f"b2 should be a single number, got shape {b2.shape}")
+    expect(np.all(np.isfinite(W1)) and np.all(np.isfinite(b1)) and np.all(np.isfinite(W2))
+           and np.all(np.isfinite(b2)), "xor_network", "weights should be finite numbers")
+    # the network must compute something of the right shape on the four inputs
+    out = _threshold(_threshold(BINARY_INPUTS @ W1 + b1) @ W2 + b2.reshape(()))
+    expect_shape(out, (4,), "xor_network", "the four binary inputs (4, 2)")
+
+
+@SUITE.test("xor_network", points=2,
+            hint="one hidden unit can compute OR, another AND; the output fires for "
+                 "'OR and not AND' (step(z) fires at z >= 0)")
+def computes_xor_on_the_four_inputs(student, ref, rng):
+    W1, b1, W2, b2 = _unpack_network(student())
+    try:
+        hidden = _threshold(BINARY_INPUTS @ W1 + b1)
+        out = _threshold(hidden @ W2.reshape(hidden.shape[1], -1) + b2.ravel())
+    except ValueError as exc:
+        raise Failure(f"xor_network: the weights do not fit together: {exc}") from None
+    expect_equal(out.ravel(), XOR_TARGETS, "xor_network (step(step(X @ W1 + b1) @ W2 + b2))",
+                 "X = [[0, 0], [0, 1], [1, 0], [1, 1]], expected XOR = [0, 1, 1, 0]")

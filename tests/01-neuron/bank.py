@@ -1,0 +1,297 @@
+"""Mutants and alternative implementations for 01-neuron (see autograder/bank.py)."""
+import numpy as np
+import torch
+
+from autograder.bank import Bank
+
+BANK = Bank("01-neuron")
+
+
+def _step(z):
+    return np.where(np.asarray(z, dtype=float) >= 0, 1.0, 0.0)
+
+
+# ------------------------------------------------------------------ step
+@BANK.mutant("step", "strict inequality: returns 0 at z = 0")
+def step_strict(z):
+    return np.where(np.asarray(z, dtype=float) > 0, 1.0, 0.0)
+
+
+@BANK.mutant("step", "np.heaviside with the wrong value at 0")
+def step_heaviside0(z):
+    return np.heaviside(np.asarray(z, dtype=float), 0.0)
+
+
+@BANK.mutant("step", "returns booleans instead of floats")
+def step_bool(z):
+    return np.asarray(z) >= 0
+
+
+@BANK.mutant("step", "sign function: -1 for negative inputs")
+def step_sign(z):
+    return np.where(np.asarray(z, dtype=float) >= 0, 1.0, -1.0)
+
+
+@BANK.mutant("step", "thresholds the input in place")
+def step_inplace(z):
+    z = np.asarray(z)
+    mask = z >= 0
+    z[mask] = 1
+    z[~mask] = 0
+    return z.astype(float)
+
+
+@BANK.alternative("step", "np.heaviside with value 1 at 0")
+def step_heaviside1(z):
+    return np.heaviside(z, 1.0)
+
+
+@BANK.alternative("step", "torch, float32 tensor")
+def step_torch(z):
+    zt = torch.as_tensor(np.asarray(z), dtype=torch.float32)
+    return (zt >= 0).to(torch.float32)
+
+
+@BANK.alternative("step", "boolean cast to float32")
+def step_astype(z):
+    return (np.asarray(z) >= 0).astype(np.float32)
+
+
+# ------------------------------------------------------------------ neuron
+@BANK.mutant("neuron", "adds the bias after the activation")
+def neuron_bias_after(x, w, b, activation):
+    return activation(np.asarray(x) @ w) + b
+
+
+@BANK.mutant("neuron", "forgets the activation")
+def neuron_no_activation(x, w, b, activation):
+    return np.asarray(x) @ w + b
+
+
+@BANK.mutant("neuron", "sums over everything: a batch collapses to one number")
+def neuron_total_sum(x, w, b, activation):
+    return activation(np.sum(np.asarray(x) * w) + b)
+
+
+@BANK.mutant("neuron", "multiplies in place into x")
+def neuron_inplace(x, w, b, activation):
+    x *= w
+    return activation(x.sum(axis=-1) + b)
+
+
+@BANK.alternative("neuron", "explicit loop over rows and features, float32")
+def neuron_loop(x, w, b, activation):
+    x = np.asarray(x, dtype=np.float32)
+    w = np.asarray(w, dtype=np.float32)
+    rows = np.atleast_2d(x)
+    z = np.zeros(len(rows), dtype=np.float32)
+    for i, row in enumerate(rows):
+        for j in range(len(w)):
+            z[i] += row[j] * w[j]
+        z[i] += b
+    out = activation(z)
+    return out[0] if x.ndim == 1 else out
+
+
+@BANK.alternative("neuron", "np.dot and a torch-free float64 path")
+def neuron_dot(x, w, b, activation):
+    return activation(np.dot(x, w) + b)
+
+
+# ------------------------------------------------------------------ perceptron_update
+@BANK.mutant("perceptron_update", "wrong sign: w - lr (t - o) x")
+def update_sign(w, b, x, t, lr):
+    o = _step(x @ w + b)
+    return w - lr * (t - o) * x, b - lr * (t - o)
+
+
+@BANK.mutant("perceptron_update", "forgets the bias update")
+def update_no_bias(w, b, x, t, lr):
+    o = _step(x @ w + b)
+    return w + lr * (t - o) * x, b
+
+
+@BANK.mutant("perceptron_update", "output with > 0: no update expected at z = 0 is missed")
+def update_strict(w, b, x, t, lr):
+    o = float(x @ w + b > 0)
+    return w + lr * (t - o) * x, b + lr * (t - o)
+
+
+@BANK.mutant("perceptron_update", "modifies w in place")
+def update_inplace(w, b, x, t, lr):
+    o = _step(x @ w + b)
+    w += lr * (t - o) * x
+    return w, b + lr * (t - o)
+
+
+@BANK.mutant("perceptron_update", "Hebbian: always adds lr t x, ignoring the output")
+def update_hebb(w, b, x, t, lr):
+    return w + lr * t * x, b + lr * t
+
+
+@BANK.alternative("perceptron_update", "update only on a mistake, float32")
+def update_if_wrong(w, b, x, t, lr):
+    w = np.array(w, dtype=np.float32)
+    x = np.asarray(x, dtype=np.float32)
+    o = 1.0 if float(x @ w) + b >= 0 else 0.0
+    if o != t:
+        sign = 1.0 if t > o else -1.0
+        w = w + np.float32(lr * sign) * x
+        b = b + lr * sign
+    return w, b
+
+
+@BANK.alternative("perceptron_update", "torch tensors")
+def update_torch(w, b, x, t, lr):
+    wt, xt = torch.as_tensor(w), torch.as_tensor(x)
+    o = (xt @ wt + b >= 0).double()
+    delta = lr * (t - o)
+    return wt + delta * xt, b + delta.item()
+
+
+# ------------------------------------------------------------------ train_perceptron
+def _train(X, t, lr, epochs, *, extra_epoch=False, count_after=False, no_stop=False,
+           init=0.0, bias=True, shuffle=False):
+    X = np.asarray(X, dtype=float)
+    t = np.asarray(t, dtype=float)
+    w, b = np.full(X.shape[1], init), init
+    errors, stop_next = [], False
+    for epoch in range(epochs):
+        order = np.random.default_rng(epoch).permutation(len(X)) if shuffle else range(len(X))
+        mistakes = 0
+        for i in order:
+            o = _step(X[i] @ w + b)
+            if o != t[i]:
+                mistakes += 1
+                w = w + lr * (t[i] - o) * X[i]
+                if bias:
+                    b = b + lr * (t[i] - o)
+        if count_after:
+            mistakes = int(np.sum(_step(X @ w + b) != t))
+        errors.append(mistakes)
+        if stop_next:
+            break
+        if mistakes == 0 and not no_stop:
+            if extra_epoch:
+                stop_next = True
+            else:
+                break
+    return w, b, errors
+
+
+@BANK.mutant("train_perceptron", "never stops early: always runs all epochs")
+def train_no_stop(X, t, lr=0.1, epochs=100):
+    return _train(X, t, lr, epochs, no_stop=True)
+
+
+@BANK.mutant("train_perceptron", "stopping rule off by one: one more epoch after 0 errors")
+def train_extra_epoch(X, t, lr=0.1, epochs=100):
+    return _train(X, t, lr, epochs, extra_epoch=True)
+
+
+@BANK.mutant("train_perceptron", "errors counted after the epoch's updates")
+def train_count_after(X, t, lr=0.1, epochs=100):
+    return _train(X, t, lr, epochs, count_after=True)
+
+
+@BANK.mutant("train_perceptron", "starts from ones instead of zeros")
+def train_ones(X, t, lr=0.1, epochs=100):
+    return _train(X, t, lr, epochs, init=1.0)
+
+
+@BANK.mutant("train_perceptron", "forgets the bias update")
+def train_no_bias(X, t, lr=0.1, epochs=100):
+    return _train(X, t, lr, epochs, bias=False)
+
+
+@BANK.mutant("train_perceptron", "shuffles the samples every epoch")
+def train_shuffle(X, t, lr=0.1, epochs=100):
+    return _train(X, t, lr, epochs, shuffle=True)
+
+
+@BANK.mutant("train_perceptron", "wrong default learning rate (1.0)")
+def train_default_lr(X, t, lr=1.0, epochs=100):
+    return _train(X, t, lr, epochs)
+
+
+@BANK.mutant("train_perceptron", "centres X in place before training")
+def train_centre_inplace(X, t, lr=0.1, epochs=100):
+    mean = X.mean(axis=0)
+    X -= mean
+    w, b, errors = _train(X, t, lr, epochs)
+    return w, b - w @ mean, errors
+
+
+@BANK.alternative("train_perceptron", "float32 weights, errors as an int array")
+def train_float32(X, t, lr=0.1, epochs=100):
+    X = np.asarray(X, dtype=np.float32)
+    t = np.asarray(t, dtype=np.float32)
+    w, b = np.zeros(X.shape[1], dtype=np.float32), np.float32(0)
+    errors = np.zeros(0, dtype=int)
+    for _ in range(epochs):
+        count = 0
+        for xi, ti in zip(X, t):
+            o = np.float32(xi @ w + b >= 0)
+            w = w + np.float32(lr) * (ti - o) * xi
+            b = b + np.float32(lr) * (ti - o)
+            count += int(o != ti)
+        errors = np.append(errors, count)
+        if count == 0:
+            break
+    return w, b, errors
+
+
+@BANK.alternative("train_perceptron", "while loop with +-1 labels internally")
+def train_pm1(X, t, lr=0.1, epochs=100):
+    X = np.array(X, dtype=float)
+    s = 2 * np.asarray(t, dtype=float) - 1  # +1 / -1
+    w, b, errors, epoch = np.zeros(X.shape[1]), 0.0, [], 0
+    while epoch < epochs:
+        wrong = 0
+        for i in range(len(X)):
+            pred = 1 if X[i] @ w + b >= 0 else -1
+            if pred != s[i]:
+                wrong += 1
+                w = w + lr * s[i] * X[i]
+                b = b + lr * s[i]
+        errors.append(wrong)
+        epoch += 1
+        if not wrong:
+            break
+    return w, b, errors
+
+
+# ------------------------------------------------------------------ xor_network
+@BANK.mutant("xor_network", "computes OR (forgot the AND unit's inhibition)")
+def xor_as_or():
+    return np.array([[1.0, 1.0], [1.0, 1.0]]), np.array([-0.5, -1.5]), np.array([1.0, 0.0]), -0.5
+
+
+@BANK.mutant("xor_network", "output threshold too high: computes AND")
+def xor_as_and():
+    return np.array([[1.0, 1.0], [1.0, 1.0]]), np.array([-0.5, -1.5]), np.array([1.0, 1.0]), -1.5
+
+
+@BANK.mutant("xor_network", "designed for step(0) = 0: with step(0) = 1 it always fires")
+def xor_boundary():
+    # with a strict threshold: h1 = OR, h2 = AND, y = h1 AND NOT h2; with >= every unit fires
+    return np.array([[1.0, 1.0], [1.0, 1.0]]), np.array([0.0, -1.0]), np.array([1.0, -1.0]), 0.0
+
+
+@BANK.mutant("xor_network", "W2 as a (h, 1) column and b1 as (1, h)")
+def xor_column_shapes():
+    return (np.array([[1.0, 1.0], [1.0, 1.0]]), np.array([[-0.5, -1.5]]),
+            np.array([[1.0], [-1.0]]), -0.5)
+
+
+@BANK.alternative("xor_network", "NAND and OR hidden units, three hidden units with a spare")
+def xor_nand_or():
+    W1 = np.array([[-1.0, 1.0, 0.0], [-1.0, 1.0, 0.0]], dtype=np.float32)
+    b1 = np.array([1.5, -0.5, -1.0], dtype=np.float32)
+    W2 = np.array([1.0, 1.0, 0.0], dtype=np.float32)
+    return W1, b1, W2, np.float32(-1.5)
+
+
+@BANK.alternative("xor_network", "x1 AND NOT x2, x2 AND NOT x1, as lists")
+def xor_two_and_not():
+    return [[2.0, -2.0], [-2.0, 2.0]], [-1.0, -1.0], [1.0, 1.0], -1.0
