@@ -8,7 +8,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: all setup book book-clean exercises test test-fast benchmark lock clean
+.PHONY: all setup book book-clean exercises test test-fast benchmark grading-benchmark lock clean
 
 all: book
 
@@ -43,6 +43,9 @@ test-fast: $(STAMP)
 
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/run_benchmarks.py
+
+grading-benchmark: $(STAMP)
+	$(BIN)/python benchmarks/grading_benchmark.py
 
 # Re-resolve the full lock file from requirements.in (needs network access to the registry).
 lock:

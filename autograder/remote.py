@@ -51,7 +51,9 @@ class Limits:
     scratch_mb: int = 256               # the submission's private file system
     cpu_seconds: int = 900
     max_processes: int = 32
-    max_restarts: int = 4
+    max_bad_cells: int = 5              # top-level cells skipped after they hung or crashed
+    max_starts: int = 40                # fresh processes per submission, in all
+    crashes_per_function: int = 2       # then that function's remaining tests are not run
 
 
 _SIGNALS = {signal.SIGSEGV: "a segmentation fault", signal.SIGKILL: "being killed",
@@ -69,7 +71,8 @@ def _context():
 class Sandbox:
     """One submission's sandboxed process (restarted on demand)."""
 
-    cells: list            # [(index, source)] of the notebook's code cells to run
+    cells: list            # [(index, source)] code cells to run; (index, None, name) marks
+                           # where the hidden tests of `name` sit in the notebook
     files_dir: str | None  # the submission's other files (copied into the sandbox)
     slot: int = 0          # selects the unprivileged uid
     limits: Limits = field(default_factory=Limits)
@@ -83,6 +86,7 @@ class Sandbox:
         self.defined: set[str] = set()
         self.isolation = ""
         self.restarts = -1
+        self.crashes: dict[str, int] = {}  # per function: calls that hung or crashed
         self.deadline = time.monotonic() + self.limits.submission_seconds
         self._root_dir = tempfile.mkdtemp(prefix="nnbio-sandbox-root-")
         self.uid = 61000 + self.slot
@@ -104,7 +108,7 @@ class Sandbox:
 
         while True:
             self.restarts += 1
-            if self.restarts > self.limits.max_restarts:
+            if self.restarts >= self.limits.max_starts or len(self.bad_cells) > self.limits.max_bad_cells:
                 raise StudentCrashed("your notebook crashed or hung too many times to be graded")
             if self._remaining() <= 0:
                 raise StudentTimeout("the time limit for grading this submission was used up")
@@ -129,7 +133,7 @@ class Sandbox:
                 self.bad_cells[exc.cell] = exc.feedback  # skip it and try again
 
     def _run_notebook(self) -> None:
-        cells = [(i, src) for i, src in self.cells if i not in self.bad_cells]
+        cells = [c for c in self.cells if c[0] not in self.bad_cells or c[1] is None]
         self._send({"op": "run_cells", "cells": cells})
         budget = min(self.limits.notebook_seconds, self._remaining())
         end = time.monotonic() + budget
@@ -221,8 +225,16 @@ class Sandbox:
 
     # -------------------------------------------------------------- operations
     def call(self, target: dict, args, kwargs, method: str | None = None, timeout=None):
-        reply = self.request({"op": "call", "target": target, "method": method,
-                              "args": list(args), "kwargs": dict(kwargs)}, timeout)
+        name = target.get("global") or f"object {target.get('handle')}"
+        if self.crashes.get(name, 0) >= self.limits.crashes_per_function:
+            raise StudentCrashed(f"not run: `{name}` already hung or crashed the process "
+                                 f"{self.crashes[name]} times")
+        try:
+            reply = self.request({"op": "call", "target": target, "method": method,
+                                  "args": list(args), "kwargs": dict(kwargs)}, timeout)
+        except (StudentTimeout, StudentCrashed):
+            self.crashes[name] = self.crashes.get(name, 0) + 1
+            raise
         _write_back(list(args), reply.get("args"))
         _write_back(dict(kwargs), reply.get("kwargs"))
         for message in reply.get("warnings") or []:  # re-emitted here, as if in one process

@@ -63,10 +63,14 @@ def _solution_nb():
     return json.loads((REPO / "solutions" / CH / f"{CH}.ipynb").read_text())
 
 
-def _with_cell(source: str, nb=None):
+def _with_cell(source: str, nb=None, before="test_softmax"):
+    """The notebook with a new code cell just before the hidden-test cell `before` (where a
+    student's answer would stand), or at the end when `before` is None."""
     nb = nb or _solution_nb()
-    nb["cells"].append({"cell_type": "code", "execution_count": None, "metadata": {},
-                        "outputs": [], "source": source})
+    cell = {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
+            "source": source}
+    ids = [c.get("metadata", {}).get("nbgrader", {}).get("grade_id") for c in nb["cells"]]
+    nb["cells"].insert(ids.index(before) if before in ids else len(nb["cells"]), cell)
     return nb
 
 
@@ -105,32 +109,42 @@ def softmax(z, axis=-1):
 """,
     "search_disk_for_tests": """
 import os
-found = []
-for top in ("/", "/work", "/tmp", "/root"):
-    for dirpath, dirnames, filenames in os.walk(top):
-        if dirpath.startswith("/proc"):
-            dirnames[:] = []
-            continue
-        for f in filenames:
-            if f in ("reference.py", "tests.py", "gradebook.db") or f.endswith("02-activations.ipynb"):
-                found.append(os.path.join(dirpath, f))
-        if len(found) > 20:
-            break
 def softmax(z, axis=-1):
+    found = []
+    markers = (b'Suite("02-activations")', b"Reference implementations for chapter 02",
+               b"SQLite format 3")
+    for top in ("/", "ROOT"):
+        for dirpath, dirnames, filenames in os.walk(top):
+            if dirpath.startswith(("/proc", "/sys", "/usr", "/lib")) or "site-packages" in dirpath \
+                    or "/.venv" in dirpath or "pyenv" in dirpath:
+                dirnames[:] = []
+                continue
+            for f in filenames:
+                path = os.path.join(dirpath, f)
+                try:
+                    if os.path.getsize(path) < 2_000_000:
+                        with open(path, "rb") as fh:
+                            if any(m in fh.read() for m in markers):
+                                found.append(path)
+                except OSError:
+                    pass
     if found:
         raise RuntimeError("FOUND " + " ".join(found[:5]))
     return z * 0
 """,
     "write_gradebook_and_others": """
-import os, glob
-targets = glob.glob("/**/gradebook.db", recursive=True) + glob.glob("/**/submitted/**/*.ipynb", recursive=True)
-for t in targets[:50]:
-    try:
-        open(t, "w").write("hacked")
-    except OSError:
-        pass
 def softmax(z, axis=-1):
     return z * 0
+import os
+written = []
+for t in ("ROOT/gradebook.db", "ROOT/submitted/honest/02-activations/02-activations.ipynb",
+          "/work/main/autograder/02-activations/reference.py"):
+    try:
+        with open(t, "w") as fh:
+            fh.write("hacked")
+        written.append(t)
+    except OSError:
+        pass
 """,
     "os_exit": """
 import os
@@ -229,7 +243,8 @@ def red_course(tmp_path_factory):
     blank = json.loads((REPO / "exercises" / CH / f"{CH}.ipynb").read_text())
     submit("blank", blank)
     for name, code in ATTACKS.items():
-        submit(f"attack_{name}", _with_cell(code.replace("PORT", str(port))))
+        code = code.replace("PORT", str(port)).replace("ROOT", str(root))
+        submit(f"attack_{name}", _with_cell(code, before=None if name.startswith("top_level") else "test_softmax"))
     submit("ships_numpy_and_sitecustomize", _solution_nb(), files={
         "numpy.py": "allclose = lambda *a, **k: True\n",
         "sitecustomize.py": "import builtins; builtins.HACKED = True\n"})
@@ -287,10 +302,13 @@ def test_attack_earns_nothing_for_softmax_and_costs_nothing_else(red_course, att
     state = _state(red_course, f"attack_{attack}")
     assert state["status"] == "graded", state
     pts = _points(state)
+    if attack.startswith("top_level"):
+        # the notebook's own (correct) softmax stands: the bad cell is skipped, nothing lost
+        assert any("skipped" in n for n in state["notes"]), state["notes"]
+        assert all(p == m for p, m in pts.values()), pts
+        return
     ref_bad = registry.suite(CH).max_points("softmax")
     assert pts["softmax"][0] < ref_bad, (attack, pts["softmax"])
-    if attack.startswith("top_level"):
-        assert any("skipped" in n for n in state["notes"]), state["notes"]
     for fn, (p, m) in pts.items():
         if fn != "softmax":
             assert p == m, f"{attack} cost points on {fn}: {state}"
@@ -346,7 +364,8 @@ def test_gradebook_and_other_submissions_untouched(red_course):
     con = sqlite3.connect(root / "gradebook.db")
     n = con.execute("select count(*) from submitted_assignment").fetchone()[0]
     con.close()
-    assert n == len(list((root / "submitted").iterdir())) - 1  # all but missing_notebook's? see below
+    assert n == len(list((root / "submitted").iterdir()))  # every submission, ungradable ones too
+    assert (REPO / "autograder" / CH / "reference.py").read_text().startswith('"""Reference')
 
 
 def test_regrading_is_idempotent(red_course):

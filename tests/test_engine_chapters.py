@@ -60,7 +60,9 @@ def graded(tmp_path_factory):
         for kind, entries in (("mutant", mutants), ("alternative", alternatives)):
             for i, entry in enumerate(entries):
                 nb = json.loads(json.dumps(solution))
-                nb["cells"].append({"cell_type": "code", "execution_count": None, "metadata": {},
+                ids = [c.get("metadata", {}).get("nbgrader", {}).get("grade_id") for c in nb["cells"]]
+                nb["cells"].insert(ids.index(f"test_{entry.function}"),  # the student's answer
+                                   {"cell_type": "code", "execution_count": None, "metadata": {},
                                     "outputs": [], "source": _bank_cell(ch, entry)})
                 subs[f"{kind}{i}"] = nb
                 plan[(ch, f"{kind}{i}")] = entry

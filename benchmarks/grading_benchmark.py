@@ -1,0 +1,143 @@
+"""Grade a few hundred synthetic submissions with the sandboxed engine and with serial
+`nbgrader autograde` on the same machine, check the scores agree where they should, and
+report the speed ratio (a script, not a test).
+
+    .venv/bin/python benchmarks/grading_benchmark.py [--per-chapter 60] [--chapters 01-neuron ...]
+
+Submissions per chapter, cycling through: the solution (correct), the untouched student
+notebook (blank), and the solution with one function replaced by a bug from the chapter's
+bank (buggy). The engine also grades hostile submissions (infinite loop, os._exit, memory
+bomb, patched numpy), which plain nbgrader is not asked to run. Honest submissions must get
+identical per-cell scores from both. Writes benchmarks/results/grading.json.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+HOSTILE = {
+    "hang": "def {fn}(*args, **kwargs):\n    while True:\n        pass\n",
+    "exit": "import os\ndef {fn}(*args, **kwargs):\n    os._exit(0)\n",
+    "bomb": "import numpy as np\ndef {fn}(*args, **kwargs):\n    return [np.ones(10**8) for _ in range(100)]\n",
+    "patch": "import numpy as np\nnp.allclose = lambda *a, **k: True\n",
+}
+BANK_STUB = ("class Bank:\n    def __init__(self, chapter):\n        pass\n"
+             "    def mutant(self, function, why):\n        return lambda f: f\n"
+             "    alternative = mutant\n")
+
+
+def build(root: Path, chapters: list[str], per_chapter: int, hostile: bool) -> dict:
+    from autograder import registry
+    from autograder.bank import load_bank
+
+    shutil.copy(REPO / "nbgrader_config.py", root)
+    kinds = {}
+    for ch in chapters:
+        shutil.copytree(REPO / "solutions" / ch, root / "solutions" / ch)
+        solution = json.loads((REPO / "solutions" / ch / f"{ch}.ipynb").read_text())
+        blank = json.loads((REPO / "exercises" / ch / f"{ch}.ipynb").read_text())
+        bank = load_bank(ch)
+        bank_src = re.sub(r"^from autograder\.bank import Bank\s*$", BANK_STUB,
+                          (REPO / "tests" / ch / "bank.py").read_text(), flags=re.M)
+        fn0 = registry.suite(ch).functions()[0]
+        for i in range(per_chapter):
+            kind = ("correct", "blank", "buggy")[i % 3]
+            nb = json.loads(json.dumps(blank if kind == "blank" else solution))
+            if kind == "buggy":
+                m = bank.mutants[(i // 3) % len(bank.mutants)]
+                _insert_before_test(nb, m.function,
+                                    _cell(f"{bank_src}\n{m.function} = {m.implementation.__name__}\n"))
+            _submit(root, f"s{i:04d}", ch, nb)
+            kinds[(f"s{i:04d}", ch)] = kind
+        if hostile:
+            for name, code in HOSTILE.items():
+                nb = json.loads(json.dumps(solution))
+                _insert_before_test(nb, fn0, _cell(code.format(fn=fn0)))
+                _submit(root, f"hostile_{name}", ch, nb)
+                kinds[(f"hostile_{name}", ch)] = "hostile"
+    return kinds
+
+
+def _insert_before_test(nb, function, cell):
+    ids = [c.get("metadata", {}).get("nbgrader", {}).get("grade_id") for c in nb["cells"]]
+    nb["cells"].insert(ids.index(f"test_{function}"), cell)
+
+
+def _cell(source):
+    return {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
+            "source": source}
+
+
+def _submit(root, student, ch, nb):
+    d = root / "submitted" / student / ch
+    d.mkdir(parents=True)
+    (d / f"{ch}.ipynb").write_text(json.dumps(nb))
+
+
+def cell_scores(root: Path, chapters):
+    from autograder import gradebook
+
+    return {(r["student"], r["chapter"]): {k: v[0] for k, v in r["grades"].items()}
+            for r in gradebook.scores(gradebook.default_db_url(root), chapters)}
+
+
+def main() -> int:
+    from autograder import cli, registry
+    from autograder.engine import grade_class
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--chapters", nargs="*", default=None)
+    parser.add_argument("--per-chapter", type=int, default=60)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    chapters = args.chapters or registry.chapters()
+    with tempfile.TemporaryDirectory() as tmp:
+        eng_root, nbg_root = Path(tmp) / "engine", Path(tmp) / "nbgrader"
+        eng_root.mkdir()
+        nbg_root.mkdir()
+        kinds = build(eng_root, chapters, args.per_chapter, hostile=True)
+        build(nbg_root, chapters, args.per_chapter, hostile=False)
+        honest = [k for k, v in kinds.items() if v != "hostile"]
+
+        start = time.perf_counter()
+        grade_class(eng_root, chapters, workers=args.workers, progress=True)
+        engine_all = time.perf_counter() - start
+
+        assert cli.release(nbg_root, chapters) == 0
+        start = time.perf_counter()
+        cli.autograde_nbgrader(nbg_root, chapters)
+        nbgrader_s = time.perf_counter() - start
+
+        eng, nbg = cell_scores(eng_root, chapters), cell_scores(nbg_root, chapters)
+        disagree = [k for k in honest if eng.get(k) != nbg.get(k)]
+        hostile_total = {k: sum((eng.get(k) or {}).values()) for k, v in kinds.items() if v == "hostile"}
+    # time per honest submission: the engine time includes the hostile ones (their limits)
+    figures = {
+        "chapters": chapters, "honest_submissions": len(honest),
+        "hostile_submissions": len(kinds) - len(honest),
+        "engine_seconds_all": round(engine_all, 1),
+        "nbgrader_serial_seconds_honest": round(nbgrader_s, 1),
+        "engine_per_submission_s": round(engine_all / len(kinds), 3),
+        "nbgrader_per_submission_s": round(nbgrader_s / len(honest), 3),
+        "speedup_per_submission": round((nbgrader_s / len(honest)) / (engine_all / len(kinds)), 2),
+        "scores_disagree_on_honest": [f"{s}/{c}" for s, c in disagree],
+        "hostile_scores": {f"{s}/{c}": v for (s, c), v in hostile_total.items()},
+    }
+    out = REPO / "benchmarks" / "results"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "grading.json").write_text(json.dumps(figures, indent=2))
+    print(json.dumps(figures, indent=2))
+    return 0 if not disagree else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
