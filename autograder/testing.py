@@ -248,3 +248,16 @@ def in_sandbox(source: str):
     from autograder.wire import Source
 
     return Source(source)
+
+
+def companion(student, name: str):
+    """The student's other function ``name`` (e.g. their ``mlp_forward`` when testing their
+    ``mlp_backward``), wherever their code runs; None when they have none."""
+    if _is_remote(student):
+        from autograder.remote import RemoteFunction
+
+        sandbox = student._sandbox
+        return RemoteFunction(sandbox, name) if name in sandbox.defined else None
+    namespace = getattr(student, "__globals__", None)
+    found = namespace.get(name) if isinstance(namespace, dict) else None
+    return found if callable(found) else None

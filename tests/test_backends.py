@@ -20,6 +20,7 @@ pytestmark = pytest.mark.slow
 
 
 def _course(root: Path, students: dict[str, str]) -> Path:
+    root.mkdir(parents=True)
     shutil.copy(REPO / "nbgrader_config.py", root)
     shutil.copytree(REPO / "solutions" / CH, root / "solutions" / CH)
     for student, source in students.items():

@@ -40,10 +40,22 @@ def _bank_cell(chapter: str, entry) -> str:
     return f"{source}\n\n{entry.function} = {entry.implementation.__name__}\n"
 
 
+def _spread(entries, k):
+    """Up to k entries for different graded functions, spread over the chapter."""
+    by_function = {}
+    for e in entries:
+        by_function.setdefault(e.function, e)
+    firsts = list(by_function.values())
+    if len(firsts) <= k:
+        return firsts
+    step = (len(firsts) - 1) / (k - 1)
+    return [firsts[round(i * step)] for i in range(k)]
+
+
 def _picked(chapter):
-    """One mutant and one alternative per graded class or function family, at most two each."""
+    """Three mutants and two alternatives, each for a different graded function."""
     bank = load_bank(chapter)
-    return bank.mutants[:2], bank.alternatives[:2]
+    return _spread(bank.mutants, 3), _spread(bank.alternatives, 2)
 
 
 @pytest.fixture(scope="module")

@@ -26,7 +26,8 @@ ALLOWED = {
     "import torch.nn.functional as F", "import torch.nn as nn", "model.train()", "model.eval()",
     "optimizer.zero_grad()", "optimizer.step()", "loss.backward()", "super().__init__()",
     "def forward(self, x):", "return self.net(x)", "for epoch in range(epochs):",
-    "torch.manual_seed(seed)", "rng = np.random.default_rng(seed)",
+    "torch.manual_seed(seed)", "rng = np.random.default_rng(seed)", "torch.manual_seed(0)",
+    "start = time.perf_counter()", "import torch.nn as nn", "rng = np.random.default_rng(0)",
 }
 
 

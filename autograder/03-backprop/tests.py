@@ -1,0 +1,614 @@
+"""Hidden tests for chapter 03-backprop.
+
+Each test gets (student, ref, rng): the student's function, the reference module and a seeded
+generator. Every test checks returned values (numbers, arrays, dicts of arrays), so no test gives
+points to a function that returns nonsense; inputs are passed as copies, and the "does not
+modify" tests check the values as well as the inputs.
+
+Two functions need more than their own arguments:
+
+* ``mlp_backward`` consumes the ``cache`` of the student's *own* ``mlp_forward`` (its format is
+  the student's choice). The cache is obtained by calling the student's ``mlp_forward`` (found
+  next to ``mlp_backward``, see :func:`_student_forward`); the gradients are compared with the
+  reference's full forward + backward pass.
+* ``train_mlp`` is graded by the held-out accuracy of the parameters it returns, evaluated with
+  the *reference* forward pass on digits it never saw, and by its wall time.
+"""
+import copy
+import time
+import weakref
+
+import numpy as np
+from sklearn.datasets import load_digits
+from sklearn.model_selection import train_test_split
+
+from autograder.testing import (Failure, Suite, call_without_warnings, describe, expect,
+                                expect_close, expect_unchanged, in_sandbox, to_array, to_float,
+                                companion)
+
+SUITE = Suite("03-backprop")
+KEYS = ("W1", "b1", "W2", "b2")
+
+
+def _labels(rng, n, c):
+    """Integer labels in 0..c-1 that use every class at least once when n >= c."""
+    labels = rng.integers(0, c, size=n)
+    labels[: min(n, c)] = np.arange(min(n, c))
+    return rng.permutation(labels)
+
+
+def _params(rng, d_in=5, hidden=7, d_out=4, bias_shift=0.0):
+    return {"W1": rng.normal(0, 0.8, size=(d_in, hidden)),
+            "b1": rng.normal(bias_shift, 0.5, size=hidden),
+            "W2": rng.normal(0, 0.8, size=(hidden, d_out)),
+            "b2": rng.normal(0, 0.5, size=d_out)}
+
+
+def _describe_params(params):
+    return "params {" + ", ".join(f"{k}: shape {np.shape(v)}" for k, v in params.items()) + "}"
+
+
+def _expect_unchanged_params(before, after, what):
+    if not isinstance(after, dict) or set(after) != set(before):
+        raise Failure(f"{what} changed the keys of its input dict `params`; build a new dict")
+    for k in before:
+        expect_unchanged(before[k], np.asarray(after[k]), what, f"params['{k}']")
+
+
+def _expect_param_dict(out, shapes, what, given):
+    """A dict with exactly the keys of ``shapes``, each a numeric array of that shape."""
+    if not isinstance(out, dict):
+        raise Failure(f"{what} with {given}: expected a dict with keys {', '.join(shapes)}, "
+                      f"got {type(out).__name__}")
+    if set(out) != set(shapes):
+        raise Failure(f"{what} with {given}: expected the keys {sorted(shapes)}, "
+                      f"got {sorted(map(str, out))}")
+    arrays = {}
+    for k, shape in shapes.items():
+        arr = to_array(out[k], f"{what}['{k}']")
+        if arr.shape != tuple(shape):
+            raise Failure(f"{what} with {given}: ['{k}'] should have shape {tuple(shape)} "
+                          f"(the shape of params['{k}']), got {arr.shape}")
+        arrays[k] = arr
+    return arrays
+
+
+# ------------------------------------------------------------------ mse_loss
+@SUITE.test("mse_loss", points=1, hint="square the differences, then take their mean")
+def values_on_random_vectors(student, ref, rng):
+    y_pred, y = rng.normal(size=10), rng.normal(size=10)
+    got = to_float(student(y_pred.copy(), y.copy()), "mse_loss")
+    expect_close(got, ref.mse_loss(y_pred, y), "mse_loss", f"y_pred {describe(y_pred)}")
+
+
+@SUITE.test("mse_loss", points=1,
+            hint="the mean is over *all* elements: divide by y.size, not by the number of rows")
+def mean_over_all_elements_of_a_matrix(student, ref, rng):
+    y_pred, y = rng.normal(size=(8, 3)), rng.normal(size=(8, 3))
+    got = to_float(student(y_pred.copy(), y.copy()), "mse_loss")
+    expect_close(got, ref.mse_loss(y_pred, y), "mse_loss", f"y_pred {describe(y_pred)}")
+
+
+@SUITE.test("mse_loss", points=1, hint="compute (y_pred - y) ** 2 into a new array")
+def does_not_modify_its_inputs(student, ref, rng):
+    y_pred, y = rng.normal(size=(4, 2)), rng.normal(size=(4, 2))
+    bp, by = y_pred.copy(), y.copy()
+    got = to_float(student(y_pred, y), "mse_loss")
+    expect_unchanged(bp, y_pred, "mse_loss", "y_pred")
+    expect_unchanged(by, y, "mse_loss", "y")
+    expect_close(got, ref.mse_loss(bp, by), "mse_loss", f"y_pred {describe(bp)}")
+
+
+# ------------------------------------------------------------------ cross_entropy
+@SUITE.test("cross_entropy", points=1,
+            hint="loss_i = -log softmax(z_i)[y_i]; pick each row's entry with z[np.arange(n), labels]")
+def values_on_random_logits(student, ref, rng):
+    z, labels = rng.normal(0, 2, size=(6, 4)), _labels(rng, 6, 4)
+    got = to_float(student(z.copy(), labels.copy()), "cross_entropy")
+    expect_close(got, ref.cross_entropy(z, labels), "cross_entropy", f"logits {describe(z)}")
+
+
+@SUITE.test("cross_entropy", points=1,
+            hint="return the *mean* over the batch, not the sum: the loss must not grow with n")
+def mean_over_a_large_batch(student, ref, rng):
+    z, labels = rng.normal(0, 3, size=(200, 10)), _labels(rng, 200, 10)
+    got = to_float(student(z.copy(), labels.copy()), "cross_entropy")
+    expect_close(got, ref.cross_entropy(z, labels), "cross_entropy",
+                 f"logits {describe(z)} (a batch of 200)")
+
+
+@SUITE.test("cross_entropy", points=1,
+            hint="use log-softmax = z - max - log(sum(exp(z - max))) instead of log(softmax(z))")
+def stable_for_large_logits(student, ref, rng):
+    z = rng.uniform(-1e4, 1e4, size=(5, 6))
+    labels = _labels(rng, 5, 6)
+    labels[0] = int(np.argmin(z[0]))  # a very confident mistake: loss ~ 1e4, softmax ~ 0
+    given = f"logits {describe(z)}"
+    out = call_without_warnings(student, z.copy(), labels.copy(), what="cross_entropy", given=given)
+    got = to_float(out, "cross_entropy")
+    expect(np.isfinite(got), "cross_entropy", f"returned {got}, expected a finite loss", given)
+    expect_close(got, ref.cross_entropy(z, labels), "cross_entropy", given)
+
+
+@SUITE.test("cross_entropy", points=1, hint="build new arrays instead of writing into logits")
+def does_not_modify_its_inputs(student, ref, rng):
+    z, labels = rng.normal(size=(5, 3)), _labels(rng, 5, 3)
+    bz, bl = z.copy(), labels.copy()
+    got = to_float(student(z, labels), "cross_entropy")
+    expect_unchanged(bz, z, "cross_entropy", "logits")
+    expect_unchanged(bl, labels, "cross_entropy", "labels")
+    expect_close(got, ref.cross_entropy(bz, bl), "cross_entropy", f"logits {describe(bz)}")
+
+
+# ------------------------------------------------------------------ cross_entropy_grad
+@SUITE.test("cross_entropy_grad", points=1,
+            hint="dL/dz = (softmax(z) - one_hot(labels)) / n")
+def values_on_random_logits(student, ref, rng):
+    z, labels = rng.normal(0, 2, size=(6, 4)), _labels(rng, 6, 4)
+    expect_close(student(z.copy(), labels.copy()), ref.cross_entropy_grad(z, labels),
+                 "cross_entropy_grad", f"logits {describe(z)}")
+
+
+@SUITE.test("cross_entropy_grad", points=1,
+            hint="the loss is a mean over the batch, so every row of the gradient is divided by n")
+def divides_by_the_batch_size(student, ref, rng):
+    z, labels = rng.normal(0, 2, size=(64, 10)), _labels(rng, 64, 10)
+    expect_close(student(z.copy(), labels.copy()), ref.cross_entropy_grad(z, labels),
+                 "cross_entropy_grad", f"logits {describe(z)} (a batch of 64)")
+
+
+@SUITE.test("cross_entropy_grad", points=1,
+            hint="compute softmax after subtracting each row's maximum")
+def stable_for_large_logits(student, ref, rng):
+    z, labels = rng.uniform(-1e4, 1e4, size=(5, 6)), _labels(rng, 5, 6)
+    given = f"logits {describe(z)}"
+    out = call_without_warnings(student, z.copy(), labels.copy(), what="cross_entropy_grad",
+                                given=given)
+    expect_close(out, ref.cross_entropy_grad(z, labels), "cross_entropy_grad", given)
+
+
+@SUITE.test("cross_entropy_grad", points=1,
+            hint="copy before subtracting the one-hot: p = softmax(z) is a new array, z is not")
+def does_not_modify_its_inputs(student, ref, rng):
+    z, labels = rng.normal(size=(4, 3)), _labels(rng, 4, 3)
+    bz, bl = z.copy(), labels.copy()
+    out = student(z, labels)
+    expect_unchanged(bz, z, "cross_entropy_grad", "logits")
+    expect_unchanged(bl, labels, "cross_entropy_grad", "labels")
+    expect_close(out, ref.cross_entropy_grad(bz, bl), "cross_entropy_grad", f"logits {describe(bz)}")
+
+
+# ------------------------------------------------------------------ numerical_gradient
+def _literal(a):
+    """Source text of an array: exact, because repr of a Python float round-trips."""
+    return f"np.array({np.asarray(a, dtype=float).tolist()!r})"
+
+
+def _quadratic(rng, d):
+    """f(x) = x.A.x / 2 + c.x as a callable that can run wherever the student's code runs,
+    and its exact gradient (A + A^T) x / 2 + c."""
+    A, c = rng.normal(size=(d, d)), rng.normal(size=d)
+    f = in_sandbox(f"(lambda A, c: lambda x: 0.5 * float(x @ A @ x) + float(c @ x))"
+                   f"({_literal(A)}, {_literal(c)})")
+    return f, (lambda x: 0.5 * (A + A.T) @ x + c)
+
+
+@SUITE.test("numerical_gradient", points=1,
+            hint="g[k] = (f(x + eps e_k) - f(x - eps e_k)) / (2 eps), one entry k at a time")
+def gradient_of_a_quadratic_form(student, ref, rng):
+    f, grad = _quadratic(rng, 6)
+    x = rng.normal(size=6)
+    expect_close(student(f, x.copy()), grad(x), "numerical_gradient",
+                 f"f(x) = x.A.x/2 + c.x and x {describe(x)}", atol=1e-5)
+
+
+@SUITE.test("numerical_gradient", points=1,
+            hint="loop over every entry of x whatever its shape (np.ndindex(x.shape), or x.flat)")
+def works_for_a_matrix_argument(student, ref, rng):
+    C = rng.normal(size=(3, 4))
+    W = rng.normal(size=(3, 4))
+    f = in_sandbox(f"(lambda C: lambda M: float(np.sum(np.sin(M) * C)))({_literal(C)})")
+    expect_close(student(f, W.copy()), np.cos(W) * C, "numerical_gradient",
+                 f"f(W) = sum(sin(W) * C) and W {describe(W)}", atol=1e-5)
+
+
+@SUITE.test("numerical_gradient", points=1,
+            hint="use *central* differences f(x + eps) - f(x - eps) over 2 eps, and the eps "
+                 "you are given: forward differences have an error proportional to eps")
+def central_differences_with_the_given_eps(student, ref, rng):
+    f = in_sandbox("lambda x: float(np.sum(x ** 3))")
+    x = rng.uniform(0.5, 2.0, size=5)
+    # central differences of x^3 give exactly 3 x^2 + eps^2
+    expect_close(student(f, x.copy(), eps=1e-2), 3 * x ** 2 + 1e-4,
+                 "numerical_gradient", f"f(x) = sum(x**3), eps=1e-2 and x {describe(x)}",
+                 rtol=1e-6, atol=1e-6)
+
+
+@SUITE.test("numerical_gradient", points=1,
+            hint="put every perturbed entry back (x[k] = old) or perturb a copy of x")
+def leaves_x_unchanged(student, ref, rng):
+    f, grad = _quadratic(rng, 5)
+    x = rng.normal(size=5)
+    before = x.copy()
+    out = student(f, x)
+    expect_unchanged(before, x, "numerical_gradient", "x")
+    expect_close(out, grad(before), "numerical_gradient",
+                 f"f(x) = x.A.x/2 + c.x and x {describe(before)}", atol=1e-5)
+
+
+# ------------------------------------------------------------------ linear_forward
+@SUITE.test("linear_forward", points=1, hint="x @ W + b; W has shape (d_in, d_out)")
+def values_on_a_random_batch(student, ref, rng):
+    x, W, b = rng.normal(size=(5, 3)), rng.normal(size=(3, 4)), rng.normal(size=4)
+    expect_close(student(x.copy(), W.copy(), b.copy()), ref.linear_forward(x, W, b),
+                 "linear_forward", f"x {describe(x)}, W {describe(W)}")
+
+
+@SUITE.test("linear_forward", points=1, hint="b is broadcast to every row; do not forget it")
+def adds_the_bias_to_every_row(student, ref, rng):
+    x, W = rng.normal(size=(6, 2)), rng.normal(size=(2, 5))
+    b = rng.normal(3.0, 1.0, size=5)
+    expect_close(student(x.copy(), W.copy(), b.copy()), ref.linear_forward(x, W, b),
+                 "linear_forward", f"x {describe(x)}, b {describe(b)}")
+
+
+@SUITE.test("linear_forward", points=1, hint="return a new array; do not write into x")
+def does_not_modify_its_inputs(student, ref, rng):
+    x, W, b = rng.normal(size=(3, 3)), rng.normal(size=(3, 3)), rng.normal(size=3)
+    copies = x.copy(), W.copy(), b.copy()
+    out = student(x, W, b)
+    for name, before, after in zip(("x", "W", "b"), copies, (x, W, b)):
+        expect_unchanged(before, after, "linear_forward", name)
+    expect_close(out, ref.linear_forward(*copies), "linear_forward", f"x {describe(copies[0])}")
+
+
+# ------------------------------------------------------------------ linear_backward
+def _linear_case(rng, n=5, d_in=3, d_out=4):
+    return rng.normal(size=(n, d_out)), rng.normal(size=(n, d_in)), rng.normal(size=(d_in, d_out))
+
+
+def _three(out, what):
+    if not isinstance(out, (tuple, list)) or len(out) != 3:
+        raise Failure(f"{what} should return a tuple (dx, dW, db), got {type(out).__name__}"
+                      + (f" of length {len(out)}" if isinstance(out, (tuple, list)) else ""))
+    return out
+
+
+@SUITE.test("linear_backward", points=1, hint="dx = dout @ W.T, shape (n, d_in)")
+def dx_values(student, ref, rng):
+    dout, x, W = _linear_case(rng)
+    dx = _three(student(dout.copy(), x.copy(), W.copy()), "linear_backward")[0]
+    expect_close(dx, ref.linear_backward(dout, x, W)[0], "linear_backward: dx",
+                 f"dout {describe(dout)}, x {describe(x)}, W {describe(W)}")
+
+
+@SUITE.test("linear_backward", points=1,
+            hint="dW = x.T @ dout has the shape of W, (d_in, d_out); check the transposes")
+def dW_values(student, ref, rng):
+    dout, x, W = _linear_case(rng)
+    dW = _three(student(dout.copy(), x.copy(), W.copy()), "linear_backward")[1]
+    expect_close(dW, ref.linear_backward(dout, x, W)[1], "linear_backward: dW",
+                 f"dout {describe(dout)}, x {describe(x)}, W {describe(W)}")
+
+
+@SUITE.test("linear_backward", points=1,
+            hint="b is added to every row, so db = dout.sum(axis=0), shape (d_out,)")
+def db_sums_over_the_batch(student, ref, rng):
+    dout, x, W = _linear_case(rng, n=7, d_in=2, d_out=3)
+    db = _three(student(dout.copy(), x.copy(), W.copy()), "linear_backward")[2]
+    expect_close(db, ref.linear_backward(dout, x, W)[2], "linear_backward: db",
+                 f"dout {describe(dout)}")
+
+
+@SUITE.test("linear_backward", points=1,
+            hint="compare with numerical_gradient of L = sum(linear_forward(x, W, b) * dout)")
+def agrees_with_a_gradient_check_on_a_single_sample(student, ref, rng):
+    dout, x, W = _linear_case(rng, n=1, d_in=4, d_out=2)
+    b = rng.normal(size=2)
+    given = f"a batch of one: dout {describe(dout)}, x {describe(x)}"
+    dx, dW, db = _three(student(dout.copy(), x.copy(), W.copy()), "linear_backward")
+    loss = lambda x_, W_, b_: float(np.sum((x_ @ W_ + b_) * dout))  # noqa: E731
+    expect_close(dx, ref.numerical_gradient(lambda v: loss(v, W, b), x), "linear_backward: dx",
+                 given, atol=1e-5)
+    expect_close(dW, ref.numerical_gradient(lambda v: loss(x, v, b), W), "linear_backward: dW",
+                 given, atol=1e-5)
+    expect_close(db, ref.numerical_gradient(lambda v: loss(x, W, v), b), "linear_backward: db",
+                 given, atol=1e-5)
+
+
+@SUITE.test("linear_backward", points=1, hint="use new arrays; do not write into dout, x or W")
+def does_not_modify_its_inputs(student, ref, rng):
+    dout, x, W = _linear_case(rng)
+    copies = dout.copy(), x.copy(), W.copy()
+    out = _three(student(dout, x, W), "linear_backward")
+    for name, before, after in zip(("dout", "x", "W"), copies, (dout, x, W)):
+        expect_unchanged(before, after, "linear_backward", name)
+    for name, got, exp in zip(("dx", "dW", "db"), out, ref.linear_backward(*copies)):
+        expect_close(got, exp, f"linear_backward: {name}", f"dout {describe(copies[0])}")
+
+
+# ------------------------------------------------------------------ mlp_forward
+def _two(out, what, second="cache"):
+    if not isinstance(out, (tuple, list)) or len(out) != 2:
+        raise Failure(f"{what} should return a tuple (logits, {second}), got {type(out).__name__}")
+    return out
+
+
+@SUITE.test("mlp_forward", points=1,
+            hint="logits = relu(X @ W1 + b1) @ W2 + b2; return (logits, cache)")
+def logits_on_a_random_batch(student, ref, rng):
+    params, X = _params(rng), rng.normal(size=(6, 5))
+    logits = _two(student(copy.deepcopy(params), X.copy()), "mlp_forward")[0]
+    expect_close(logits, ref.mlp_forward(params, X)[0], "mlp_forward: logits",
+                 f"X {describe(X)}, {_describe_params(params)}")
+
+
+@SUITE.test("mlp_forward", points=1,
+            hint="the hidden layer is ReLU(X @ W1 + b1): negative pre-activations become 0")
+def applies_relu_in_the_hidden_layer(student, ref, rng):
+    params, X = _params(rng, d_in=8, hidden=20, d_out=3, bias_shift=-1.0), rng.normal(size=(10, 8))
+    logits = _two(student(copy.deepcopy(params), X.copy()), "mlp_forward")[0]
+    expect_close(logits, ref.mlp_forward(params, X)[0], "mlp_forward: logits",
+                 f"X {describe(X)}, many negative hidden pre-activations")
+
+
+@SUITE.test("mlp_forward", points=1, hint="read params, never assign into it or its arrays")
+def does_not_modify_params_or_X(student, ref, rng):
+    params, X = _params(rng), rng.normal(size=(4, 5))
+    p_before, x_before = copy.deepcopy(params), X.copy()
+    logits = _two(student(params, X), "mlp_forward")[0]
+    _expect_unchanged_params(p_before, params, "mlp_forward")
+    expect_unchanged(x_before, X, "mlp_forward", "X")
+    expect_close(logits, ref.mlp_forward(p_before, x_before)[0], "mlp_forward: logits",
+                 f"X {describe(x_before)}")
+
+
+# ------------------------------------------------------------------ mlp_backward
+def _student_forward(student, ref):
+    """The student's mlp_forward: the one defined next to their mlp_backward, in the sandboxed
+    student process (engine) or in the notebook's globals (plain nbgrader). Falls back to the
+    reference only when there is none (e.g. a bare stub in the tests of the tests)."""
+    return companion(student, "mlp_forward") or ref.mlp_forward
+
+
+def _student_cache(student, ref, params, X):
+    """The cache that the student's mlp_forward returns for (params, X)."""
+    forward = _student_forward(student, ref)
+    try:
+        out = forward(copy.deepcopy(params), X.copy())
+    except Exception as forward_error:  # noqa: BLE001 - the student's forward failed
+        if isinstance(forward_error, NotImplementedError):
+            problem = "is not implemented yet: implement mlp_forward first"
+        else:
+            problem = f"raised {type(forward_error).__name__}: {forward_error}"
+        raise Failure("mlp_backward is tested on the cache returned by your mlp_forward, which "
+                      + problem) from None
+    return _two(out, "mlp_forward (needed to test mlp_backward)")[1]
+
+
+def _backward_case(student, ref, params, X, dlogits):
+    """(student's grads, reference grads): the student's backward on their forward's cache."""
+    cache = _student_cache(student, ref, params, X)
+    got = student(copy.deepcopy(params), cache, dlogits.copy())
+    _, ref_cache = ref.mlp_forward(params, X)
+    return got, ref.mlp_backward(params, ref_cache, dlogits)
+
+
+def _shapes(params):
+    return {k: np.shape(v) for k, v in params.items()}
+
+
+@SUITE.test("mlp_backward", points=1,
+            hint="return a dict with keys W1, b1, W2, b2; each gradient has its parameter's shape")
+def returns_a_gradient_for_every_parameter(student, ref, rng):
+    params, X = _params(rng), rng.normal(size=(6, 5))
+    dlogits = rng.normal(size=(6, 4))
+    got, exp = _backward_case(student, ref, params, X, dlogits)
+    given = f"X {describe(X)}, {_describe_params(params)}"
+    arrays = _expect_param_dict(got, _shapes(params), "mlp_backward", given)
+    expect_close(arrays["b2"], exp["b2"], "mlp_backward: grads['b2']", given)
+
+
+@SUITE.test("mlp_backward", points=1,
+            hint="the output layer is linear_backward(dlogits, H, W2) with H = relu(Z1)")
+def output_layer_gradients(student, ref, rng):
+    params, X = _params(rng), rng.normal(size=(6, 5))
+    dlogits = rng.normal(size=(6, 4))
+    got, exp = _backward_case(student, ref, params, X, dlogits)
+    given = f"X {describe(X)}, dlogits {describe(dlogits)}"
+    arrays = _expect_param_dict(got, _shapes(params), "mlp_backward", given)
+    for k in ("W2", "b2"):
+        expect_close(arrays[k], exp[k], f"mlp_backward: grads['{k}']", given)
+
+
+@SUITE.test("mlp_backward", points=1,
+            hint="dZ1 = (dlogits @ W2.T) * (Z1 > 0): the ReLU blocks the gradient where Z1 <= 0")
+def hidden_layer_gradients_through_the_relu(student, ref, rng):
+    params = _params(rng, d_in=6, hidden=12, d_out=3, bias_shift=-0.5)
+    X, dlogits = rng.normal(size=(8, 6)), rng.normal(size=(8, 3))
+    got, exp = _backward_case(student, ref, params, X, dlogits)
+    given = f"X {describe(X)}, dlogits {describe(dlogits)}"
+    arrays = _expect_param_dict(got, _shapes(params), "mlp_backward", given)
+    for k in ("W1", "b1"):
+        expect_close(arrays[k], exp[k], f"mlp_backward: grads['{k}']", given)
+
+
+@SUITE.test("mlp_backward", points=1,
+            hint="check every gradient against numerical_gradient of the mean cross-entropy")
+def gradients_of_the_cross_entropy_on_digit_sized_inputs(student, ref, rng):
+    params = {"W1": rng.normal(0, 0.2, size=(64, 16)), "b1": rng.normal(0, 0.1, size=16),
+              "W2": rng.normal(0, 0.3, size=(16, 10)), "b2": np.zeros(10)}
+    X = rng.uniform(0, 1, size=(12, 64))
+    labels = _labels(rng, 12, 10)
+    dlogits = ref.cross_entropy_grad(ref.mlp_forward(params, X)[0], labels)
+    got, exp = _backward_case(student, ref, params, X, dlogits)
+    given = f"X {describe(X)}, dlogits = cross_entropy_grad of 10 classes"
+    arrays = _expect_param_dict(got, _shapes(params), "mlp_backward", given)
+    for k in KEYS:
+        expect_close(arrays[k], exp[k], f"mlp_backward: grads['{k}']", given)
+
+
+@SUITE.test("mlp_backward", points=1, hint="build new arrays; do not write into params or dlogits")
+def does_not_modify_params_or_dlogits(student, ref, rng):
+    params, X = _params(rng), rng.normal(size=(5, 5))
+    dlogits = rng.normal(size=(5, 4))
+    cache = _student_cache(student, ref, params, X)
+    p_before, d_before = copy.deepcopy(params), dlogits.copy()
+    got = student(params, cache, dlogits)
+    _expect_unchanged_params(p_before, params, "mlp_backward")
+    expect_unchanged(d_before, dlogits, "mlp_backward", "dlogits")
+    exp = ref.mlp_backward(p_before, ref.mlp_forward(p_before, X)[1], d_before)
+    arrays = _expect_param_dict(got, _shapes(p_before), "mlp_backward", f"X {describe(X)}")
+    for k in KEYS:
+        expect_close(arrays[k], exp[k], f"mlp_backward: grads['{k}']", f"X {describe(X)}")
+
+
+# ------------------------------------------------------------------ sgd_step
+def _grads(rng, params):
+    return {k: rng.normal(size=np.shape(v)) for k, v in params.items()}
+
+
+@SUITE.test("sgd_step", points=1, hint="new[k] = params[k] - lr * grads[k]: step *against* the gradient")
+def values_of_one_step(student, ref, rng):
+    params = _params(rng)
+    grads = _grads(rng, params)
+    got = student(copy.deepcopy(params), copy.deepcopy(grads), 0.1)
+    given = f"lr=0.1, {_describe_params(params)}"
+    arrays = _expect_param_dict(got, _shapes(params), "sgd_step", given)
+    exp = ref.sgd_step(params, grads, 0.1)
+    for k in KEYS:
+        expect_close(arrays[k], exp[k], f"sgd_step: ['{k}']", given)
+
+
+@SUITE.test("sgd_step", points=1, hint="update every key of params, whatever its name")
+def any_keys_and_learning_rate(student, ref, rng):
+    params = {"w": rng.normal(size=(3, 2)), "bias": rng.normal(size=2), "gain": rng.normal(size=())}
+    grads = _grads(rng, params)
+    for lr in (0.5, 1e-3):
+        got = student(copy.deepcopy(params), copy.deepcopy(grads), lr)
+        given = f"lr={lr}, params with keys {sorted(params)}"
+        arrays = _expect_param_dict(got, _shapes(params), "sgd_step", given)
+        exp = ref.sgd_step(params, grads, lr)
+        for k in params:
+            expect_close(arrays[k], exp[k], f"sgd_step: ['{k}']", given)
+
+
+@SUITE.test("sgd_step", points=1,
+            hint="return a new dict of new arrays: params[k] - lr * grads[k] (not -=, which "
+                 "writes into the caller's arrays)")
+def does_not_modify_params_or_grads(student, ref, rng):
+    params = _params(rng)
+    grads = _grads(rng, params)
+    p_before, g_before = copy.deepcopy(params), copy.deepcopy(grads)
+    got = student(params, grads, 0.05)
+    _expect_unchanged_params(p_before, params, "sgd_step")
+    for k in KEYS:
+        expect_unchanged(g_before[k], grads[k], "sgd_step", f"grads['{k}']")
+    arrays = _expect_param_dict(got, _shapes(p_before), "sgd_step", "lr=0.05")
+    exp = ref.sgd_step(p_before, g_before, 0.05)
+    for k in KEYS:
+        expect_close(arrays[k], exp[k], f"sgd_step: ['{k}']", "lr=0.05")
+
+
+# ------------------------------------------------------------------ train_mlp
+TIME_LIMIT = 60.0  # seconds for one call with the default arguments
+N_TRAIN = 1344     # 42 full mini-batches of 32
+_SPLIT_SEED = 3    # the grader's split; the exercise notebook uses another one
+_DATA = {}
+_RUNS = weakref.WeakKeyDictionary()  # student function -> result of the default training run
+
+
+def _digits():
+    """Stratified, seeded split of scikit-learn's digits, pixels scaled to [0, 1]."""
+    if not _DATA:
+        bunch = load_digits()
+        X, y = bunch.data.astype(np.float64) / 16.0, bunch.target.astype(np.int64)
+        _DATA["split"] = train_test_split(X, y, train_size=N_TRAIN, stratify=y,
+                                          random_state=_SPLIT_SEED)
+    X_train, X_test, y_train, y_test = _DATA["split"]
+    return X_train.copy(), y_train.copy(), X_test, y_test
+
+
+def _trained(student):
+    """(params, seconds, exception) of student(X_train, y_train) with default arguments.
+    Computed once per student function, shared by the accuracy tests."""
+    try:
+        return _RUNS[student]
+    except (KeyError, TypeError):
+        pass
+    X_train, y_train, _, _ = _digits()
+    clock_start = time.perf_counter()
+    try:
+        result = (student(X_train, y_train), time.perf_counter() - clock_start, None)
+    except Exception as train_error:  # noqa: BLE001 - re-raised by each test that needs it
+        result = (None, time.perf_counter() - clock_start, train_error)
+    try:
+        _RUNS[student] = result
+    except TypeError:  # not weak-referenceable: just do not cache
+        pass
+    return result
+
+
+def _held_out_accuracy(student, ref):
+    params, seconds, exc = _trained(student)
+    if exc is not None:
+        raise exc
+    X_train, _, X_test, y_test = _digits()
+    given = f"X_train {describe(X_train)} (digits), default arguments"
+    shapes = {"W1": (64, 64), "b1": (64,), "W2": (64, 10), "b2": (10,)}
+    arrays = _expect_param_dict(params, shapes, "train_mlp", given)
+    expect(seconds <= TIME_LIMIT, "train_mlp",
+           f"training took {seconds:.0f} s, more than the {TIME_LIMIT:.0f} s allowed", given)
+    logits = ref.mlp_forward(arrays, X_test)[0]
+    expect(np.all(np.isfinite(logits)), "train_mlp",
+           "the returned parameters give non-finite logits (did the training diverge?)", given)
+    return float(np.mean(np.argmax(logits, axis=1) == y_test)), given
+
+
+@SUITE.test("train_mlp", points=1,
+            hint="W1 is (n_features, hidden), b1 (hidden,), W2 (hidden, n_classes), b2 (n_classes,)"
+                 " with n_classes = y.max() + 1; use the `hidden` argument")
+def returns_parameters_of_the_right_shapes(student, ref, rng):
+    X_train, y_train, _, _ = _digits()
+    X, y = X_train[:320], y_train[:320]
+    given = f"X {describe(X)}, hidden=16, epochs=2"
+    params = student(X.copy(), y.copy(), hidden=16, epochs=2)
+    arrays = _expect_param_dict(params, {"W1": (64, 16), "b1": (16,), "W2": (16, 10), "b2": (10,)},
+                                "train_mlp", given)
+    for k in KEYS:
+        expect(np.all(np.isfinite(arrays[k])), "train_mlp", f"['{k}'] has non-finite values", given)
+    expect(np.any(arrays["W1"] != 0) and np.any(arrays["W2"] != 0), "train_mlp",
+           "the weights are all zero: initialise them with small random numbers", given)
+
+
+@SUITE.test("train_mlp", points=1,
+            hint="draw the initial weights and the shuffling from np.random.default_rng(seed)")
+def same_seed_gives_the_same_network(student, ref, rng):
+    X_train, y_train, _, _ = _digits()
+    X, y = X_train[:320], y_train[:320]
+    given = f"X {describe(X)}, hidden=8, epochs=2, seed=5 twice"
+    shapes = {"W1": (64, 8), "b1": (8,), "W2": (8, 10), "b2": (10,)}
+    a = _expect_param_dict(student(X.copy(), y.copy(), hidden=8, epochs=2, seed=5), shapes,
+                           "train_mlp", given)
+    b = _expect_param_dict(student(X.copy(), y.copy(), hidden=8, epochs=2, seed=5), shapes,
+                           "train_mlp", given)
+    for k in KEYS:
+        expect_close(b[k], a[k], f"train_mlp: ['{k}'] of the second run", given, rtol=1e-6)
+
+
+@SUITE.test("train_mlp", points=2,
+            hint="if the accuracy is low: plot the training loss per epoch; it should fall "
+                 "steadily (check the sign of the update, lr and that every epoch visits all data)")
+def held_out_accuracy_at_least_90_percent(student, ref, rng):
+    acc, given = _held_out_accuracy(student, ref)
+    expect(acc >= 0.90, "train_mlp",
+           f"held-out accuracy {acc:.3f}, expected at least 0.90", given)
+
+
+@SUITE.test("train_mlp", points=2,
+            hint="the defaults (hidden=64, lr=0.1, 30 epochs of shuffled mini-batches of 32, "
+                 "He-style random init) reach about 0.97")
+def held_out_accuracy_at_least_95_percent(student, ref, rng):
+    acc, given = _held_out_accuracy(student, ref)
+    expect(acc >= 0.95, "train_mlp",
+           f"held-out accuracy {acc:.3f}, expected at least 0.95", given)

@@ -1,0 +1,418 @@
+"""Mutants and alternative implementations for 03-backprop (see autograder/bank.py).
+
+``mlp_backward`` is graded on the cache of the student's own ``mlp_forward``, looked up in the
+globals of the ``mlp_backward`` function (the notebook's namespace). In this module the global
+``mlp_forward`` is a correct implementation with the cache ``(X, Z1, H)``; an alternative with a
+different cache format gets its own forward with :func:`_paired`.
+"""
+import types
+
+import numpy as np
+import torch
+
+from autograder.bank import Bank
+
+BANK = Bank("03-backprop")
+
+
+def _paired(backward, forward):
+    """A copy of ``backward`` whose global ``mlp_forward`` is ``forward`` (as in a notebook
+    where both were defined together)."""
+    glb = dict(backward.__globals__, mlp_forward=forward)
+    fn = types.FunctionType(backward.__code__, glb, backward.__name__, backward.__defaults__,
+                            backward.__closure__)
+    fn.__doc__ = backward.__doc__
+    return fn
+
+
+def _softmax(z):
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def _relu_net(params, X):
+    Z1 = X @ params["W1"] + params["b1"]
+    H = np.maximum(Z1, 0)
+    return H @ params["W2"] + params["b2"], (X, Z1, H)
+
+
+# ------------------------------------------------------------------ mse_loss
+@BANK.mutant("mse_loss", "sum of squares instead of the mean")
+def mse_loss_sum(y_pred, y):
+    return float(np.sum((y_pred - y) ** 2))
+
+
+@BANK.mutant("mse_loss", "divides by the number of rows, not the number of elements")
+def mse_loss_rows(y_pred, y):
+    return float(np.sum((y_pred - y) ** 2) / len(y))
+
+
+@BANK.alternative("mse_loss", "a Python loop over the flattened arrays")
+def mse_loss_loop(y_pred, y):
+    a, b = np.ravel(y_pred), np.ravel(y)
+    total = 0.0
+    for i in range(a.size):
+        total += (a[i] - b[i]) ** 2
+    return total / a.size
+
+
+# ------------------------------------------------------------------ cross_entropy
+@BANK.mutant("cross_entropy", "sum over the batch instead of the mean")
+def cross_entropy_sum(logits, labels):
+    p = _softmax(logits)
+    return float(-np.log(p[np.arange(len(labels)), labels]).sum())
+
+
+@BANK.mutant("cross_entropy", "unstable: log(softmax) without max subtraction overflows")
+def cross_entropy_unstable(logits, labels):
+    e = np.exp(logits)
+    p = e / e.sum(axis=1, keepdims=True)
+    return float(-np.log(p[np.arange(len(labels)), labels]).mean())
+
+
+@BANK.mutant("cross_entropy", "stable softmax, but log(0) for a confident mistake")
+def cross_entropy_log_of_softmax(logits, labels):
+    p = _softmax(logits)
+    return float(-np.log(p[np.arange(len(labels)), labels]).mean())
+
+
+@BANK.alternative("cross_entropy", "float32 log-sum-exp")
+def cross_entropy_float32(logits, labels):
+    z = np.asarray(logits, dtype=np.float32)
+    m = z.max(axis=1, keepdims=True)
+    logp = z - m - np.log(np.exp(z - m).sum(axis=1, keepdims=True))
+    return float(-logp[np.arange(len(labels)), labels].mean())
+
+
+@BANK.alternative("cross_entropy", "torch.nn.functional.cross_entropy")
+def cross_entropy_torch(logits, labels):
+    return torch.nn.functional.cross_entropy(torch.as_tensor(np.asarray(logits, dtype=float)),
+                                             torch.as_tensor(np.asarray(labels))).item()
+
+
+# ------------------------------------------------------------------ cross_entropy_grad
+@BANK.mutant("cross_entropy_grad", "forgets to divide by the batch size")
+def cross_entropy_grad_no_mean(logits, labels):
+    p = _softmax(logits)
+    p[np.arange(len(labels)), labels] -= 1
+    return p
+
+
+@BANK.mutant("cross_entropy_grad", "one-hot minus softmax: the sign is flipped")
+def cross_entropy_grad_sign(logits, labels):
+    p = _softmax(logits)
+    p[np.arange(len(labels)), labels] -= 1
+    return -p / len(labels)
+
+
+@BANK.mutant("cross_entropy_grad", "subtracts the one-hot from the logits array in place")
+def cross_entropy_grad_inplace(logits, labels):
+    logits -= logits.max(axis=1, keepdims=True)
+    np.exp(logits, out=logits)
+    logits /= logits.sum(axis=1, keepdims=True)
+    logits[np.arange(len(labels)), labels] -= 1
+    return logits / len(labels)
+
+
+@BANK.alternative("cross_entropy_grad", "torch autograd of F.cross_entropy, float32")
+def cross_entropy_grad_autograd(logits, labels):
+    z = torch.tensor(np.asarray(logits), dtype=torch.float32, requires_grad=True)
+    torch.nn.functional.cross_entropy(z, torch.as_tensor(np.asarray(labels))).backward()
+    return z.grad.numpy()
+
+
+# ------------------------------------------------------------------ numerical_gradient
+@BANK.mutant("numerical_gradient", "forward differences (f(x + eps) - f(x)) / eps")
+def numerical_gradient_forward(f, x, eps=1e-6):
+    x = np.array(x, dtype=float)
+    g, f0 = np.zeros_like(x), f(x)
+    for k in np.ndindex(x.shape):
+        old = x[k]
+        x[k] = old + eps
+        g[k] = (f(x) - f0) / eps
+        x[k] = old
+    return g
+
+
+@BANK.mutant("numerical_gradient", "perturbs the caller's x and never restores it")
+def numerical_gradient_no_restore(f, x, eps=1e-6):
+    g = np.zeros_like(x)
+    for k in np.ndindex(x.shape):
+        x[k] += eps
+        fp = f(x)
+        x[k] -= 2 * eps
+        g[k] = (fp - f(x)) / (2 * eps)
+    return g
+
+
+@BANK.mutant("numerical_gradient", "ignores its eps argument (always 1e-6)")
+def numerical_gradient_fixed_eps(f, x, eps=1e-6):
+    h = 1e-6
+    x = np.array(x, dtype=float)
+    g = np.zeros_like(x)
+    for k in np.ndindex(x.shape):
+        old = x[k]
+        x[k] = old + h
+        fp = f(x)
+        x[k] = old - h
+        g[k] = (fp - f(x)) / (2 * h)
+        x[k] = old
+    return g
+
+
+@BANK.mutant("numerical_gradient", "only handles vectors: flattens x and returns a 1-D array")
+def numerical_gradient_flat(f, x, eps=1e-6):
+    x = np.array(x, dtype=float)
+    g = np.zeros(x.size)
+    for k in range(x.size):
+        e = np.zeros(x.size)
+        e[k] = eps
+        g[k] = (f((x.ravel() + e).reshape(x.shape)) - f((x.ravel() - e).reshape(x.shape))) / (2 * eps)
+    return g
+
+
+@BANK.alternative("numerical_gradient", "builds x + eps e_k and x - eps e_k as fresh arrays")
+def numerical_gradient_fresh(f, x, eps=1e-6):
+    x = np.asarray(x, dtype=float)
+    g = np.empty(x.shape)
+    for k in np.ndindex(x.shape):
+        e = np.zeros(x.shape)
+        e[k] = eps
+        g[k] = (f(x + e) - f(x - e)) / (2 * eps)
+    return g
+
+
+# ------------------------------------------------------------------ linear_forward
+@BANK.mutant("linear_forward", "forgets the bias")
+def linear_forward_no_bias(x, W, b):
+    return x @ W
+
+
+@BANK.alternative("linear_forward", "einsum in float32")
+def linear_forward_einsum(x, W, b):
+    x, W, b = (np.asarray(a, dtype=np.float32) for a in (x, W, b))
+    return np.einsum("ni,io->no", x, W) + b
+
+
+# ------------------------------------------------------------------ linear_backward
+@BANK.mutant("linear_backward", "missing bias gradient (db = 0)")
+def linear_backward_no_db(dout, x, W):
+    return dout @ W.T, x.T @ dout, np.zeros(W.shape[1])
+
+
+@BANK.mutant("linear_backward", "db summed over the wrong axis (per sample)")
+def linear_backward_db_axis(dout, x, W):
+    return dout @ W.T, x.T @ dout, dout.sum(axis=1)
+
+
+@BANK.mutant("linear_backward", "db averaged instead of summed over the batch")
+def linear_backward_db_mean(dout, x, W):
+    return dout @ W.T, x.T @ dout, dout.mean(axis=0)
+
+
+@BANK.mutant("linear_backward", "dW transposed: dout.T @ x")
+def linear_backward_dW_transposed(dout, x, W):
+    return dout @ W.T, dout.T @ x, dout.sum(axis=0)
+
+
+@BANK.mutant("linear_backward", "dx uses W instead of W.T (works only for square W)")
+def linear_backward_dx_no_transpose(dout, x, W):
+    return dout @ W.reshape(W.shape[1], W.shape[0]), x.T @ dout, dout.sum(axis=0)
+
+
+@BANK.alternative("linear_backward", "explicit loops over samples and units")
+def linear_backward_loops(dout, x, W):
+    n, d_in = x.shape
+    d_out = W.shape[1]
+    dx, dW, db = np.zeros((n, d_in)), np.zeros((d_in, d_out)), np.zeros(d_out)
+    for i in range(n):
+        for j in range(d_out):
+            db[j] += dout[i, j]
+            for k in range(d_in):
+                dx[i, k] += dout[i, j] * W[k, j]
+                dW[k, j] += x[i, k] * dout[i, j]
+    return dx, dW, db
+
+
+@BANK.alternative("linear_backward", "torch autograd in float32")
+def linear_backward_torch(dout, x, W):
+    xt = torch.tensor(np.asarray(x), dtype=torch.float32, requires_grad=True)
+    Wt = torch.tensor(np.asarray(W), dtype=torch.float32, requires_grad=True)
+    bt = torch.zeros(W.shape[1], dtype=torch.float32, requires_grad=True)
+    (xt @ Wt + bt).backward(torch.as_tensor(np.asarray(dout), dtype=torch.float32))
+    return xt.grad.numpy(), Wt.grad.numpy(), bt.grad.numpy()
+
+
+# ------------------------------------------------------------------ mlp_forward
+@BANK.mutant("mlp_forward", "no ReLU: the network is linear")
+def mlp_forward_no_relu(params, X):
+    Z1 = X @ params["W1"] + params["b1"]
+    return Z1 @ params["W2"] + params["b2"], (X, Z1, Z1)
+
+
+@BANK.mutant("mlp_forward", "stores the hidden activations in the caller's params dict")
+def mlp_forward_inplace(params, X):
+    X *= 1.0
+    params["W1"] *= 1.0
+    Z1 = X @ params["W1"] + params["b1"]
+    params["H"] = np.maximum(Z1, 0)  # stores activations in the caller's dict
+    return params["H"] @ params["W2"] + params["b2"], (X, Z1, params["H"])
+
+
+@BANK.alternative("mlp_forward", "the correct forward pass (cache = (X, Z1, H))")
+def mlp_forward(params, X):
+    return _relu_net(params, np.asarray(X, dtype=float))
+
+
+@BANK.alternative("mlp_forward", "torch inside, float32, cache is a dict")
+def mlp_forward_torch(params, X):
+    t = {k: torch.as_tensor(np.asarray(v), dtype=torch.float32) for k, v in params.items()}
+    Xt = torch.as_tensor(np.asarray(X), dtype=torch.float32)
+    H = torch.relu(Xt @ t["W1"] + t["b1"])
+    return (H @ t["W2"] + t["b2"]).numpy(), {"X": Xt.numpy(), "H": H.numpy()}
+
+
+# ------------------------------------------------------------------ mlp_backward
+@BANK.mutant("mlp_backward", "ReLU derivative missing: the gradient flows through inactive units")
+def mlp_backward_no_relu_grad(params, cache, dlogits):
+    X, Z1, H = cache
+    dH = dlogits @ params["W2"].T
+    return {"W1": X.T @ dH, "b1": dH.sum(0), "W2": H.T @ dlogits, "b2": dlogits.sum(0)}
+
+
+@BANK.mutant("mlp_backward", "uses the pre-activation Z1 instead of H for dW2")
+def mlp_backward_uses_Z1(params, cache, dlogits):
+    X, Z1, H = cache
+    dZ1 = (dlogits @ params["W2"].T) * (Z1 > 0)
+    return {"W1": X.T @ dZ1, "b1": dZ1.sum(0), "W2": Z1.T @ dlogits, "b2": dlogits.sum(0)}
+
+
+@BANK.mutant("mlp_backward", "ReLU derivative taken from the sign of H - 0.5")
+def mlp_backward_bad_mask(params, cache, dlogits):
+    X, Z1, H = cache
+    dZ1 = (dlogits @ params["W2"].T) * (H > 0.5)
+    return {"W1": X.T @ dZ1, "b1": dZ1.sum(0), "W2": H.T @ dlogits, "b2": dlogits.sum(0)}
+
+
+@BANK.mutant("mlp_backward", "returns the gradients under other names (dW1, db1, ...)")
+def mlp_backward_renamed(params, cache, dlogits):
+    X, Z1, H = cache
+    dZ1 = (dlogits @ params["W2"].T) * (Z1 > 0)
+    return {"dW1": X.T @ dZ1, "db1": dZ1.sum(0), "dW2": H.T @ dlogits, "db2": dlogits.sum(0)}
+
+
+def _mlp_backward_torch(params, cache, dlogits):
+    """Recomputes the forward pass with torch autograd from the cache {'X', 'H'}."""
+    t = {k: torch.tensor(np.asarray(v), dtype=torch.float32, requires_grad=True)
+         for k, v in params.items()}
+    Xt = torch.as_tensor(cache["X"], dtype=torch.float32)
+    logits = torch.relu(Xt @ t["W1"] + t["b1"]) @ t["W2"] + t["b2"]
+    logits.backward(torch.as_tensor(np.asarray(dlogits), dtype=torch.float32))
+    return {k: v.grad.numpy() for k, v in t.items()}
+
+
+BANK.alternative("mlp_backward", "torch autograd (float32) on its own forward's dict cache")(
+    _paired(_mlp_backward_torch, mlp_forward_torch))
+
+
+@BANK.alternative("mlp_backward", "numpy with the cache (X, Z1, H), the mask from H > 0")
+def mlp_backward_numpy(params, cache, dlogits):
+    X, Z1, H = cache
+    dZ1 = (dlogits @ params["W2"].T) * (H > 0)
+    return {"W1": X.T @ dZ1, "b1": dZ1.sum(0), "W2": H.T @ dlogits, "b2": dlogits.sum(0)}
+
+
+# ------------------------------------------------------------------ sgd_step
+@BANK.mutant("sgd_step", "gradient ascent: + instead of -")
+def sgd_step_ascent(params, grads, lr):
+    return {k: params[k] + lr * grads[k] for k in params}
+
+
+@BANK.mutant("sgd_step", "updates the caller's arrays in place")
+def sgd_step_inplace(params, grads, lr):
+    for k in params:
+        params[k] -= lr * grads[k]
+    return params
+
+
+@BANK.mutant("sgd_step", "only updates the weights W1, W2, not the biases")
+def sgd_step_weights_only(params, grads, lr):
+    return {k: params[k] - lr * grads[k] if k.startswith("W") else params[k].copy()
+            for k in params}
+
+
+@BANK.alternative("sgd_step", "copies the dict, then a loop with np.subtract")
+def sgd_step_loop(params, grads, lr):
+    new = {}
+    for name, value in params.items():
+        new[name] = np.subtract(value, np.multiply(lr, grads[name]))
+    return new
+
+
+# ------------------------------------------------------------------ train_mlp
+def _train(X, y, hidden=64, lr=0.1, epochs=30, batch_size=32, seed=0, *, sign=1.0,
+           init_scale=None, shuffle=True):
+    rng = np.random.default_rng(seed)
+    n, d = X.shape
+    c = int(y.max()) + 1
+    s1, s2 = (np.sqrt(2 / d), np.sqrt(2 / hidden)) if init_scale is None else (init_scale,) * 2
+    p = {"W1": rng.normal(0, s1, (d, hidden)), "b1": np.zeros(hidden),
+         "W2": rng.normal(0, s2, (hidden, c)), "b2": np.zeros(c)}
+    for _ in range(epochs):
+        order = rng.permutation(n) if shuffle else np.arange(n)
+        for start in range(0, n, batch_size):
+            i = order[start:start + batch_size]
+            logits, (Xb, Z1, H) = _relu_net(p, X[i])
+            d = _softmax(logits)
+            d[np.arange(len(i)), y[i]] -= 1
+            d /= len(i)
+            dZ1 = (d @ p["W2"].T) * (Z1 > 0)
+            g = {"W1": Xb.T @ dZ1, "b1": dZ1.sum(0), "W2": H.T @ d, "b2": d.sum(0)}
+            p = {k: p[k] - sign * lr * g[k] for k in p}
+    return p
+
+
+@BANK.mutant("train_mlp", "ignores `epochs`: a single pass over the data")
+def train_mlp_one_epoch(X, y, hidden=64, lr=0.1, epochs=30, batch_size=32, seed=0):
+    return _train(X, y, hidden, lr, 1, batch_size, seed)
+
+
+@BANK.mutant("train_mlp", "lr sign error: gradient ascent on the loss")
+def train_mlp_ascent(X, y, hidden=64, lr=0.1, epochs=30, batch_size=32, seed=0):
+    return _train(X, y, hidden, lr, epochs, batch_size, seed, sign=-1.0)
+
+
+@BANK.mutant("train_mlp", "all-zero initial weights: the hidden units never differ")
+def train_mlp_zero_init(X, y, hidden=64, lr=0.1, epochs=30, batch_size=32, seed=0):
+    return _train(X, y, hidden, lr, epochs, batch_size, seed, init_scale=0.0)
+
+
+@BANK.mutant("train_mlp", "unseeded: a fresh random generator on every call")
+def train_mlp_unseeded(X, y, hidden=64, lr=0.1, epochs=30, batch_size=32, seed=0):
+    return _train(X, y, hidden, lr, epochs, batch_size, seed=None)
+
+
+@BANK.alternative("train_mlp", "numpy, small N(0, 0.1) init, no shuffling")
+def train_mlp_small_init(X, y, hidden=64, lr=0.1, epochs=30, batch_size=32, seed=0):
+    return _train(X, y, hidden, lr, epochs, batch_size, seed, init_scale=0.1, shuffle=False)
+
+
+@BANK.alternative("train_mlp", "torch: nn.Linear, autograd, optim.SGD, float32")
+def train_mlp_torch(X, y, hidden=64, lr=0.1, epochs=30, batch_size=32, seed=0):
+    torch.manual_seed(seed)
+    Xt = torch.as_tensor(np.asarray(X), dtype=torch.float32)
+    yt = torch.as_tensor(np.asarray(y), dtype=torch.long)
+    c = int(yt.max()) + 1
+    l1, l2 = torch.nn.Linear(Xt.shape[1], hidden), torch.nn.Linear(hidden, c)
+    model = torch.nn.Sequential(l1, torch.nn.ReLU(), l2)
+    opt = torch.optim.SGD(model.parameters(), lr=lr)
+    gen = torch.Generator().manual_seed(seed)
+    for _ in range(epochs):
+        order = torch.randperm(len(yt), generator=gen)
+        for start in range(0, len(yt), batch_size):
+            i = order[start:start + batch_size]
+            opt.zero_grad()
+            torch.nn.functional.cross_entropy(model(Xt[i]), yt[i]).backward()
+            opt.step()
+    return {"W1": l1.weight.detach().T.numpy().copy(), "b1": l1.bias.detach().numpy().copy(),
+            "W2": l2.weight.detach().T.numpy().copy(), "b2": l2.bias.detach().numpy().copy()}

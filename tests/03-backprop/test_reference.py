@@ -1,0 +1,120 @@
+"""The 03-backprop reference against independent oracles: torch autograd and
+torch.nn.functional in float64 (agreement to 1e-6), and the held-out accuracy of train_mlp."""
+import time
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from autograder import registry
+
+ref = registry.reference("03-backprop")
+TOL = dict(rtol=1e-6, atol=1e-6)
+
+
+def _t(a, grad=False):
+    return torch.tensor(np.asarray(a, dtype=np.float64), dtype=torch.float64, requires_grad=grad)
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(3)
+
+
+def test_mse_loss_matches_torch(rng):
+    for shape in [(7,), (5, 3), (2, 3, 4)]:
+        a, b = rng.normal(size=shape), rng.normal(size=shape)
+        assert np.isclose(ref.mse_loss(a, b), F.mse_loss(_t(a), _t(b)).item(), **TOL)
+    assert isinstance(ref.mse_loss(a, b), float)
+
+
+@pytest.mark.parametrize("scale", [1.0, 30.0, 1e4])
+def test_cross_entropy_and_its_gradient_match_torch(rng, scale):
+    z, labels = rng.normal(0, scale, size=(9, 5)), rng.integers(0, 5, size=9)
+    zt = _t(z, grad=True)
+    loss = F.cross_entropy(zt, torch.as_tensor(labels))
+    loss.backward()
+    with np.errstate(over="raise", divide="raise", invalid="raise", under="ignore"):
+        ours, grad = ref.cross_entropy(z, labels), ref.cross_entropy_grad(z, labels)
+    assert np.isclose(ours, loss.item(), rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(grad, zt.grad.numpy(), **TOL)
+    np.testing.assert_allclose(grad.sum(axis=1), 0.0, atol=1e-12)
+
+
+def test_numerical_gradient_matches_autograd_on_a_smooth_function(rng):
+    A = rng.normal(size=(4, 3))
+    x = rng.normal(size=(4, 3))
+    before = x.copy()
+
+    def f_np(v):
+        return float(np.sum(np.tanh(v * A)) + np.sum(v ** 2) * np.exp(-np.sum(v ** 2) / 10))
+
+    xt = _t(x, grad=True)
+    (torch.sum(torch.tanh(xt * _t(A))) + torch.sum(xt ** 2) * torch.exp(-torch.sum(xt ** 2) / 10)
+     ).backward()
+    np.testing.assert_allclose(ref.numerical_gradient(f_np, x), xt.grad.numpy(), rtol=1e-6,
+                               atol=1e-7)
+    np.testing.assert_array_equal(x, before)
+
+
+def test_numerical_gradient_is_central(rng):
+    x = rng.uniform(0.5, 2, size=5)
+    # central differences of x^3 are exactly 3 x^2 + eps^2
+    np.testing.assert_allclose(ref.numerical_gradient(lambda v: np.sum(v ** 3), x, eps=1e-2),
+                               3 * x ** 2 + 1e-4, rtol=1e-9)
+
+
+def test_linear_layer_matches_torch_autograd(rng):
+    x, W, b, dout = (rng.normal(size=s) for s in [(6, 4), (4, 3), (3,), (6, 3)])
+    xt, Wt, bt = _t(x, True), _t(W, True), _t(b, True)
+    out = xt @ Wt + bt
+    out.backward(_t(dout))
+    np.testing.assert_allclose(ref.linear_forward(x, W, b), out.detach().numpy(), **TOL)
+    for ours, theirs in zip(ref.linear_backward(dout, x, W), (xt.grad, Wt.grad, bt.grad)):
+        np.testing.assert_allclose(ours, theirs.numpy(), **TOL)
+
+
+def test_mlp_gradients_match_torch_autograd(rng):
+    params = {"W1": rng.normal(size=(8, 16)), "b1": rng.normal(-0.2, 0.5, size=16),
+              "W2": rng.normal(size=(16, 5)), "b2": rng.normal(size=5)}
+    X, labels = rng.normal(size=(10, 8)), rng.integers(0, 5, size=10)
+    pt = {k: _t(v, True) for k, v in params.items()}
+    logits_t = F.relu(_t(X) @ pt["W1"] + pt["b1"]) @ pt["W2"] + pt["b2"]
+    F.cross_entropy(logits_t, torch.as_tensor(labels)).backward()
+    logits, cache = ref.mlp_forward(params, X)
+    np.testing.assert_allclose(logits, logits_t.detach().numpy(), **TOL)
+    grads = ref.mlp_backward(params, cache, ref.cross_entropy_grad(logits, labels))
+    assert set(grads) == {"W1", "b1", "W2", "b2"}
+    for k in grads:
+        np.testing.assert_allclose(grads[k], pt[k].grad.numpy(), **TOL)
+
+
+def test_sgd_step_matches_torch_sgd_and_copies(rng):
+    params = {"W": rng.normal(size=(3, 2)), "b": rng.normal(size=2)}
+    grads = {k: rng.normal(size=v.shape) for k, v in params.items()}
+    before = {k: v.copy() for k, v in params.items()}
+    new = ref.sgd_step(params, grads, 0.3)
+    tensors = [_t(params[k], True) for k in ("W", "b")]
+    for t, k in zip(tensors, ("W", "b")):
+        t.grad = _t(grads[k])
+    torch.optim.SGD(tensors, lr=0.3).step()
+    for t, k in zip(tensors, ("W", "b")):
+        np.testing.assert_allclose(new[k], t.detach().numpy(), **TOL)
+        np.testing.assert_array_equal(params[k], before[k])
+
+
+def test_train_mlp_reaches_95_percent_on_held_out_digits_fast():
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import train_test_split
+
+    digits = load_digits()
+    X, y = digits.data / 16.0, digits.target
+    for seed in (0, 3):
+        X_tr, X_te, y_tr, y_te = train_test_split(X, y, train_size=1344, stratify=y,
+                                                  random_state=seed)
+        start = time.perf_counter()
+        params = ref.train_mlp(X_tr, y_tr)
+        assert time.perf_counter() - start < 10
+        acc = np.mean(ref.mlp_forward(params, X_te)[0].argmax(1) == y_te)
+        assert acc >= 0.95, (seed, acc)
