@@ -281,6 +281,13 @@ def _death(exitcode) -> str:
 def _write_back(original, returned) -> None:
     """Mirror in-place changes the student's function made to array arguments (so tests that
     check "does not modify its input" see them, as they would in one process)."""
+    if type(original).__module__.startswith("torch") and isinstance(returned, np.ndarray):
+        if tuple(original.shape) == returned.shape:  # a torch tensor argument
+            import torch
+
+            with torch.no_grad():
+                original.copy_(torch.as_tensor(returned, dtype=original.dtype))
+        return
     if isinstance(original, np.ndarray) and isinstance(returned, np.ndarray):
         if original.shape == returned.shape:
             try:
@@ -289,8 +296,8 @@ def _write_back(original, returned) -> None:
                 pass
         return
     if isinstance(original, list) and isinstance(returned, list) and len(original) == len(returned):
-        for i, (o, r) in enumerate(zip(original, returned)):
-            if isinstance(o, (np.ndarray, list, dict)):
+        for o, r in zip(original, returned):
+            if isinstance(o, (np.ndarray, list, dict)) or type(o).__module__.startswith("torch"):
                 _write_back(o, r)
         return
     if isinstance(original, dict) and isinstance(returned, dict):

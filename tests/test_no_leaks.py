@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-MIN_LEN = 20
+MIN_LEN = 24
 # Lines of this length that are generic enough to appear anywhere.
 ALLOWED = {
     "import numpy as np", "import matplotlib.pyplot as plt", "raise NotImplementedError()",
@@ -28,6 +28,11 @@ ALLOWED = {
     "def forward(self, x):", "return self.net(x)", "for epoch in range(epochs):",
     "torch.manual_seed(seed)", "rng = np.random.default_rng(seed)", "torch.manual_seed(0)",
     "start = time.perf_counter()", "import torch.nn as nn", "rng = np.random.default_rng(0)",
+    "optimizer.zero_grad()", "optimiser.zero_grad()", "torch.manual_seed(1)",
+    "opt = torch.optim.Adam(model.parameters(), lr=lr)", "import networkx as nx",
+    "elapsed = time.perf_counter() - start", "with warnings.catch_warnings():",
+    'warnings.simplefilter("ignore", ConvergenceWarning)', "gen = torch.Generator().manual_seed(seed)",
+    'warnings.simplefilter("ignore")',
 }
 
 
@@ -62,17 +67,41 @@ def _code_lines_of_functions(path: Path) -> list[str]:
     return out
 
 
-def secrets() -> set[str]:
+def _keep(lines, public=frozenset()) -> set[str]:
+    normed = {_norm(s) for s in lines}
+    return {s for s in normed if len(s) >= MIN_LEN and not s.startswith("#") and s not in ALLOWED
+            and s not in public}
+
+
+def solution_lines() -> set[str]:
+    """Lines of the solution and hidden-test regions of the solution notebooks."""
     found: list[str] = []
     for nb_path in sorted((REPO / "solutions").glob("*/*.ipynb")):
         for cell in json.loads(nb_path.read_text())["cells"]:
             src = "".join(cell["source"])
             found += _region(src, "### BEGIN SOLUTION", "### END SOLUTION")
             found += _region(src, "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS")
+    return _keep(found)
+
+
+def _public_lines() -> frozenset:
+    """Lines students see anyway: the helper package and the student notebooks (whose
+    solution regions are checked separately, below)."""
+    lines = [line for py in (REPO / "nnbio_helpers").rglob("*.py")
+             for line in py.read_text().splitlines()]
+    for nb in (REPO / "exercises").glob("*/*.ipynb"):
+        for cell in json.loads(nb.read_text())["cells"]:
+            lines += "".join(cell["source"]).splitlines()
+    return frozenset(_norm(line) for line in lines)
+
+
+def secrets() -> set[str]:
+    """Solution and hidden-test lines, plus the reference's and hidden tests' code lines that
+    students cannot already see in their own material."""
+    found: list[str] = []
     for py in sorted((REPO / "autograder").glob("[0-9][0-9]-*/*.py")):
         found += _code_lines_of_functions(py)
-    normed = {_norm(s) for s in found}
-    return {s for s in normed if len(s) >= MIN_LEN and not s.startswith("#") and s not in ALLOWED}
+    return solution_lines() | _keep(found, _public_lines())
 
 
 def _leaks(text: str, secret_lines: set[str]) -> list[str]:
@@ -93,12 +122,20 @@ def test_exercises_have_no_solutions_hidden_tests_or_outputs(nb_path):
     for marker in ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "from autograder"):
         assert marker not in text, f"{marker!r} in {nb_path}"
     assert not any(c.get("outputs") for c in nb["cells"] if c["cell_type"] == "code")
-    assert _leaks(text, secrets()) == []
+    assert _leaks(text, solution_lines()) == []
 
 
-def test_student_helper_package_has_no_solution_code():
+def test_student_helper_package_implements_no_graded_function():
+    """nnbio_helpers is public: it must not define any graded function of any chapter."""
+    import ast as _ast
+
+    from autograder import registry
+
+    graded = {fn for ch in registry.chapters() for fn in registry.suite(ch).functions()}
     for py in sorted((REPO / "nnbio_helpers").rglob("*.py")):
-        assert _leaks(py.read_text(), secrets()) == [], py
+        defined = {n.name for n in _ast.walk(_ast.parse(py.read_text()))
+                   if isinstance(n, (_ast.FunctionDef, _ast.ClassDef))}
+        assert not defined & graded, f"{py} defines graded {sorted(defined & graded)}"
 
 
 def test_book_sources_have_no_solution_code():

@@ -17,6 +17,9 @@ root: intro
 chapters:
   - file: $ch/index
 TOC
+# the chapter's own bibliography, if the shared config does not list it yet
+grep -q "$ch/references.bib" "$work/book/_config.yml" || \
+  sed -i "s|^  - references.bib$|  - references.bib\n  - $ch/references.bib|" "$work/book/_config.yml"
 cd "$work"
 NNBIO_STATIC_WIDGETS=1 "$repo/.venv/bin/jupyter-book" build book --warningiserror --nitpick --keep-going
 echo "built: $work/book/_build/html/$ch/index.html"

@@ -1,0 +1,399 @@
+"""Plausible bugs (mutants) and different correct implementations of chapter 04-training."""
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from autograder.bank import Bank
+
+BANK = Bank("04-training")
+
+
+# ------------------------------------------------------------------ dropout
+@BANK.mutant("dropout", "plain (non-inverted) dropout: kept entries are not rescaled")
+def dropout_no_scaling(x, p, training, rng):
+    if not training or p == 0:
+        return x.copy()
+    return x * (rng.random(x.shape) >= p)
+
+
+@BANK.mutant("dropout", "scales kept entries by 1 / p instead of 1 / (1 - p)")
+def dropout_scale_by_p(x, p, training, rng):
+    if not training or p == 0:
+        return x.copy()
+    if p == 1:
+        return np.zeros_like(x)
+    return np.where(rng.random(x.shape) >= p, x / p, 0.0)
+
+
+@BANK.mutant("dropout", "treats p as the keep probability")
+def dropout_p_is_keep(x, p, training, rng):
+    if not training or p == 0:
+        return x.copy()
+    if p == 1:
+        return np.zeros_like(x)
+    return np.where(rng.random(x.shape) < p, x / (1 - p), 0.0)
+
+
+@BANK.mutant("dropout", "classic dropout: no rescaling in training, multiplies by 1 - p in eval")
+def dropout_classic(x, p, training, rng):
+    if not training:
+        return x * (1 - p)
+    return x * (rng.random(x.shape) >= p)
+
+
+@BANK.mutant("dropout", "train/eval mix-up: drops in eval mode as well")
+def dropout_always(x, p, training, rng):
+    if p == 0:
+        return x.copy()
+    if p == 1:
+        return np.zeros_like(x)
+    return np.where(rng.random(x.shape) >= p, x / (1 - p), 0.0)
+
+
+@BANK.mutant("dropout", "ignores the rng argument: global np.random")
+def dropout_global_random(x, p, training, rng):
+    if not training or p == 0:
+        return x.copy()
+    if p == 1:
+        return np.zeros_like(x)
+    return np.where(np.random.random(x.shape) >= p, x / (1 - p), 0.0)
+
+
+@BANK.mutant("dropout", "one mask per feature shared by all rows (mask of shape x.shape[-1])")
+def dropout_shared_mask(x, p, training, rng):
+    if not training or p == 0:
+        return x.copy()
+    if p == 1:
+        return np.zeros_like(x)
+    return np.where(rng.random(x.shape[-1]) >= p, x / (1 - p), 0.0)
+
+
+@BANK.mutant("dropout", "divides by 1 - p even when p == 1: 0 / 0 = NaN")
+def dropout_p1_nan(x, p, training, rng):
+    if not training or p == 0:
+        return x.copy()
+    return x * (rng.random(x.shape) >= p) / (1 - p)
+
+
+@BANK.mutant("dropout", "in place: x *= mask / (1 - p)")
+def dropout_inplace(x, p, training, rng):
+    if not training or p == 0:
+        return x
+    if p == 1:
+        return np.zeros_like(x)
+    x *= (rng.random(x.shape) >= p) / (1 - p)
+    return x
+
+
+@BANK.alternative("dropout", "binomial mask, float32")
+def dropout_binomial32(x, p, training, rng):
+    x = np.asarray(x, dtype=np.float32)
+    if not training or p == 0:
+        return x.copy()
+    if p == 1:
+        return np.zeros_like(x)
+    mask = rng.binomial(1, 1 - p, size=x.shape).astype(np.float32)
+    return x * mask / np.float32(1 - p)
+
+
+@BANK.alternative("dropout", "uniform numbers from rng, masking done in torch")
+def dropout_torch(x, p, training, rng):
+    t = torch.as_tensor(np.asarray(x, dtype=np.float64))
+    if not training or p == 0:
+        return t.clone()
+    if p >= 1:
+        return torch.zeros_like(t)
+    u = torch.as_tensor(rng.random(t.shape))
+    return torch.where(u < 1 - p, t / (1 - p), torch.zeros_like(t))
+
+
+@BANK.alternative("dropout", "a Python loop over the flattened array with rng.random()")
+def dropout_loop(x, p, training, rng):
+    x = np.asarray(x, dtype=float)
+    out = x.copy()
+    if not training or p == 0:
+        return out
+    flat = out.reshape(-1)
+    for i in range(flat.size):
+        flat[i] = 0.0 if p == 1 or rng.random() < p else flat[i] / (1 - p)
+    return out
+
+
+# ------------------------------------------------------------------ batchnorm_forward
+def _bn_core(x, gamma, beta, rm, rv, training, momentum, eps, *, ddof_norm=0, ddof_run=1,
+             axis=0, keras_momentum=False, eps_outside=False, eval_batch_stats=False):
+    if training or eval_batch_stats:
+        mu = x.mean(axis=axis, keepdims=True)
+        var_n = x.var(axis=axis, ddof=ddof_norm, keepdims=True)
+        std = np.sqrt(var_n) + eps if eps_outside else np.sqrt(var_n + eps)
+        out = gamma * (x - mu) / std + beta
+        if not training:
+            return out, rm.copy(), rv.copy()
+        mu, var_r = mu.reshape(-1)[:x.shape[1]], x.var(axis=axis, ddof=ddof_run).reshape(-1)
+        mu = x.mean(axis=0) if axis != 0 else mu
+        var_r = x.var(axis=0, ddof=ddof_run) if axis != 0 else var_r
+        if keras_momentum:
+            return out, momentum * rm + (1 - momentum) * mu, momentum * rv + (1 - momentum) * var_r
+        return out, (1 - momentum) * rm + momentum * mu, (1 - momentum) * rv + momentum * var_r
+    out = gamma * (x - rm) / np.sqrt(rv + eps) + beta
+    return out, rm.copy(), rv.copy()
+
+
+@BANK.mutant("batchnorm_forward", "running variance updated with the biased batch variance")
+def bn_biased_running_var(x, gamma, beta, running_mean, running_var, training,
+                          momentum=0.1, eps=1e-5):
+    return _bn_core(x, gamma, beta, running_mean, running_var, training, momentum, eps,
+                    ddof_run=0)
+
+
+@BANK.mutant("batchnorm_forward", "normalises with the unbiased variance")
+def bn_unbiased_norm(x, gamma, beta, running_mean, running_var, training,
+                     momentum=0.1, eps=1e-5):
+    return _bn_core(x, gamma, beta, running_mean, running_var, training, momentum, eps,
+                    ddof_norm=1)
+
+
+@BANK.mutant("batchnorm_forward", "wrong axis: normalises each sample over its features")
+def bn_wrong_axis(x, gamma, beta, running_mean, running_var, training,
+                  momentum=0.1, eps=1e-5):
+    return _bn_core(x, gamma, beta, running_mean, running_var, training, momentum, eps, axis=1)
+
+
+@BANK.mutant("batchnorm_forward", "Keras momentum convention: momentum weights the old value")
+def bn_keras_momentum(x, gamma, beta, running_mean, running_var, training,
+                      momentum=0.1, eps=1e-5):
+    return _bn_core(x, gamma, beta, running_mean, running_var, training, momentum, eps,
+                    keras_momentum=True)
+
+
+@BANK.mutant("batchnorm_forward", "eps outside the square root: sqrt(var) + eps")
+def bn_eps_outside(x, gamma, beta, running_mean, running_var, training,
+                   momentum=0.1, eps=1e-5):
+    return _bn_core(x, gamma, beta, running_mean, running_var, training, momentum, eps,
+                    eps_outside=True)
+
+
+@BANK.mutant("batchnorm_forward", "train/eval mix-up: eval mode normalises with batch stats")
+def bn_eval_batch_stats(x, gamma, beta, running_mean, running_var, training,
+                        momentum=0.1, eps=1e-5):
+    return _bn_core(x, gamma, beta, running_mean, running_var, training, momentum, eps,
+                    eval_batch_stats=True)
+
+
+@BANK.mutant("batchnorm_forward", "eval mode forgets gamma and beta")
+def bn_eval_no_affine(x, gamma, beta, running_mean, running_var, training,
+                      momentum=0.1, eps=1e-5):
+    if training:
+        return _bn_core(x, gamma, beta, running_mean, running_var, training, momentum, eps)
+    return ((x - running_mean) / np.sqrt(running_var + eps), running_mean.copy(),
+            running_var.copy())
+
+
+@BANK.mutant("batchnorm_forward", "ignores the momentum argument (always 0.1)")
+def bn_fixed_momentum(x, gamma, beta, running_mean, running_var, training,
+                      momentum=0.1, eps=1e-5):
+    return _bn_core(x, gamma, beta, running_mean, running_var, training, 0.1, eps)
+
+
+@BANK.mutant("batchnorm_forward", "updates the running statistics in place, like torch buffers")
+def bn_inplace(x, gamma, beta, running_mean, running_var, training, momentum=0.1, eps=1e-5):
+    if not training:
+        return _bn_core(x, gamma, beta, running_mean, running_var, training, momentum, eps)
+    mu, var = x.mean(0), x.var(0)
+    running_mean *= 1 - momentum
+    running_mean += momentum * mu
+    running_var *= 1 - momentum
+    running_var += momentum * x.var(0, ddof=1)
+    return gamma * (x - mu) / np.sqrt(var + eps) + beta, running_mean, running_var
+
+
+@BANK.alternative("batchnorm_forward", "torch.nn.functional.batch_norm on copies, float64")
+def bn_torch(x, gamma, beta, running_mean, running_var, training, momentum=0.1, eps=1e-5):
+    rm = torch.tensor(running_mean, dtype=torch.float64)
+    rv = torch.tensor(running_var, dtype=torch.float64)
+    out = F.batch_norm(torch.tensor(x, dtype=torch.float64), rm, rv,
+                       torch.tensor(gamma, dtype=torch.float64),
+                       torch.tensor(beta, dtype=torch.float64),
+                       training=training, momentum=momentum, eps=eps)
+    return out, rm, rv
+
+
+@BANK.alternative("batchnorm_forward", "loop over features in float32, var via ddof")
+def bn_loop32(x, gamma, beta, running_mean, running_var, training, momentum=0.1, eps=1e-5):
+    x = np.asarray(x, dtype=np.float32)
+    n, d = x.shape
+    out = np.empty_like(x)
+    rm = np.array(running_mean, dtype=np.float32)
+    rv = np.array(running_var, dtype=np.float32)
+    for j in range(d):
+        col = x[:, j]
+        if training:
+            mu, var = col.mean(), col.var()
+            rm[j] = (1 - momentum) * rm[j] + momentum * mu
+            rv[j] = (1 - momentum) * rv[j] + momentum * col.var(ddof=1)
+        else:
+            mu, var = running_mean[j], running_var[j]
+        out[:, j] = gamma[j] * (col - mu) / np.sqrt(var + eps) + beta[j]
+    return out, rm, rv
+
+
+@BANK.alternative("batchnorm_forward", "E[x^2] - E[x]^2 and a list as return value")
+def bn_moments(x, gamma, beta, running_mean, running_var, training, momentum=0.1, eps=1e-5):
+    if training:
+        n = len(x)
+        mu = np.sum(x, axis=0) / n
+        var = np.sum(x * x, axis=0) / n - mu * mu
+        var = np.maximum(var, 0.0)
+        new_rm = running_mean + momentum * (mu - running_mean)
+        new_rv = running_var + momentum * (var * n / (n - 1) - running_var)
+    else:
+        mu, var, new_rm, new_rv = running_mean, running_var, running_mean, running_var
+    return [(x - mu) * (gamma / np.sqrt(var + eps)) + beta, new_rm, new_rv]
+
+
+# ------------------------------------------------------------------ EarlyStopping
+class _ESBase:
+    def __init__(self, patience, min_delta=0.0):
+        self.patience, self.min_delta = patience, min_delta
+        self.best_loss, self.best_epoch, self.counter, self.epoch = float("inf"), None, 0, 0
+
+
+@BANK.mutant("EarlyStopping", "<= : an equal loss counts as an improvement")
+class ESLessEqual(_ESBase):
+    def step(self, val_loss):
+        if val_loss <= self.best_loss - self.min_delta:
+            self.best_loss, self.best_epoch, self.counter = val_loss, self.epoch, 0
+        else:
+            self.counter += 1
+        self.epoch += 1
+        return self.counter >= self.patience
+
+
+@BANK.mutant("EarlyStopping", "off by one: stops when counter > patience")
+class ESOffByOne(_ESBase):
+    def step(self, val_loss):
+        if val_loss < self.best_loss - self.min_delta:
+            self.best_loss, self.best_epoch, self.counter = val_loss, self.epoch, 0
+        else:
+            self.counter += 1
+        self.epoch += 1
+        return self.counter > self.patience
+
+
+@BANK.mutant("EarlyStopping", "counter not reset on improvement")
+class ESNoReset(_ESBase):
+    def step(self, val_loss):
+        if val_loss < self.best_loss - self.min_delta:
+            self.best_loss, self.best_epoch = val_loss, self.epoch
+        else:
+            self.counter += 1
+        self.epoch += 1
+        return self.counter >= self.patience
+
+
+@BANK.mutant("EarlyStopping", "best_epoch counted from 1")
+class ESOneBased(_ESBase):
+    def step(self, val_loss):
+        self.epoch += 1
+        if val_loss < self.best_loss - self.min_delta:
+            self.best_loss, self.best_epoch, self.counter = val_loss, self.epoch, 0
+        else:
+            self.counter += 1
+        return self.counter >= self.patience
+
+
+@BANK.mutant("EarlyStopping", "min_delta ignored")
+class ESNoMinDelta(_ESBase):
+    def step(self, val_loss):
+        if val_loss < self.best_loss:
+            self.best_loss, self.best_epoch, self.counter = val_loss, self.epoch, 0
+        else:
+            self.counter += 1
+        self.epoch += 1
+        return self.counter >= self.patience
+
+
+@BANK.mutant("EarlyStopping", "best_loss updated by any decrease, even one below min_delta")
+class ESBestAlwaysUpdated(_ESBase):
+    def step(self, val_loss):
+        if val_loss < self.best_loss - self.min_delta:
+            self.best_epoch, self.counter = self.epoch, 0
+        else:
+            self.counter += 1
+        self.best_loss = min(self.best_loss, val_loss)
+        self.epoch += 1
+        return self.counter >= self.patience
+
+
+@BANK.mutant("EarlyStopping", "fixed patience of 5")
+class ESFixedPatience(_ESBase):
+    def step(self, val_loss):
+        if val_loss < self.best_loss - self.min_delta:
+            self.best_loss, self.best_epoch, self.counter = val_loss, self.epoch, 0
+        else:
+            self.counter += 1
+        self.epoch += 1
+        return self.counter >= 5
+
+
+@BANK.mutant("EarlyStopping", "state in class attributes shared by all instances")
+class ESShared:
+    best_loss, best_epoch, counter, epoch = float("inf"), None, 0, 0
+
+    def __init__(self, patience, min_delta=0.0):
+        self.patience, self.min_delta = patience, min_delta
+
+    def step(self, val_loss):
+        cls = type(self)
+        if val_loss < cls.best_loss - self.min_delta:
+            cls.best_loss, cls.best_epoch, cls.counter = val_loss, cls.epoch, 0
+        else:
+            cls.counter += 1
+        cls.epoch += 1
+        return cls.counter >= self.patience
+
+
+@BANK.mutant("EarlyStopping", "NaN treated as an improvement (negated >= test)")
+class ESNanImproves(_ESBase):
+    def step(self, val_loss):
+        if not val_loss >= self.best_loss - self.min_delta:
+            self.best_loss, self.best_epoch, self.counter = val_loss, self.epoch, 0
+        else:
+            self.counter += 1
+        self.epoch += 1
+        return self.counter >= self.patience
+
+
+@BANK.alternative("EarlyStopping", "keeps the whole history and recomputes from it")
+class ESHistory:
+    def __init__(self, patience, min_delta=0.0):
+        self.patience, self.min_delta, self.history = patience, min_delta, []
+        self.best_loss, self.best_epoch, self.counter = np.inf, None, 0
+
+    def step(self, val_loss):
+        self.history.append(val_loss)
+        if val_loss < self.best_loss - self.min_delta:
+            self.best_loss, self.best_epoch = val_loss, len(self.history) - 1
+        self.counter = len(self.history) - 1 - self.best_epoch
+        return bool(self.counter >= self.patience)
+
+
+@BANK.alternative("EarlyStopping", "numpy scalars, early returns")
+class ESNumpy:
+    def __init__(self, patience, min_delta=0.0):
+        self.patience = patience
+        self.min_delta = np.float32(min_delta)
+        self.best_loss = np.float64(np.inf)
+        self.best_epoch = -1
+        self.counter = np.int64(0)
+        self._n = 0
+
+    def step(self, val_loss):
+        self._n += 1
+        if np.less(val_loss, self.best_loss - np.float64(self.min_delta)):
+            self.best_loss = np.float64(val_loss)
+            self.best_epoch = self._n - 1
+            self.counter = np.int64(0)
+            return np.False_
+        self.counter += 1
+        return np.bool_(self.counter >= self.patience)

@@ -1,0 +1,167 @@
+"""The reference implementation of 04-training checked against independent oracles.
+
+* dropout: torch.nn.functional.dropout (same set of output values {0, x / (1 - p)}, kept
+  fraction, identity in eval mode, zeros for p = 1, ValueError outside [0, 1]).
+* batchnorm_forward: torch.nn.BatchNorm1d in float64 to 1e-6, over several training steps
+  (running statistics carried from step to step) followed by evaluation, for several momentum
+  and eps values; torch's ValueError for a single-sample training batch.
+* EarlyStopping: a vectorised oracle from the whole loss curve (np.minimum.accumulate and
+  np.argmin), plus hand-worked sequences with min_delta.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from autograder import registry
+
+ref = registry.reference("04-training")
+TOL = dict(rtol=1e-6, atol=1e-6)
+
+
+# ------------------------------------------------------------------ dropout
+@pytest.mark.parametrize("p", [0.1, 0.5, 0.8])
+def test_dropout_matches_torch_in_distribution(p):
+    x = np.random.default_rng(0).uniform(0.5, 2.0, size=(500, 200))
+    out = ref.dropout(x, p, True, np.random.default_rng(1))
+    torch.manual_seed(0)
+    tout = F.dropout(torch.tensor(x), p=p, training=True).numpy()
+    for o in (out, tout):
+        kept = o != 0
+        np.testing.assert_allclose(o[kept], x[kept] / (1 - p), **TOL)
+        assert abs(kept.mean() - (1 - p)) < 6 * np.sqrt(p * (1 - p) / x.size)
+    assert abs(out.mean() - tout.mean()) < 0.02 * x.mean()
+
+
+def test_dropout_eval_p0_p1_like_torch():
+    x = np.random.default_rng(2).normal(size=(4, 5))
+    t = torch.tensor(x)
+    np.testing.assert_array_equal(ref.dropout(x, 0.5, False, np.random.default_rng(0)),
+                                  F.dropout(t, 0.5, training=False).numpy())
+    np.testing.assert_array_equal(ref.dropout(x, 0.0, True, np.random.default_rng(0)),
+                                  F.dropout(t, 0.0, training=True).numpy())
+    with np.errstate(all="raise"):
+        np.testing.assert_array_equal(ref.dropout(x, 1.0, True, np.random.default_rng(0)),
+                                      F.dropout(t, 1.0, training=True).numpy())
+
+
+@pytest.mark.parametrize("p", [-0.1, 1.5])
+def test_dropout_rejects_invalid_p_like_torch(p):
+    with pytest.raises(ValueError):
+        F.dropout(torch.zeros(3), p=p)
+    with pytest.raises(ValueError):
+        ref.dropout(np.zeros(3), p, True, np.random.default_rng(0))
+
+
+def test_dropout_is_reproducible_given_the_generator_and_leaves_x_alone():
+    x = np.random.default_rng(3).normal(size=(6, 7))
+    before = x.copy()
+    a = ref.dropout(x, 0.4, True, np.random.default_rng(5))
+    b = ref.dropout(x, 0.4, True, np.random.default_rng(5))
+    np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(x, before)
+    assert ref.dropout(x, 0.4, False, np.random.default_rng(5)) is not x
+
+
+# ------------------------------------------------------------------ batchnorm_forward
+@pytest.mark.parametrize("momentum,eps", [(0.1, 1e-5), (0.3, 1e-3), (1.0, 1e-5), (0.0, 1e-2)])
+@pytest.mark.parametrize("n", [2, 5, 32])
+def test_batchnorm_matches_torch_over_several_steps(momentum, eps, n):
+    rng = np.random.default_rng(n)
+    d = 4
+    bn = torch.nn.BatchNorm1d(d, momentum=momentum, eps=eps).double()
+    with torch.no_grad():
+        bn.weight.copy_(torch.tensor(rng.uniform(0.5, 2, size=d)))
+        bn.bias.copy_(torch.tensor(rng.normal(size=d)))
+    gamma, beta = bn.weight.detach().numpy().copy(), bn.bias.detach().numpy().copy()
+    rm, rv = np.zeros(d), np.ones(d)  # torch's initial running statistics
+    bn.train()
+    for _ in range(4):
+        x = rng.normal(size=(n, d)) * rng.uniform(0.5, 3, size=d) + rng.uniform(-4, 4, size=d)
+        out, rm, rv = ref.batchnorm_forward(x, gamma, beta, rm, rv, True, momentum=momentum,
+                                            eps=eps)
+        tout = bn(torch.tensor(x)).detach().numpy()
+        np.testing.assert_allclose(out, tout, **TOL)
+        np.testing.assert_allclose(rm, bn.running_mean.numpy(), **TOL)
+        np.testing.assert_allclose(rv, bn.running_var.numpy(), **TOL)
+    bn.eval()
+    x = rng.normal(size=(7, d))
+    out, rm2, rv2 = ref.batchnorm_forward(x, gamma, beta, rm, rv, False, momentum=momentum,
+                                          eps=eps)
+    np.testing.assert_allclose(out, bn(torch.tensor(x)).detach().numpy(), **TOL)
+    np.testing.assert_array_equal(rm2, rm)
+    np.testing.assert_array_equal(rv2, rv)
+
+
+def test_batchnorm_defaults_are_torchs():
+    bn = torch.nn.BatchNorm1d(3).double()
+    assert bn.momentum == 0.1 and bn.eps == 1e-5
+    x = np.random.default_rng(7).normal(size=(6, 3))
+    out, rm, rv = ref.batchnorm_forward(x, np.ones(3), np.zeros(3), np.zeros(3), np.ones(3), True)
+    np.testing.assert_allclose(out, bn(torch.tensor(x)).detach().numpy(), **TOL)
+    np.testing.assert_allclose(rv, bn.running_var.numpy(), **TOL)
+
+
+def test_batchnorm_single_sample_training_raises_like_torch():
+    bn = torch.nn.BatchNorm1d(3).double()
+    with pytest.raises(ValueError):
+        bn(torch.zeros(1, 3, dtype=torch.float64))
+    with pytest.raises(ValueError):
+        ref.batchnorm_forward(np.zeros((1, 3)), np.ones(3), np.zeros(3), np.zeros(3),
+                              np.ones(3), True)
+
+
+def test_batchnorm_constant_feature_gives_beta_and_inputs_are_untouched():
+    x = np.column_stack([np.full(5, 3.0), np.arange(5.0)])
+    args = [x, np.array([2.0, 1.0]), np.array([0.7, 0.0]), np.zeros(2), np.ones(2)]
+    before = [a.copy() for a in args]
+    with np.errstate(all="raise"):
+        out, rm, rv = ref.batchnorm_forward(*args, True)
+    np.testing.assert_allclose(out[:, 0], 0.7, **TOL)
+    np.testing.assert_allclose(rv, 0.9 + 0.1 * np.array([0.0, 2.5]), **TOL)  # unbiased var 2.5
+    for a, b in zip(args, before):
+        np.testing.assert_array_equal(a, b)
+
+
+# ------------------------------------------------------------------ EarlyStopping
+def _oracle(losses, patience):
+    """min_delta = 0: after call k, best_epoch = first argmin of losses[:k+1] (strict <),
+    counter = k - best_epoch, stop = counter >= patience."""
+    losses = np.asarray(losses)
+    best_epoch = np.array([int(np.argmin(losses[:k + 1])) for k in range(len(losses))])
+    best_loss = np.minimum.accumulate(losses)
+    counter = np.arange(len(losses)) - best_epoch
+    return best_loss, best_epoch, counter, counter >= patience
+
+
+@pytest.mark.parametrize("seed", range(5))
+@pytest.mark.parametrize("patience", [1, 3, 10])
+def test_early_stopping_matches_a_vectorised_oracle(seed, patience):
+    rng = np.random.default_rng(seed)
+    losses = np.round(np.exp(-np.arange(40) / 10) + rng.normal(0, 0.05, 40), 2)  # ties happen
+    best_loss, best_epoch, counter, stop = _oracle(losses, patience)
+    es = ref.EarlyStopping(patience)
+    for k, loss in enumerate(losses):
+        assert es.step(loss) == stop[k]
+        assert (es.best_loss, es.best_epoch, es.counter) == (best_loss[k], best_epoch[k],
+                                                            counter[k])
+
+
+def test_early_stopping_min_delta_by_hand():
+    es = ref.EarlyStopping(patience=2, min_delta=0.1)
+    # 1.0 best; 0.95 is not 0.1 better (counter 1); 0.85 is (best 0.85); 0.8, 0.76 are not
+    expected = [(False, 1.0, 0, 0), (False, 1.0, 0, 1), (False, 0.85, 2, 0),
+                (False, 0.85, 2, 1), (True, 0.85, 2, 2)]
+    for loss, (stop, best, epoch, counter) in zip([1.0, 0.95, 0.85, 0.8, 0.76], expected):
+        assert es.step(loss) is stop
+        assert (es.best_loss, es.best_epoch, es.counter) == (best, epoch, counter)
+
+
+def test_early_stopping_initial_state_and_nan():
+    es = ref.EarlyStopping(patience=2)
+    assert es.best_loss == np.inf and es.best_epoch is None and es.counter == 0
+    assert es.step(0.5) is False
+    assert es.step(float("nan")) is False and es.counter == 1 and es.best_loss == 0.5
+    assert es.step(float("nan")) is True and es.best_epoch == 0

@@ -1,0 +1,497 @@
+"""Plausible bugs (mutants) and different correct implementations (alternatives) of 06-rnn.
+
+Every mutant must lose points and every alternative must keep full marks
+(tests/test_grading_contract.py).
+"""
+import numpy as np
+import torch
+from torch import nn
+
+from autograder.bank import Bank
+
+BANK = Bank("06-rnn")
+
+
+def _sig(z):
+    return 0.5 * (1.0 + np.tanh(0.5 * np.asarray(z, dtype=float)))
+
+
+# ------------------------------------------------------------------ rnn_step
+@BANK.mutant("rnn_step", "forgets the bias b_h")
+def rnn_step_no_bias(x_t, h_prev, W_xh, W_hh, b_h):
+    return np.tanh(x_t @ W_xh + h_prev @ W_hh)
+
+
+@BANK.mutant("rnn_step", "transposed recurrent weights: h_prev @ W_hh.T")
+def rnn_step_transposed(x_t, h_prev, W_xh, W_hh, b_h):
+    return np.tanh(x_t @ W_xh + h_prev @ W_hh.T + b_h)
+
+
+@BANK.mutant("rnn_step", "sigmoid instead of tanh")
+def rnn_step_sigmoid(x_t, h_prev, W_xh, W_hh, b_h):
+    return _sig(x_t @ W_xh + h_prev @ W_hh + b_h)
+
+
+@BANK.mutant("rnn_step", "in place: h_prev += ...")
+def rnn_step_inplace(x_t, h_prev, W_xh, W_hh, b_h):
+    h_prev += x_t @ W_xh + b_h + (h_prev @ W_hh - h_prev)
+    return np.tanh(h_prev)
+
+
+@BANK.alternative("rnn_step", "torch in float32")
+def rnn_step_torch32(x_t, h_prev, W_xh, W_hh, b_h):
+    t = [torch.as_tensor(np.asarray(a, dtype=np.float32)) for a in (x_t, h_prev, W_xh, W_hh, b_h)]
+    return torch.tanh(t[0] @ t[2] + t[1] @ t[3] + t[4]).numpy()
+
+
+@BANK.alternative("rnn_step", "one matrix product on the stacked input [x_t, h_prev]")
+def rnn_step_stacked(x_t, h_prev, W_xh, W_hh, b_h):
+    return np.tanh(np.concatenate([x_t, h_prev], axis=1) @ np.vstack([W_xh, W_hh]) + b_h)
+
+
+# ------------------------------------------------------------------ rnn_forward
+def _step(x_t, h, W_xh, W_hh, b_h):
+    return np.tanh(x_t @ W_xh + h @ W_hh + b_h)
+
+
+@BANK.mutant("rnn_forward", "includes h0 as the first state: (T + 1, N, H)")
+def rnn_forward_with_h0(x, h0, W_xh, W_hh, b_h):
+    hs, h = [h0], h0
+    for x_t in x:
+        h = _step(x_t, h, W_xh, W_hh, b_h)
+        hs.append(h)
+    return np.stack(hs)
+
+
+@BANK.mutant("rnn_forward", "ignores h0 and starts from zeros")
+def rnn_forward_zero_start(x, h0, W_xh, W_hh, b_h):
+    h, hs = np.zeros_like(h0), []
+    for x_t in x:
+        h = _step(x_t, h, W_xh, W_hh, b_h)
+        hs.append(h)
+    return np.stack(hs)
+
+
+@BANK.mutant("rnn_forward", "does not carry the state: every step uses h0")
+def rnn_forward_no_recurrence(x, h0, W_xh, W_hh, b_h):
+    return np.stack([_step(x_t, h0, W_xh, W_hh, b_h) for x_t in x])
+
+
+@BANK.mutant("rnn_forward", "off by one: the state stored at t is the one before step t")
+def rnn_forward_off_by_one(x, h0, W_xh, W_hh, b_h):
+    h, hs = h0, []
+    for x_t in x:
+        hs.append(h)
+        h = _step(x_t, h, W_xh, W_hh, b_h)
+    return np.stack(hs)
+
+
+@BANK.alternative("rnn_forward", "torch.nn.RNN with copied weights (float64)")
+def rnn_forward_torch(x, h0, W_xh, W_hh, b_h):
+    D, H = W_xh.shape
+    rnn = nn.RNN(D, H, nonlinearity="tanh").double()
+    with torch.no_grad():
+        rnn.weight_ih_l0.copy_(torch.as_tensor(W_xh.T))
+        rnn.weight_hh_l0.copy_(torch.as_tensor(W_hh.T))
+        rnn.bias_ih_l0.copy_(torch.as_tensor(b_h))
+        rnn.bias_hh_l0.zero_()
+        out, _ = rnn(torch.as_tensor(x), torch.as_tensor(h0)[None])
+    return out.numpy()
+
+
+@BANK.alternative("rnn_forward", "input projections for all steps at once, float32")
+def rnn_forward_precomputed(x, h0, W_xh, W_hh, b_h):
+    xw = (np.asarray(x, np.float32) @ W_xh.astype(np.float32)) + b_h.astype(np.float32)
+    out = np.zeros(xw.shape[:2] + (W_hh.shape[0],), np.float32)
+    h = h0.astype(np.float32)
+    for t in range(len(xw)):
+        h = np.tanh(xw[t] + h @ W_hh.astype(np.float32))
+        out[t] = h
+    return out
+
+
+# ------------------------------------------------------------------ rnn_backward
+def _bptt(dhs, x, hs, h0, W_xh, W_hh, *, carry_on=True, deriv=lambda h: 1 - h ** 2,
+          prev_is_current=False, bias_axis=0, dh0_zero=False, inplace=False):
+    T = len(x)
+    dx, dWx, dWh = np.zeros_like(x), np.zeros_like(W_xh), np.zeros_like(W_hh)
+    db = np.zeros(W_hh.shape[0])
+    carry = np.zeros_like(h0)
+    for t in range(T - 1, -1, -1):
+        if inplace:
+            dhs[t] += carry
+            g = dhs[t]
+        else:
+            g = dhs[t] + (carry if carry_on else 0.0)
+        da = g * deriv(hs[t])
+        prev = hs[t] if prev_is_current else (hs[t - 1] if t else h0)
+        dx[t] = da @ W_xh.T
+        dWx += x[t].T @ da
+        dWh += prev.T @ da
+        db += da.sum(axis=bias_axis) if bias_axis == 0 else da.sum(axis=1).mean()
+        carry = da @ W_hh.T
+    return dx, (np.zeros_like(h0) if dh0_zero else carry), dWx, dWh, db
+
+
+@BANK.mutant("rnn_backward", "truncated: forgets the gradient flowing back from step t+1")
+def rnn_backward_truncated(dhs, x, hs, h0, W_xh, W_hh):
+    return _bptt(dhs, x, hs, h0, W_xh, W_hh, carry_on=False)
+
+
+@BANK.mutant("rnn_backward", "tanh derivative written as 1 - h instead of 1 - h^2")
+def rnn_backward_wrong_derivative(dhs, x, hs, h0, W_xh, W_hh):
+    return _bptt(dhs, x, hs, h0, W_xh, W_hh, deriv=lambda h: 1 - h)
+
+
+@BANK.mutant("rnn_backward", "dW_hh uses h_t instead of h_{t-1}")
+def rnn_backward_current_state(dhs, x, hs, h0, W_xh, W_hh):
+    return _bptt(dhs, x, hs, h0, W_xh, W_hh, prev_is_current=True)
+
+
+@BANK.mutant("rnn_backward", "returns zeros for dh0")
+def rnn_backward_no_dh0(dhs, x, hs, h0, W_xh, W_hh):
+    return _bptt(dhs, x, hs, h0, W_xh, W_hh, dh0_zero=True)
+
+
+@BANK.mutant("rnn_backward", "in place: dhs[t] += carry modifies the caller's dhs")
+def rnn_backward_inplace(dhs, x, hs, h0, W_xh, W_hh):
+    return _bptt(dhs, x, hs, h0, W_xh, W_hh, inplace=True)
+
+
+@BANK.mutant("rnn_backward", "bias gradient averaged instead of summed")
+def rnn_backward_bias_mean(dhs, x, hs, h0, W_xh, W_hh):
+    dx, dh0, dWx, dWh, db = _bptt(dhs, x, hs, h0, W_xh, W_hh)
+    return dx, dh0, dWx, dWh, db / (x.shape[0] * x.shape[1])
+
+
+@BANK.mutant("rnn_backward", "recurrent gradient multiplied by W_hh instead of W_hh.T")
+def rnn_backward_untransposed(dhs, x, hs, h0, W_xh, W_hh):
+    out = _bptt(dhs, x, hs, h0, W_xh, W_hh.T)
+    return out[0], out[1], out[2], out[3].T, out[4]
+
+
+@BANK.alternative("rnn_backward", "torch autograd through a recomputed forward pass")
+def rnn_backward_autograd(dhs, x, hs, h0, W_xh, W_hh):
+    x_t = torch.tensor(x, requires_grad=True)
+    h0_t = torch.tensor(h0, requires_grad=True)
+    Wx = torch.tensor(W_xh, requires_grad=True)
+    Wh = torch.tensor(W_hh, requires_grad=True)
+    # recover the bias from the first step: atanh(h_1) = x_1 W_xh + h0 W_hh + b
+    b_val = (np.arctanh(np.clip(hs[0], -1 + 1e-15, 1 - 1e-15)) - x[0] @ W_xh - h0 @ W_hh)[0]
+    b = torch.tensor(b_val, requires_grad=True)
+    h, outs = h0_t, []
+    for t in range(len(x)):
+        h = torch.tanh(x_t[t] @ Wx + h @ Wh + b)
+        outs.append(h)
+    torch.autograd.backward(torch.stack(outs), torch.as_tensor(dhs))
+    return x_t.grad.numpy(), h0_t.grad.numpy(), Wx.grad.numpy(), Wh.grad.numpy(), b.grad.numpy()
+
+
+@BANK.alternative("rnn_backward", "float32 with lists and a final stack")
+def rnn_backward_float32(dhs, x, hs, h0, W_xh, W_hh):
+    f = np.float32
+    dhs, x, hs, h0, W_xh, W_hh = (np.asarray(a, f) for a in (dhs, x, hs, h0, W_xh, W_hh))
+    prevs = np.concatenate([h0[None], hs[:-1]])
+    das, carry = [], np.zeros_like(h0)
+    for t in reversed(range(len(x))):
+        da = (dhs[t] + carry) * (1 - hs[t] * hs[t])
+        das.append(da)
+        carry = da @ W_hh.T
+    das = np.stack(das[::-1])
+    return (das @ W_xh.T, carry, np.einsum("tnd,tnh->dh", x, das),
+            np.einsum("tni,tnh->ih", prevs, das), das.sum(axis=(0, 1)))
+
+
+# ------------------------------------------------------------------ lstm_step
+def _lstm(x_t, h_prev, c_prev, W_ih, W_hh, b_ih, b_hh, order="ifgo", use_hh_bias=True,
+          h_from_c=np.tanh):
+    a = x_t @ W_ih.T + b_ih + h_prev @ W_hh.T + (b_hh if use_hh_bias else 0.0)
+    blocks = dict(zip(order, np.split(a, 4, axis=1)))
+    i, f, o = _sig(blocks["i"]), _sig(blocks["f"]), _sig(blocks["o"])
+    g = np.tanh(blocks["g"])
+    c = f * c_prev + i * g
+    return o * h_from_c(c), c
+
+
+@BANK.mutant("lstm_step", "gate order i, f, o, g (as in some course notes) instead of torch's")
+def lstm_step_ifog(x_t, h_prev, c_prev, W_ih, W_hh, b_ih, b_hh):
+    return _lstm(x_t, h_prev, c_prev, W_ih, W_hh, b_ih, b_hh, order="ifog")
+
+
+@BANK.mutant("lstm_step", "forgets b_hh (only one bias)")
+def lstm_step_one_bias(x_t, h_prev, c_prev, W_ih, W_hh, b_ih, b_hh):
+    return _lstm(x_t, h_prev, c_prev, W_ih, W_hh, b_ih, b_hh, use_hh_bias=False)
+
+
+@BANK.mutant("lstm_step", "h = o * c (no tanh on the cell state)")
+def lstm_step_no_tanh(x_t, h_prev, c_prev, W_ih, W_hh, b_ih, b_hh):
+    return _lstm(x_t, h_prev, c_prev, W_ih, W_hh, b_ih, b_hh, h_from_c=lambda c: c)
+
+
+@BANK.mutant("lstm_step", "returns (c, h) instead of (h, c)")
+def lstm_step_swapped(x_t, h_prev, c_prev, W_ih, W_hh, b_ih, b_hh):
+    h, c = _lstm(x_t, h_prev, c_prev, W_ih, W_hh, b_ih, b_hh)
+    return c, h
+
+
+@BANK.mutant("lstm_step", "in place: c_prev *= f")
+def lstm_step_inplace(x_t, h_prev, c_prev, W_ih, W_hh, b_ih, b_hh):
+    a = x_t @ W_ih.T + b_ih + h_prev @ W_hh.T + b_hh
+    H = h_prev.shape[1]
+    c_prev *= _sig(a[:, H:2 * H])
+    c_prev += _sig(a[:, :H]) * np.tanh(a[:, 2 * H:3 * H])
+    return _sig(a[:, 3 * H:]) * np.tanh(c_prev), c_prev.copy()
+
+
+@BANK.alternative("lstm_step", "torch.nn.LSTMCell with copied weights, float32")
+def lstm_step_torch(x_t, h_prev, c_prev, W_ih, W_hh, b_ih, b_hh):
+    cell = nn.LSTMCell(W_ih.shape[1], h_prev.shape[1])
+    with torch.no_grad():
+        for p, v in zip(cell.parameters(), (W_ih, W_hh, b_ih, b_hh)):
+            p.copy_(torch.as_tensor(np.asarray(v, np.float32)))
+        h, c = cell(torch.as_tensor(np.asarray(x_t, np.float32)),
+                    (torch.as_tensor(np.asarray(h_prev, np.float32)),
+                     torch.as_tensor(np.asarray(c_prev, np.float32))))
+    return h.numpy(), c.numpy()
+
+
+@BANK.alternative("lstm_step", "gate by gate with index slices and scipy-free sigmoid")
+def lstm_step_slices(x_t, h_prev, c_prev, W_ih, W_hh, b_ih, b_hh):
+    H = h_prev.shape[1]
+    gate = [x_t @ W_ih[k * H:(k + 1) * H].T + h_prev @ W_hh[k * H:(k + 1) * H].T
+            + b_ih[k * H:(k + 1) * H] + b_hh[k * H:(k + 1) * H] for k in range(4)]
+    i, f, o = (1 / (1 + np.exp(-np.clip(gate[k], -500, 500))) for k in (0, 1, 3))
+    c = f * c_prev + i * np.tanh(gate[2])
+    return o * np.tanh(c), c
+
+
+# ------------------------------------------------------------------ gru_step
+def _gru(x_t, h_prev, W_ih, W_hh, b_ih, b_hh, order="rzn", bias_outside=False,
+         reset_before=False, swap_z=False):
+    H = h_prev.shape[1]
+    gi = dict(zip(order, np.split(x_t @ W_ih.T + b_ih, 3, axis=1)))
+    Wh = dict(zip(order, np.split(W_hh, 3, axis=0)))
+    bh = dict(zip(order, np.split(b_hh, 3)))
+    r = _sig(gi["r"] + h_prev @ Wh["r"].T + bh["r"])
+    z = _sig(gi["z"] + h_prev @ Wh["z"].T + bh["z"])
+    if reset_before:
+        n = np.tanh(gi["n"] + (r * h_prev) @ Wh["n"].T + bh["n"])
+    elif bias_outside:
+        n = np.tanh(gi["n"] + r * (h_prev @ Wh["n"].T) + bh["n"])
+    else:
+        n = np.tanh(gi["n"] + r * (h_prev @ Wh["n"].T + bh["n"]))
+    del H
+    return z * n + (1 - z) * h_prev if swap_z else (1 - z) * n + z * h_prev
+
+
+@BANK.mutant("gru_step", "b_hn added outside the reset gate")
+def gru_step_bias_outside(x_t, h_prev, W_ih, W_hh, b_ih, b_hh):
+    return _gru(x_t, h_prev, W_ih, W_hh, b_ih, b_hh, bias_outside=True)
+
+
+@BANK.mutant("gru_step", "reset applied before the matrix product (Cho et al.'s variant)")
+def gru_step_reset_before(x_t, h_prev, W_ih, W_hh, b_ih, b_hh):
+    return _gru(x_t, h_prev, W_ih, W_hh, b_ih, b_hh, reset_before=True)
+
+
+@BANK.mutant("gru_step", "h = z * n + (1 - z) * h_prev (the other convention)")
+def gru_step_swapped_update(x_t, h_prev, W_ih, W_hh, b_ih, b_hh):
+    return _gru(x_t, h_prev, W_ih, W_hh, b_ih, b_hh, swap_z=True)
+
+
+@BANK.mutant("gru_step", "gate order z, r, n")
+def gru_step_zrn(x_t, h_prev, W_ih, W_hh, b_ih, b_hh):
+    return _gru(x_t, h_prev, W_ih, W_hh, b_ih, b_hh, order="zrn")
+
+
+@BANK.alternative("gru_step", "torch.nn.GRUCell with copied weights, float64")
+def gru_step_torch(x_t, h_prev, W_ih, W_hh, b_ih, b_hh):
+    cell = nn.GRUCell(W_ih.shape[1], h_prev.shape[1]).double()
+    with torch.no_grad():
+        for p, v in zip(cell.parameters(), (W_ih, W_hh, b_ih, b_hh)):
+            p.copy_(torch.as_tensor(v))
+        return cell(torch.as_tensor(x_t), torch.as_tensor(h_prev)).numpy()
+
+
+@BANK.alternative("gru_step", "h_prev + (1 - z) (n - h_prev), float32")
+def gru_step_interpolate32(x_t, h_prev, W_ih, W_hh, b_ih, b_hh):
+    f = np.float32
+    x_t, h_prev, W_ih, W_hh, b_ih, b_hh = (np.asarray(a, f) for a in
+                                           (x_t, h_prev, W_ih, W_hh, b_ih, b_hh))
+    H = h_prev.shape[1]
+    gi, gh = x_t @ W_ih.T + b_ih, h_prev @ W_hh.T + b_hh
+    r = _sig(gi[:, :H] + gh[:, :H]).astype(f)
+    z = _sig(gi[:, H:2 * H] + gh[:, H:2 * H]).astype(f)
+    n = np.tanh(gi[:, 2 * H:] + r * gh[:, 2 * H:])
+    return h_prev + (1 - z) * (n - h_prev)
+
+
+# ------------------------------------------------------------------ one_hot_dna
+def _one_hot(seq, order="ACGT", upper=True, other=0.0, dtype=np.float32, transpose=False):
+    s = seq.upper() if upper else seq
+    out = np.full((len(s), 4), other, dtype=dtype)
+    for i, ch in enumerate(s):
+        if ch in order:
+            out[i] = 0
+            out[i, order.index(ch)] = 1
+    return out.T if transpose else out
+
+
+@BANK.mutant("one_hot_dna", "alphabetical-looking order A, C, T, G")
+def one_hot_dna_actg(seq):
+    return _one_hot(seq, order="ACTG")
+
+
+@BANK.mutant("one_hot_dna", "case-sensitive: lower-case bases become zero rows")
+def one_hot_dna_case_sensitive(seq):
+    return _one_hot(seq, upper=False)
+
+
+@BANK.mutant("one_hot_dna", "N (and other letters) as 0.25 in every column")
+def one_hot_dna_quarter(seq):
+    return _one_hot(seq, other=0.25)
+
+
+@BANK.mutant("one_hot_dna", "float64 (numpy's default dtype)")
+def one_hot_dna_float64(seq):
+    return _one_hot(seq, dtype=np.float64)
+
+
+@BANK.mutant("one_hot_dna", "channels first: (4, L)")
+def one_hot_dna_transposed(seq):
+    return _one_hot(seq, transpose=True)
+
+
+@BANK.mutant("one_hot_dna", "drops unknown letters instead of keeping a zero row")
+def one_hot_dna_drops(seq):
+    kept = "".join(ch for ch in seq.upper() if ch in "ACGT")
+    return _one_hot(kept)
+
+
+@BANK.alternative("one_hot_dna", "np.eye lookup with a dictionary")
+def one_hot_dna_eye(seq):
+    table = {b: k for k, b in enumerate("ACGT")}
+    eye = np.vstack([np.eye(4, dtype=np.float32), np.zeros((1, 4), np.float32)])
+    return eye[[table.get(ch, 4) for ch in seq.upper()]].reshape(len(seq), 4)
+
+
+@BANK.alternative("one_hot_dna", "vectorised comparison of a character array, as a torch tensor")
+def one_hot_dna_compare(seq):
+    chars = np.array(list(seq.upper()), dtype="<U1").reshape(-1, 1)
+    return torch.from_numpy((chars == np.array(list("ACGT"))).astype(np.float32))
+
+
+# ------------------------------------------------------------------ train_motif_classifier
+def _encode(seqs):
+    return np.stack([_one_hot(s) for s in seqs])
+
+
+class _Model:
+    def __init__(self, predict):
+        self.predict = predict
+
+
+@BANK.mutant("train_motif_classifier", "base composition only (logistic regression on counts)")
+def train_composition(sequences, labels, seed=0):
+    from sklearn.linear_model import LogisticRegression
+
+    clf = LogisticRegression().fit(_encode(sequences).sum(axis=1), labels)
+    return _Model(lambda seqs: clf.predict(_encode(seqs).sum(axis=1)))
+
+
+@BANK.mutant("train_motif_classifier", "predict returns probabilities, not 0/1 labels")
+def train_probabilities(sequences, labels, seed=0):
+    model = _cnn(sequences, labels, seed)
+    return _Model(lambda seqs: 1 / (1 + np.exp(-model(seqs))))
+
+
+@BANK.mutant("train_motif_classifier", "dropout left in training mode at prediction time")
+def train_dropout_no_eval(sequences, labels, seed=0):
+    model = _cnn(sequences, labels, seed, dropout=0.5, eval_mode=False)
+    return _Model(lambda seqs: (model(seqs) > 0).astype(int))
+
+
+@BANK.mutant("train_motif_classifier", "labels the wrong way round (1 - prediction)")
+def train_flipped(sequences, labels, seed=0):
+    model = _cnn(sequences, labels, seed)
+    return _Model(lambda seqs: (model(seqs) <= 0).astype(int))
+
+
+@BANK.mutant("train_motif_classifier", "case-sensitive encoding at prediction time")
+def train_case_sensitive(sequences, labels, seed=0):
+    model = _cnn(sequences, labels, seed, upper=False)
+    return _Model(lambda seqs: (model(seqs) > 0).astype(int))
+
+
+def _cnn(sequences, labels, seed, dropout=0.0, eval_mode=True, upper=True, filters=12,
+         epochs=6, dtype=torch.float32):
+    torch.manual_seed(seed)
+
+    def enc(seqs):
+        return torch.as_tensor(np.stack([_one_hot(s, upper=upper) for s in seqs]),
+                               dtype=dtype).transpose(1, 2)
+
+    net = nn.Sequential(nn.Conv1d(4, filters, 12), nn.ReLU(), nn.AdaptiveMaxPool1d(1),
+                        nn.Flatten(), nn.Dropout(dropout), nn.Linear(filters, 1)).to(dtype)
+    X, y = enc(sequences), torch.as_tensor(np.asarray(labels), dtype=dtype)
+    opt = torch.optim.Adam(net.parameters(), lr=0.01)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    for _ in range(epochs):
+        perm = torch.randperm(len(y))
+        for k in range(0, len(y), 50):
+            b = perm[k:k + 50]
+            loss = nn.functional.binary_cross_entropy_with_logits(net(X[b])[:, 0], y[b])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+    torch.set_num_threads(threads)
+    if eval_mode:
+        net.eval()
+
+    def score(seqs):
+        with torch.no_grad():
+            return net(enc(seqs))[:, 0].double().numpy()
+    return score
+
+
+@BANK.alternative("train_motif_classifier", "a CNN in float64 with other widths, list output")
+def train_cnn64(sequences, labels, seed=0):
+    model = _cnn(sequences, labels, seed, filters=12, epochs=6, dtype=torch.float64)
+    return _Model(lambda seqs: [int(v > 0) for v in model(seqs)])
+
+
+@BANK.alternative("train_motif_classifier", "an LSTM (torch) with max-pooling over time")
+def train_lstm(sequences, labels, seed=0):
+    torch.manual_seed(seed)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lstm = nn.LSTM(4, 24, batch_first=True)
+            self.out = nn.Linear(24, 1)
+
+        def forward(self, x):
+            return self.out(self.lstm(x)[0].amax(dim=1))[:, 0]
+
+    net = Net()
+    X = torch.as_tensor(_encode(sequences))
+    y = torch.as_tensor(np.asarray(labels), dtype=torch.float32)
+    opt = torch.optim.Adam(net.parameters(), lr=0.01)
+    for _ in range(10):
+        perm = torch.randperm(len(y))
+        for k in range(0, len(y), 64):
+            b = perm[k:k + 64]
+            loss = nn.functional.binary_cross_entropy_with_logits(net(X[b]), y[b])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+    torch.set_num_threads(threads)
+    net.eval()
+
+    def predict(seqs):
+        with torch.no_grad():
+            return (net(torch.as_tensor(_encode(seqs))) > 0).numpy().astype(np.int64)
+    return _Model(predict)

@@ -1,0 +1,190 @@
+"""The 06-rnn reference implementation checked against independent oracles:
+torch.nn.RNN / RNNCell (forward), torch autograd in float64 (BPTT), torch.nn.LSTMCell and
+torch.nn.GRUCell (float64, 1e-6), plus hand-checked one-hot encodings and the held-out
+accuracy of the motif classifier against the Bayes-optimal (likelihood-ratio) classifier."""
+import sys
+import time
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from autograder import registry
+
+ref = registry.reference("06-rnn")
+TOL = dict(rtol=1e-6, atol=1e-6)
+SIZES = [(1, 1, 1, 1), (5, 3, 4, 6), (12, 2, 7, 3)]
+
+
+def _rnn_data(seed, T, N, D, H, scale=0.6):
+    rng = np.random.default_rng(seed)
+    return (rng.normal(size=(T, N, D)), rng.normal(0, 0.5, size=(N, H)),
+            rng.normal(0, scale, size=(D, H)), rng.normal(0, scale, size=(H, H)),
+            rng.normal(0, 0.3, size=H))
+
+
+def _torch_rnn(D, H, W_xh, W_hh, b_h):
+    rnn = nn.RNN(D, H, nonlinearity="tanh").double()
+    with torch.no_grad():
+        rnn.weight_ih_l0.copy_(torch.tensor(W_xh.T))
+        rnn.weight_hh_l0.copy_(torch.tensor(W_hh.T))
+        rnn.bias_ih_l0.copy_(torch.tensor(b_h))
+        rnn.bias_hh_l0.zero_()
+    return rnn
+
+
+@pytest.mark.parametrize("T,N,D,H", SIZES)
+def test_rnn_step_and_forward_match_torch_rnn(T, N, D, H):
+    x, h0, W_xh, W_hh, b_h = _rnn_data(0, T, N, D, H)
+    rnn = _torch_rnn(D, H, W_xh, W_hh, b_h)
+    with torch.no_grad():
+        out, h_last = rnn(torch.tensor(x), torch.tensor(h0)[None])
+    hs = ref.rnn_forward(x, h0, W_xh, W_hh, b_h)
+    assert hs.shape == (T, N, H)
+    np.testing.assert_allclose(hs, out.numpy(), **TOL)
+    np.testing.assert_allclose(hs[-1], h_last[0].numpy(), **TOL)
+    cell = nn.RNNCell(D, H).double()
+    with torch.no_grad():
+        for p, v in zip(cell.parameters(), (W_xh.T, W_hh.T, b_h, np.zeros(H))):
+            p.copy_(torch.tensor(v))
+        expected = cell(torch.tensor(x[0]), torch.tensor(h0)).numpy()
+    np.testing.assert_allclose(ref.rnn_step(x[0], h0, W_xh, W_hh, b_h), expected, **TOL)
+
+
+@pytest.mark.parametrize("T,N,D,H", SIZES)
+@pytest.mark.parametrize("last_only", [False, True])
+def test_rnn_backward_matches_torch_autograd(T, N, D, H, last_only):
+    x, h0, W_xh, W_hh, b_h = _rnn_data(1, T, N, D, H)
+    hs = ref.rnn_forward(x, h0, W_xh, W_hh, b_h)
+    dhs = np.random.default_rng(2).normal(size=hs.shape)
+    if last_only:
+        dhs[:-1] = 0.0
+    leaves = [torch.tensor(a, requires_grad=True) for a in (x, h0, W_xh, W_hh, b_h)]
+    xt, h, Wx, Wh, b = leaves
+    outs = []
+    for t in range(T):
+        h = torch.tanh(xt[t] @ Wx + h @ Wh + b)
+        outs.append(h)
+    torch.autograd.backward(torch.stack(outs), torch.tensor(dhs))
+    expected = [leaf.grad.numpy() for leaf in leaves]
+    got = ref.rnn_backward(dhs, x, hs, h0, W_xh, W_hh)
+    assert len(got) == 5
+    for g, e in zip(got, expected):
+        assert g.shape == e.shape
+        np.testing.assert_allclose(g, e, **TOL)
+
+
+def test_rnn_backward_matches_finite_differences_of_a_scalar_loss():
+    x, h0, W_xh, W_hh, b_h = _rnn_data(3, 4, 2, 3, 5)
+    v = np.random.default_rng(4).normal(size=(4, 2, 5))
+
+    def loss(W):
+        return float(np.sum(v * ref.rnn_forward(x, h0, W_xh, W, b_h)))
+
+    dW = ref.rnn_backward(v, x, ref.rnn_forward(x, h0, W_xh, W_hh, b_h), h0, W_xh, W_hh)[3]
+    eps, num = 1e-6, np.zeros_like(W_hh)
+    for idx in np.ndindex(W_hh.shape):
+        e = np.zeros_like(W_hh)
+        e[idx] = eps
+        num[idx] = (loss(W_hh + e) - loss(W_hh - e)) / (2 * eps)
+    np.testing.assert_allclose(dW, num, rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("N,D,H", [(1, 1, 1), (3, 5, 4), (2, 2, 7)])
+@pytest.mark.parametrize("scale", [0.5, 20.0])
+def test_lstm_step_matches_torch_lstmcell(N, D, H, scale):
+    rng = np.random.default_rng(5)
+    cell = nn.LSTMCell(D, H).double()
+    params = [rng.normal(0, scale, size=tuple(p.shape)) for p in cell.parameters()]
+    with torch.no_grad():
+        for p, v in zip(cell.parameters(), params):
+            p.copy_(torch.tensor(v))
+    x, h, c = rng.normal(size=(N, D)), rng.normal(size=(N, H)), rng.normal(size=(N, H))
+    with torch.no_grad():
+        h_t, c_t = cell(torch.tensor(x), (torch.tensor(h), torch.tensor(c)))
+    before = [a.copy() for a in (x, h, c, *params)]
+    h_r, c_r = ref.lstm_step(x, h, c, *params)
+    np.testing.assert_allclose(h_r, h_t.numpy(), **TOL)
+    np.testing.assert_allclose(c_r, c_t.numpy(), **TOL)
+    for a, b in zip((x, h, c, *params), before):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("N,D,H", [(1, 1, 1), (3, 5, 4), (2, 2, 7)])
+@pytest.mark.parametrize("scale", [0.5, 20.0])
+def test_gru_step_matches_torch_grucell(N, D, H, scale):
+    rng = np.random.default_rng(6)
+    cell = nn.GRUCell(D, H).double()
+    params = [rng.normal(0, scale, size=tuple(p.shape)) for p in cell.parameters()]
+    with torch.no_grad():
+        for p, v in zip(cell.parameters(), params):
+            p.copy_(torch.tensor(v))
+    x, h = rng.normal(size=(N, D)), rng.normal(size=(N, H))
+    with torch.no_grad():
+        expected = cell(torch.tensor(x), torch.tensor(h)).numpy()
+    np.testing.assert_allclose(ref.gru_step(x, h, *params), expected, **TOL)
+
+
+def test_lstm_step_unrolled_matches_torch_lstm_layer():
+    rng = np.random.default_rng(7)
+    T, N, D, H = 6, 2, 3, 4
+    lstm = nn.LSTM(D, H).double()
+    params = [p.detach().numpy().copy() for p in lstm.parameters()]
+    x = rng.normal(size=(T, N, D))
+    with torch.no_grad():
+        out, _ = lstm(torch.tensor(x))
+    h, c = np.zeros((N, H)), np.zeros((N, H))
+    for t in range(T):
+        h, c = ref.lstm_step(x[t], h, c, *params)
+        np.testing.assert_allclose(h, out[t].numpy(), **TOL)
+
+
+def test_one_hot_dna_by_hand():
+    np.testing.assert_array_equal(ref.one_hot_dna("ACGT"), np.eye(4))
+    out = ref.one_hot_dna("aCgTNn-RYU*é")
+    assert out.dtype == np.float32 and out.shape == (12, 4)
+    np.testing.assert_array_equal(out[:4], np.eye(4))
+    np.testing.assert_array_equal(out[4:], 0)
+    assert ref.one_hot_dna("").shape == (0, 4)
+    assert ref.one_hot_dna("").dtype == np.float32
+
+
+def test_one_hot_dna_matches_sklearn_onehotencoder():
+    from sklearn.preprocessing import OneHotEncoder
+
+    rng = np.random.default_rng(8)
+    seq = "".join(rng.choice(list("ACGTacgtN"), size=300))
+    enc = OneHotEncoder(categories=[list("ACGT")], handle_unknown="ignore", sparse_output=False)
+    expected = enc.fit_transform(np.array(list(seq.upper())).reshape(-1, 1))
+    np.testing.assert_array_equal(ref.one_hot_dna(seq), expected)
+
+
+def _bayes_accuracy(tests, seqs, labels):
+    """Accuracy of the likelihood-ratio classifier that knows the true PWM and background."""
+    pwm = np.array([[0.25] * 4 if ch == "N" else
+                    [tests._STRENGTH if b == ch else (1 - tests._STRENGTH) / 3 for b in "ACGT"]
+                    for ch in tests._SITE])
+    log_odds = np.log(pwm / tests._BACKGROUND)
+    codes = np.array([["ACGT".index(ch) for ch in s] for s in seqs])
+    w = len(tests._SITE)
+    scores = np.stack([log_odds[np.arange(w), codes[:, p:p + w]].sum(axis=1)
+                       for p in range(codes.shape[1] - w + 1)], axis=1)
+    ratio = np.exp(scores).mean(axis=1)  # P(seq | motif) / P(seq | background)
+    return float(np.mean((ratio > 1) == labels))
+
+
+def test_motif_classifier_is_fast_and_near_the_bayes_optimum():
+    registry.suite("06-rnn")  # loads the hidden tests' module, which holds the grader's data
+    tests = sys.modules["autograder._chapters.ch06_tests"]
+    (train, y_train), (test, y_test) = tests._motif_data()
+    start = time.perf_counter()
+    model = ref.train_motif_classifier(train, y_train, seed=0)
+    seconds = time.perf_counter() - start
+    acc = float(np.mean(model.predict(test) == y_test))
+    bayes = _bayes_accuracy(tests, test, y_test)
+    assert seconds < 30
+    assert 0.9 <= acc <= bayes + 0.01, (acc, bayes)
+    assert bayes - acc < 0.03, (acc, bayes)
+    same = ref.train_motif_classifier(train, y_train, seed=0)
+    np.testing.assert_array_equal(same.predict(test[:200]), model.predict(test[:200]))

@@ -1,0 +1,394 @@
+"""Mutants and alternative implementations for 07-gcn (see autograder/bank.py)."""
+import networkx as nx
+import numpy as np
+import scipy.sparse
+import torch
+import torch.nn.functional as F
+from rdkit import Chem
+from torch import nn
+
+from autograder.bank import Bank
+
+BANK = Bank("07-gcn")
+SYMBOLS = ["C", "N", "O", "S", "F", "Cl", "Br", "I", "P"]
+
+
+# ------------------------------------------------------------------ normalize_adjacency
+@BANK.mutant("normalize_adjacency", "forgets the self-loops: D^-1/2 A D^-1/2 (1/0 for isolated nodes)")
+def normalize_no_self_loops(A):
+    A = np.asarray(A, dtype=float)
+    d = A.sum(1)
+    return A / np.sqrt(np.outer(d, d))
+
+
+@BANK.mutant("normalize_adjacency", "degrees of A instead of A + I")
+def normalize_degree_without_loop(A):
+    A = np.asarray(A, dtype=float)
+    d = np.maximum(A.sum(1), 1.0)
+    return (A + np.eye(len(A))) / np.sqrt(np.outer(d, d))
+
+
+@BANK.mutant("normalize_adjacency", "row normalisation D^-1 (A + I), as in pygcn")
+def normalize_rows(A):
+    At = np.asarray(A, dtype=float) + np.eye(len(A))
+    return At / At.sum(1, keepdims=True)
+
+
+@BANK.mutant("normalize_adjacency", "adds the identity in place: modifies the caller's matrix")
+def normalize_in_place(A):
+    if A.dtype.kind == "f":
+        A += np.eye(len(A))
+        At = A
+    else:
+        At = A + np.eye(len(A))
+    d = At.sum(1)
+    return At / np.sqrt(np.outer(d, d))
+
+
+@BANK.mutant("normalize_adjacency", "degree = number of neighbours + 1, ignoring edge weights")
+def normalize_binary_degree(A):
+    A = np.asarray(A, dtype=float)
+    d = (A != 0).sum(1) + 1.0
+    return (A + np.eye(len(A))) / np.sqrt(np.outer(d, d))
+
+
+@BANK.alternative("normalize_adjacency", "explicit loops over entries")
+def normalize_loops(A):
+    n = len(A)
+    At = [[float(A[i][j]) + (1.0 if i == j else 0.0) for j in range(n)] for i in range(n)]
+    d = [sum(row) for row in At]
+    return np.array([[At[i][j] / (d[i] * d[j]) ** 0.5 for j in range(n)] for i in range(n)])
+
+
+@BANK.alternative("normalize_adjacency", "torch float32 with diagonal matrices")
+def normalize_torch(A):
+    At = torch.as_tensor(np.asarray(A), dtype=torch.float32) + torch.eye(len(A))
+    D = torch.diag(At.sum(1).pow(-0.5))
+    return (D @ At @ D).numpy()
+
+
+@BANK.alternative("normalize_adjacency", "scipy.sparse")
+def normalize_sparse(A):
+    At = scipy.sparse.csr_array(np.asarray(A, dtype=float)) + scipy.sparse.eye_array(len(A))
+    Dm = scipy.sparse.diags_array(1 / np.sqrt(np.asarray(At.sum(axis=1)).ravel()))
+    return (Dm @ At @ Dm).toarray()
+
+
+# ------------------------------------------------------------------ gcn_layer
+@BANK.mutant("gcn_layer", "no aggregation over neighbours: H @ W, a plain dense layer")
+def layer_no_aggregation(A_hat, H, W):
+    return H @ W
+
+
+@BANK.mutant("gcn_layer", "applies a ReLU inside the layer")
+def layer_relu(A_hat, H, W):
+    return np.maximum(A_hat @ H @ W, 0)
+
+
+@BANK.mutant("gcn_layer", "transposed propagation A_hat.T @ H @ W")
+def layer_transposed(A_hat, H, W):
+    return A_hat.T @ H @ W
+
+
+@BANK.alternative("gcn_layer", "torch inside, (A_hat @ H) @ W in float32")
+def layer_torch(A_hat, H, W):
+    t = [torch.as_tensor(np.asarray(M), dtype=torch.float32) for M in (A_hat, H, W)]
+    return ((t[0] @ t[1]) @ t[2]).numpy()
+
+
+@BANK.alternative("gcn_layer", "einsum")
+def layer_einsum(A_hat, H, W):
+    return np.einsum("ij,jk,kl->il", A_hat, H, W)
+
+
+# ------------------------------------------------------------------ GCN
+class _Base(nn.Module):
+    def __init__(self, in_dim, hidden_dim, out_dim, dropout=0.5, bias=False):
+        super().__init__()
+        self.p = dropout
+        self.l1 = nn.Linear(in_dim, hidden_dim, bias=bias)
+        self.l2 = nn.Linear(hidden_dim, out_dim, bias=bias)
+
+
+@BANK.mutant("GCN", "nn.Linear with biases (the default): extra parameters")
+class GCNWithBias(_Base):
+    def __init__(self, in_dim, hidden_dim, out_dim, dropout=0.5):
+        super().__init__(in_dim, hidden_dim, out_dim, dropout, bias=True)
+
+    def forward(self, X, A_hat):
+        h = F.relu(A_hat @ self.l1(F.dropout(X, self.p, self.training)))
+        return A_hat @ self.l2(F.dropout(h, self.p, self.training))
+
+
+@BANK.mutant("GCN", "ReLU on the output logits too")
+class GCNReluOut(_Base):
+    def forward(self, X, A_hat):
+        h = F.relu(A_hat @ self.l1(F.dropout(X, self.p, self.training)))
+        return F.relu(A_hat @ self.l2(F.dropout(h, self.p, self.training)))
+
+
+@BANK.mutant("GCN", "returns log-probabilities instead of logits")
+class GCNLogSoftmax(_Base):
+    def forward(self, X, A_hat):
+        h = F.relu(A_hat @ self.l1(F.dropout(X, self.p, self.training)))
+        return F.log_softmax(A_hat @ self.l2(F.dropout(h, self.p, self.training)), dim=1)
+
+
+@BANK.mutant("GCN", "second layer does not propagate: a GCN layer then a dense layer")
+class GCNOnePropagation(_Base):
+    def forward(self, X, A_hat):
+        h = F.relu(A_hat @ self.l1(F.dropout(X, self.p, self.training)))
+        return self.l2(F.dropout(h, self.p, self.training))
+
+
+@BANK.mutant("GCN", "F.dropout without training=self.training: dropout also in eval mode")
+class GCNDropoutAlways(_Base):
+    def forward(self, X, A_hat):
+        h = F.relu(A_hat @ self.l1(F.dropout(X, self.p)))
+        return A_hat @ self.l2(F.dropout(h, self.p))
+
+
+@BANK.mutant("GCN", "forgets dropout altogether")
+class GCNNoDropout(_Base):
+    def forward(self, X, A_hat):
+        return A_hat @ self.l2(F.relu(A_hat @ self.l1(X)))
+
+
+@BANK.mutant("GCN", "in-place dropout on the input tensor during training")
+class GCNInplaceDropout(_Base):
+    def forward(self, X, A_hat):
+        X = F.dropout(X, self.p, self.training, inplace=True)
+        h = F.relu(A_hat @ self.l1(X))
+        return A_hat @ self.l2(F.dropout(h, self.p, self.training))
+
+
+@BANK.mutant("GCN", "goes through numpy in forward: the gradient is cut")
+class GCNNumpy(_Base):
+    def forward(self, X, A_hat):
+        h = F.relu(A_hat @ self.l1(F.dropout(X, self.p, self.training)))
+        h = torch.tensor(h.detach().numpy())
+        return A_hat @ self.l2(F.dropout(h, self.p, self.training))
+
+
+@BANK.alternative("GCN", "nn.Parameter weights stored (in, out), Glorot init, dropout on the "
+                         "hidden layer only, nn.Dropout module")
+class GCNParams(nn.Module):
+    def __init__(self, in_dim, hidden_dim, out_dim, dropout=0.5):
+        super().__init__()
+        self.W0 = nn.Parameter(nn.init.xavier_uniform_(torch.empty(in_dim, hidden_dim)))
+        self.W1 = nn.Parameter(nn.init.xavier_uniform_(torch.empty(hidden_dim, out_dim)))
+        self.drop = nn.Dropout(dropout)
+
+    def forward(self, X, A_hat):
+        h = torch.relu((A_hat @ X) @ self.W0)
+        return (A_hat @ self.drop(h)) @ self.W1
+
+
+@BANK.alternative("GCN", "nn.Sequential of Linear layers and torch.mm")
+class GCNSequential(nn.Module):
+    def __init__(self, in_dim, hidden_dim, out_dim, dropout=0.5):
+        super().__init__()
+        self.layers = nn.ModuleList([nn.Linear(in_dim, hidden_dim, bias=False),
+                                     nn.Linear(hidden_dim, out_dim, bias=False)])
+        self.dropout = nn.Dropout(p=dropout)
+
+    def forward(self, X, A_hat):
+        h = X
+        for k, layer in enumerate(self.layers):
+            h = torch.mm(A_hat, layer(self.dropout(h)))
+            if k == 0:
+                h = torch.relu(h)
+        return h
+
+
+# ------------------------------------------------------------------ graph_readout
+@BANK.mutant("graph_readout", "out[idx] += H: buffered, each graph gets only one of its nodes")
+def readout_buffered(H, graph_index, n_graphs, reduce="mean"):
+    out = np.zeros((n_graphs, H.shape[1]))
+    out[graph_index] += H
+    if reduce == "sum":
+        return out
+    counts = np.bincount(graph_index, minlength=n_graphs)
+    return out / np.maximum(counts, 1)[:, None]
+
+
+@BANK.mutant("graph_readout", "assumes the nodes of each graph are contiguous and sorted")
+def readout_contiguous(H, graph_index, n_graphs, reduce="mean"):
+    counts = np.bincount(graph_index, minlength=n_graphs)
+    parts = np.split(H, np.cumsum(counts)[:-1])
+    agg = np.sum if reduce == "sum" else np.mean
+    return np.array([agg(p, axis=0) if len(p) else np.zeros(H.shape[1]) for p in parts])
+
+
+@BANK.mutant("graph_readout", "mean of an empty graph is 0/0 = NaN")
+def readout_nan(H, graph_index, n_graphs, reduce="mean"):
+    out = np.zeros((n_graphs, H.shape[1]))
+    np.add.at(out, graph_index, H)
+    if reduce == "sum":
+        return out
+    return out / np.bincount(graph_index, minlength=n_graphs)[:, None]
+
+
+@BANK.mutant("graph_readout", "number of graphs taken as graph_index.max() + 1")
+def readout_max_plus_one(H, graph_index, n_graphs, reduce="mean"):
+    n = int(graph_index.max()) + 1
+    out = np.zeros((n, H.shape[1]))
+    np.add.at(out, graph_index, H)
+    if reduce == "sum":
+        return out
+    return out / np.maximum(np.bincount(graph_index, minlength=n), 1)[:, None]
+
+
+@BANK.mutant("graph_readout", "ignores `reduce`: always the mean")
+def readout_always_mean(H, graph_index, n_graphs, reduce="mean"):
+    out = np.zeros((n_graphs, H.shape[1]))
+    np.add.at(out, graph_index, H)
+    return out / np.maximum(np.bincount(graph_index, minlength=n_graphs), 1)[:, None]
+
+
+@BANK.alternative("graph_readout", "loop with a boolean mask per graph")
+def readout_loop(H, graph_index, n_graphs, reduce="mean"):
+    H = np.asarray(H, dtype=float)
+    out = np.zeros((n_graphs, H.shape[1]))
+    for g in range(n_graphs):
+        rows = H[np.asarray(graph_index) == g]
+        if len(rows):
+            out[g] = rows.sum(0) if reduce == "sum" else rows.mean(0)
+    return out
+
+
+@BANK.alternative("graph_readout", "one-hot assignment matrix product")
+def readout_matrix(H, graph_index, n_graphs, reduce="mean"):
+    M = (np.arange(n_graphs)[:, None] == np.asarray(graph_index)[None, :]).astype(float)
+    if reduce == "mean":
+        M = M / np.maximum(M.sum(1, keepdims=True), 1)
+    return M @ np.asarray(H, dtype=float)
+
+
+@BANK.alternative("graph_readout", "torch index_add_ in float32")
+def readout_torch(H, graph_index, n_graphs, reduce="mean"):
+    h = torch.as_tensor(np.asarray(H), dtype=torch.float32)
+    idx = torch.as_tensor(np.asarray(graph_index), dtype=torch.long)
+    out = torch.zeros(n_graphs, h.shape[1]).index_add_(0, idx, h)
+    if reduce == "mean":
+        out = out / torch.bincount(idx, minlength=n_graphs).clamp(min=1)[:, None]
+    return out.numpy()
+
+
+# ------------------------------------------------------------------ smiles_to_graph
+def _onehot(mol, symbols):
+    X = np.zeros((mol.GetNumAtoms(), len(symbols) + 1))
+    for a in mol.GetAtoms():
+        s = a.GetSymbol()
+        X[a.GetIdx(), symbols.index(s) if s in symbols else len(symbols)] = 1
+    return X
+
+
+@BANK.mutant("smiles_to_graph", "bond orders as weights (2 for double, 1.5 aromatic)")
+def smiles_bond_order(smiles):
+    mol = Chem.MolFromSmiles(smiles)
+    A = np.zeros((mol.GetNumAtoms(),) * 2)
+    for b in mol.GetBonds():
+        i, j = b.GetBeginAtomIdx(), b.GetEndAtomIdx()
+        A[i, j] = A[j, i] = b.GetBondTypeAsDouble()
+    return _onehot(mol, SYMBOLS), A
+
+
+@BANK.mutant("smiles_to_graph", "adds self-loops to the adjacency")
+def smiles_self_loops(smiles):
+    mol = Chem.MolFromSmiles(smiles)
+    return _onehot(mol, SYMBOLS), Chem.GetAdjacencyMatrix(mol) + np.eye(mol.GetNumAtoms())
+
+
+@BANK.mutant("smiles_to_graph", "no 'other' column: unknown elements get an all-zero row")
+def smiles_no_other(smiles):
+    mol = Chem.MolFromSmiles(smiles)
+    return _onehot(mol, SYMBOLS)[:, :9], Chem.GetAdjacencyMatrix(mol).astype(float)
+
+
+@BANK.mutant("smiles_to_graph", "elements in alphabetical order instead of the stated order")
+def smiles_alphabetical(smiles):
+    mol = Chem.MolFromSmiles(smiles)
+    return _onehot(mol, sorted(SYMBOLS)), Chem.GetAdjacencyMatrix(mol).astype(float)
+
+
+@BANK.mutant("smiles_to_graph", "explicit hydrogens added as nodes (Chem.AddHs)")
+def smiles_with_hydrogens(smiles):
+    mol = Chem.AddHs(Chem.MolFromSmiles(smiles))
+    return _onehot(mol, SYMBOLS), Chem.GetAdjacencyMatrix(mol).astype(float)
+
+
+@BANK.alternative("smiles_to_graph", "atomic numbers and Chem.GetAdjacencyMatrix")
+def smiles_atomic_numbers(smiles):
+    numbers = [6, 7, 8, 16, 9, 17, 35, 53, 15]
+    mol = Chem.MolFromSmiles(smiles)
+    z = [a.GetAtomicNum() for a in mol.GetAtoms()]
+    cols = [numbers.index(v) if v in numbers else 9 for v in z]
+    return np.eye(10)[cols].reshape(len(z), 10), Chem.GetAdjacencyMatrix(mol).astype(np.float32)
+
+
+@BANK.alternative("smiles_to_graph", "networkx graph of the molecule, then to_numpy_array")
+def smiles_networkx(smiles):
+    mol = Chem.MolFromSmiles(smiles)
+    g = nx.Graph()
+    g.add_nodes_from(range(mol.GetNumAtoms()))
+    g.add_edges_from((b.GetBeginAtomIdx(), b.GetEndAtomIdx()) for b in mol.GetBonds())
+    return _onehot(mol, SYMBOLS), nx.to_numpy_array(g, nodelist=range(mol.GetNumAtoms()))
+
+
+# ------------------------------------------------------------------ karate_club_predictions
+def _karate_gcn(seed, epochs=100, lr=0.05):
+    g = nx.karate_club_graph()
+    A = nx.to_numpy_array(g, nodelist=range(34), weight=None) + np.eye(34)
+    d = A.sum(1)
+    A_hat = torch.tensor(A / np.sqrt(np.outer(d, d)), dtype=torch.float32)
+    torch.manual_seed(seed)
+    model = GCNSequential(34, 16, 2)
+    opt = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=5e-4)
+    X = torch.eye(34)
+    for _ in range(epochs):
+        opt.zero_grad()
+        F.cross_entropy(model(X, A_hat)[[0, 33]], torch.tensor([0, 1])).backward()
+        opt.step()
+    model.eval()
+    with torch.no_grad():
+        return model(X, A_hat)
+
+
+@BANK.mutant("karate_club_predictions", "labels swapped: member 0 trained as class 1")
+def karate_swapped(seed=0):
+    return 1 - _karate_gcn(seed).argmax(1).numpy()
+
+
+@BANK.mutant("karate_club_predictions", "untrained network (forgot the optimiser step)")
+def karate_untrained(seed=0):
+    return _karate_gcn(seed, epochs=0).argmax(1).numpy()
+
+
+@BANK.mutant("karate_club_predictions", "returns the softmax probabilities instead of labels")
+def karate_probabilities(seed=0):
+    return torch.softmax(_karate_gcn(seed), dim=1).numpy()
+
+
+@BANK.mutant("karate_club_predictions", "argmax over the wrong axis (nodes instead of classes)")
+def karate_wrong_axis(seed=0):
+    return _karate_gcn(seed).argmax(0).numpy()
+
+
+@BANK.alternative("karate_club_predictions", "a GCN written differently, 200 epochs at lr 0.01")
+def karate_gcn_slow(seed=0):
+    return _karate_gcn(seed, epochs=200, lr=0.01).argmax(1).numpy()
+
+
+@BANK.alternative("karate_club_predictions", "label propagation with A_hat (no learning)")
+def karate_label_propagation(seed=0):
+    g = nx.karate_club_graph()
+    A = nx.to_numpy_array(g, nodelist=range(34), weight=None) + np.eye(34)
+    d = A.sum(1)
+    A_hat = A / np.sqrt(np.outer(d, d))
+    f = np.zeros(34)
+    f[0], f[33] = -1.0, 1.0
+    for _ in range(10):
+        f = A_hat @ f
+        f[0], f[33] = -1.0, 1.0
+    return (f > 0).astype(int)
