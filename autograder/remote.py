@@ -151,6 +151,8 @@ class Sandbox:
                     exc.feedback = f"cell {current} of your notebook {exc.feedback}; it was skipped"
                 raise
             event = msg.get("event") if isinstance(msg, dict) else None
+            if event == "isolation_failed":  # the sandbox itself is broken, not the student
+                raise RuntimeError(f"sandbox start-up failed: {msg.get('message')}")
             if event == "cell_start":
                 current = msg.get("index")
             elif event == "cell_done":

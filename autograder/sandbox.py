@@ -92,10 +92,11 @@ def _build_root(libc, spec) -> None:
     os.makedirs(new_root, exist_ok=True)
     _mount(libc, "none", "/", None, MS_REC | MS_PRIVATE)
     _mount(libc, "tmpfs", new_root, "tmpfs", MS_NOSUID | MS_NODEV, "size=16m,mode=0755")
-    system = ["/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin", "/etc"]
-    for path in system + _python_dirs() + spec.get("extra_readonly", []):
-        _bind_ro(libc, path, new_root)
-    # devices and /proc
+    # private /tmp and /dev first: the read-only binds below may lie inside /tmp
+    # (a course or virtual environment under /tmp) and must not be hidden by them
+    os.makedirs(new_root + "/tmp", exist_ok=True)
+    _mount(libc, "tmpfs", new_root + "/tmp", "tmpfs", MS_NOSUID | MS_NODEV,
+           f"size={spec['scratch_mb']}m,mode=1777")
     os.makedirs(new_root + "/dev", exist_ok=True)
     for dev in ("null", "zero", "urandom", "random"):
         open(new_root + "/dev/" + dev, "a").close()
@@ -104,9 +105,9 @@ def _build_root(libc, spec) -> None:
     _mount(libc, "tmpfs", new_root + "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "size=64m,mode=1777")
     os.makedirs(new_root + "/proc", exist_ok=True)
     _mount(libc, "/proc", new_root + "/proc", None, MS_BIND | MS_REC)
-    os.makedirs(new_root + "/tmp", exist_ok=True)
-    _mount(libc, "tmpfs", new_root + "/tmp", "tmpfs", MS_NOSUID | MS_NODEV,
-           f"size={spec['scratch_mb']}m,mode=1777")
+    system = ["/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin", "/etc"]
+    for path in system + _python_dirs() + spec.get("extra_readonly", []):
+        _bind_ro(libc, path, new_root)
     # the submission's files, copied into a size-limited tmpfs
     sub = new_root + "/submission"
     os.makedirs(sub, exist_ok=True)
@@ -349,4 +350,10 @@ def student_main(conn, spec) -> None:
         conn.send_bytes(wire.encode({"event": "isolation_failed", "message": str(exc)[:500]}))
         os._exit(3)
     conn.send_bytes(wire.encode({"event": "isolated", "level": level}))
-    Server(conn).serve()
+    try:
+        server = Server(conn)
+    except BaseException as exc:  # noqa: BLE001 - e.g. a library not visible in the sandbox
+        conn.send_bytes(wire.encode({"event": "isolation_failed",
+                                     "message": f"{type(exc).__name__}: {exc}"[:500]}))
+        os._exit(3)
+    server.serve()
