@@ -1,0 +1,161 @@
+"""The 05-cnn reference checked against independent oracles: torch.nn.functional (float64, to
+1e-6) for convolution, pooling and output sizes, torch modules for the networks."""
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from autograder import registry
+
+ref = registry.reference("05-cnn")
+pytestmark = pytest.mark.filterwarnings("ignore:Using padding=.same.:UserWarning")
+RNG = np.random.default_rng(5)
+
+
+def _t(a):
+    return torch.tensor(a, dtype=torch.float64)
+
+
+@pytest.mark.parametrize("stride,padding", [(1, 0), (2, 0), (1, 3), (3, 2), (4, 1)])
+@pytest.mark.parametrize("bias", [False, True])
+def test_conv1d_matches_torch(stride, padding, bias):
+    for _ in range(5):
+        n, cin, cout = RNG.integers(1, 4), RNG.integers(1, 5), RNG.integers(1, 5)
+        k = int(RNG.integers(1, 7))
+        L = int(RNG.integers(k, 30))
+        x, w = RNG.normal(size=(n, cin, L)), RNG.normal(size=(cout, cin, k))
+        b = RNG.normal(size=cout) if bias else None
+        expected = F.conv1d(_t(x), _t(w), None if b is None else _t(b), stride=stride,
+                            padding=padding).numpy()
+        np.testing.assert_allclose(ref.conv1d(x, w, b, stride=stride, padding=padding),
+                                   expected, rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("stride,padding", [(1, 0), (2, 0), (1, 2), (3, 1), ((2, 1), (0, 2))])
+@pytest.mark.parametrize("bias", [False, True])
+def test_conv2d_matches_torch(stride, padding, bias):
+    for _ in range(5):
+        n, cin, cout = RNG.integers(1, 3), RNG.integers(1, 4), RNG.integers(1, 4)
+        kh, kw = int(RNG.integers(1, 5)), int(RNG.integers(1, 5))
+        H, W = int(RNG.integers(kh, 15)), int(RNG.integers(kw, 15))
+        x, w = RNG.normal(size=(n, cin, H, W)), RNG.normal(size=(cout, cin, kh, kw))
+        b = RNG.normal(size=cout) if bias else None
+        expected = F.conv2d(_t(x), _t(w), None if b is None else _t(b), stride=stride,
+                            padding=padding).numpy()
+        np.testing.assert_allclose(ref.conv2d(x, w, b, stride=stride, padding=padding),
+                                   expected, rtol=1e-6, atol=1e-6)
+
+
+def test_conv_does_not_modify_inputs():
+    x, w, b = RNG.normal(size=(2, 3, 10)), RNG.normal(size=(4, 3, 3)), RNG.normal(size=4)
+    copies = [a.copy() for a in (x, w, b)]
+    ref.conv1d(x, w, b, stride=2, padding=1)
+    for a, c in zip((x, w, b), copies):
+        np.testing.assert_array_equal(a, c)
+
+
+@pytest.mark.parametrize("k,s", [(2, None), (3, None), (3, 1), (3, 2), (2, 3), (4, 4)])
+def test_max_pool_matches_torch(k, s):
+    x1 = RNG.normal(size=(2, 3, int(RNG.integers(k + 1, 25))))
+    np.testing.assert_allclose(ref.max_pool1d(x1, k, stride=s),
+                               F.max_pool1d(_t(x1), k, stride=s).numpy(), atol=1e-12)
+    x2 = RNG.normal(size=(2, 3, int(RNG.integers(k + 1, 15)), int(RNG.integers(k + 1, 15))))
+    np.testing.assert_allclose(ref.max_pool2d(x2, k, stride=s),
+                               F.max_pool2d(_t(x2), k, stride=s).numpy(), atol=1e-12)
+
+
+@pytest.mark.parametrize("trial", range(30))
+def test_conv_output_size_matches_torch(trial):
+    rng = np.random.default_rng(trial)
+    k, d = int(rng.integers(1, 6)), int(rng.integers(1, 4))
+    p, s = int(rng.integers(0, 4)), int(rng.integers(1, 4))
+    n = int(rng.integers(d * (k - 1) + 1, 40))
+    out = F.conv1d(torch.zeros(1, 1, n), torch.zeros(1, 1, k), padding=p, stride=s, dilation=d)
+    size = ref.conv_output_size(n, k, padding=p, stride=s, dilation=d)
+    assert isinstance(size, int) and size == out.shape[-1]
+
+
+def _field_by_gradient(layers, length=400):
+    """Oracle: the span (first to last, inclusive) of the input positions with a non-zero
+    gradient for one output unit of a stack of all-ones convolutions with the given kernel
+    sizes and strides."""
+    x = torch.ones(1, 1, length, dtype=torch.float64, requires_grad=True)
+    h = x
+    for k, s in layers:
+        h = F.conv1d(h, torch.ones(1, 1, k, dtype=torch.float64), stride=s)
+    h[0, 0, h.shape[-1] // 2].backward()
+    hit = torch.nonzero(x.grad[0, 0]).flatten()
+    return int(hit.max() - hit.min() + 1)
+
+
+@pytest.mark.parametrize("layers", [[], [(3, 1)], [(3, 1), (3, 1)], [(5, 1), (2, 2), (3, 1)],
+                                    [(4, 2), (3, 2), (2, 2)], [(7, 1), (4, 4), (3, 1), (2, 2)],
+                                    [(1, 3), (3, 1)]])
+def test_receptive_field_matches_gradient_footprint(layers):
+    assert ref.receptive_field(layers) == _field_by_gradient(layers)
+
+
+def test_one_hot_genotypes():
+    G = np.array([[0, 1, 2, np.nan], [2, np.nan, 0, 1]])
+    before = G.copy()
+    out = ref.one_hot_genotypes(G)
+    assert out.dtype == np.float32 and out.shape == (2, 4, 4)
+    np.testing.assert_array_equal(out.sum(axis=1), 1)
+    np.testing.assert_array_equal(out[0, :, 0], [1, 0, 0, 0])
+    np.testing.assert_array_equal(out[0, :, 3], [0, 0, 0, 1])
+    np.testing.assert_array_equal(out[1, :, 1], [0, 0, 0, 1])
+    # the DLGWAS code's np.eye(4)[codes] with 3 = missing, channels moved to axis 1
+    codes = np.where(np.isnan(G), 3, G).astype(int)
+    np.testing.assert_array_equal(out, np.eye(4)[codes].transpose(0, 2, 1))
+    np.testing.assert_array_equal(G, before)
+
+
+def test_count_parameters():
+    m = nn.Sequential(nn.Conv1d(1, 8, 18), nn.BatchNorm1d(8), nn.Linear(10, 3))
+    assert ref.count_parameters(m) == (8 * 18 + 8) + 16 + 33
+    m[2].weight.requires_grad_(False)
+    assert ref.count_parameters(m) == (8 * 18 + 8) + 16 + 3
+
+
+def test_deepgs_shapes_match_the_published_network():
+    # Ma et al. 2018: with 1225 markers, conv 1208 -> pool 302 positions, 8 * 302 = 2416 inputs
+    model = ref.DeepGS(1225)
+    assert model.hidden.in_features == 2416
+    assert ref.count_parameters(model) == (8 * 18 + 8) + (2416 * 32 + 32) + 33
+    x = torch.randn(5, 1225)
+    model.eval()
+    assert model(x).shape == (5, 1)
+
+
+def test_deepgs_equals_an_independent_sequential():
+    torch.manual_seed(0)
+    model = ref.DeepGS(300).double().eval()
+    seq = nn.Sequential(nn.Unflatten(1, (1, 300)), nn.Conv1d(1, 8, 18), nn.ReLU(),
+                        nn.MaxPool1d(4), nn.Flatten(), nn.Linear(8 * 70, 32), nn.Sigmoid(),
+                        nn.Linear(32, 1)).double()
+    with torch.no_grad():
+        for s, r in zip(seq.parameters(), model.parameters()):
+            s.copy_(r)
+    x = torch.randn(4, 300, dtype=torch.float64)
+    torch.testing.assert_close(model(x), seq(x), rtol=1e-6, atol=1e-6)
+
+
+def test_dualstream_equals_functional_keras_style_same_padding():
+    torch.manual_seed(1)
+    n = 37
+    model = ref.DualStreamCNN(n).double().eval()
+    x = torch.randn(3, 4, n, dtype=torch.float64)
+    p = dict(model.named_parameters())
+
+    def same(h, w, b):  # Keras 'same': left pad (K-1)//2, right pad the rest
+        k = w.shape[-1]
+        return F.conv1d(F.pad(h, ((k - 1) // 2, k - 1 - (k - 1) // 2)), w, b)
+
+    a = same(same(x, p["a1.weight"], p["a1.bias"]), p["a2.weight"], p["a2.bias"])
+    b = same(x, p["shortcut.weight"], p["shortcut.bias"])
+    h = same(a + b, p["merge.weight"], p["merge.bias"]).flatten(1)
+    expected = h @ p["out.weight"].T + p["out.bias"]
+    torch.testing.assert_close(model(x), expected, rtol=1e-6, atol=1e-6)
+    assert ref.count_parameters(model) == (10 * 4 * 4 + 10) * 2 + (10 * 10 * 20 + 10) + \
+        (10 * 10 * 4 + 10) + (10 * n + 1)
