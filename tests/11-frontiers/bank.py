@@ -1,0 +1,388 @@
+"""Mutants and alternative implementations for 11-frontiers (see autograder/bank.py)."""
+import numpy as np
+import scipy.spatial.distance
+import scipy.stats
+import torch
+import torch.nn.functional as F
+
+from autograder.bank import Bank
+
+BANK = Bank("11-frontiers")
+
+
+def _softmax_rows(s):
+    e = np.exp(s - s.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def _softplus(x):
+    return np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x)))
+
+
+# ------------------------------------------------------------------ attention: mutants
+@BANK.mutant("scaled_dot_product_attention", "forgets the 1/sqrt(d) scaling")
+def attention_unscaled(Q, K, V, mask=None):
+    s = Q @ np.swapaxes(K, -1, -2)
+    if mask is not None:
+        s = np.where(mask, s, -1e30)
+    w = _softmax_rows(s)
+    return w @ V, w
+
+
+@BANK.mutant("scaled_dot_product_attention", "divides by d instead of sqrt(d)")
+def attention_divide_by_d(Q, K, V, mask=None):
+    s = Q @ np.swapaxes(K, -1, -2) / Q.shape[-1]
+    if mask is not None:
+        s = np.where(mask, s, -1e30)
+    w = _softmax_rows(s)
+    return w @ V, w
+
+
+@BANK.mutant("scaled_dot_product_attention", "softmax over the queries (axis -2)")
+def attention_wrong_axis(Q, K, V, mask=None):
+    s = Q @ np.swapaxes(K, -1, -2) / np.sqrt(Q.shape[-1])
+    if mask is not None:
+        s = np.where(mask, s, -1e30)
+    e = np.exp(s - s.max(axis=-2, keepdims=True))
+    w = e / e.sum(axis=-2, keepdims=True)
+    return w @ V, w
+
+
+@BANK.mutant("scaled_dot_product_attention",
+             "nn.MultiheadAttention's convention: True = blocked (mask inverted)")
+def attention_inverted_mask(Q, K, V, mask=None):
+    s = Q @ np.swapaxes(K, -1, -2) / np.sqrt(Q.shape[-1])
+    if mask is not None:
+        s = np.where(mask, -1e30, s)
+    w = _softmax_rows(s)
+    return w @ V, w
+
+
+@BANK.mutant("scaled_dot_product_attention", "masks by multiplying the scores by the mask (0, not -inf)")
+def attention_multiply_mask(Q, K, V, mask=None):
+    s = Q @ np.swapaxes(K, -1, -2) / np.sqrt(Q.shape[-1])
+    if mask is not None:
+        s = s * mask
+    w = _softmax_rows(s)
+    return w @ V, w
+
+
+@BANK.mutant("scaled_dot_product_attention", "no max subtraction: exp overflows for large scores")
+def attention_unstable(Q, K, V, mask=None):
+    s = Q @ np.swapaxes(K, -1, -2) / np.sqrt(Q.shape[-1])
+    e = np.exp(s)
+    if mask is not None:
+        e = e * mask
+    w = e / e.sum(axis=-1, keepdims=True)
+    return w @ V, w
+
+
+@BANK.mutant("scaled_dot_product_attention", "K.T reverses all axes: wrong with batch axes")
+def attention_plain_transpose(Q, K, V, mask=None):
+    s = Q @ K.T / np.sqrt(Q.shape[-1]) if K.ndim == 2 else \
+        np.einsum("...id,...jd->...ij", Q, K[::-1]) / np.sqrt(Q.shape[-1])
+    if mask is not None:
+        s = np.where(mask, s, -1e30)
+    w = _softmax_rows(s)
+    return w @ V, w
+
+
+@BANK.mutant("scaled_dot_product_attention",
+             "masks with a large negative number: a fully masked query gets uniform weights")
+def attention_minus_1e9(Q, K, V, mask=None):
+    s = Q @ np.swapaxes(K, -1, -2) / np.sqrt(Q.shape[-1])
+    if mask is not None:
+        s = np.where(mask, s, -1e9)
+    w = _softmax_rows(s)
+    return w @ V, w
+
+
+@BANK.mutant("scaled_dot_product_attention", "scales Q in place")
+def attention_inplace(Q, K, V, mask=None):
+    Q /= np.sqrt(Q.shape[-1])
+    s = Q @ np.swapaxes(K, -1, -2)
+    if mask is not None:
+        s = np.where(mask, s, -np.inf)
+    m = s.max(axis=-1, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0.0)
+    e = np.exp(s - m)
+    t = e.sum(axis=-1, keepdims=True)
+    w = e / np.where(t > 0, t, 1.0)
+    return w @ V, w
+
+
+# ------------------------------------------------------------------ attention: alternatives
+@BANK.alternative("scaled_dot_product_attention",
+                  "torch: F.scaled_dot_product_attention for out, masked_fill + softmax for weights")
+def attention_torch(Q, K, V, mask=None):
+    q, k, v = (torch.as_tensor(np.asarray(x, dtype=np.float64)) for x in (Q, K, V))
+    s = q @ k.transpose(-1, -2) / q.shape[-1] ** 0.5
+    m = torch.ones_like(s, dtype=torch.bool) if mask is None else \
+        torch.as_tensor(np.asarray(mask, dtype=bool)).expand_as(s)
+    w = torch.softmax(s.masked_fill(~m, float("-inf")), dim=-1).nan_to_num(0.0)
+    out = F.scaled_dot_product_attention(q, k, v, attn_mask=m)
+    return out.numpy(), w.numpy()
+
+
+@BANK.alternative("scaled_dot_product_attention", "float32, loops over batch items and queries")
+def attention_loops32(Q, K, V, mask=None):
+    Q, K, V = (np.asarray(x, dtype=np.float32) for x in (Q, K, V))
+    lq, lk = Q.shape[-2], K.shape[-2]
+    shape = np.broadcast_shapes(Q.shape[:-2], K.shape[:-2], V.shape[:-2])
+    m = np.ones((lq, lk), bool) if mask is None else np.asarray(mask, bool)
+    m = np.broadcast_to(m, shape + (lq, lk))
+    Qb = np.broadcast_to(Q, shape + Q.shape[-2:])
+    Kb = np.broadcast_to(K, shape + K.shape[-2:])
+    Vb = np.broadcast_to(V, shape + V.shape[-2:])
+    out = np.zeros(shape + (lq, V.shape[-1]), np.float32)
+    weights = np.zeros(shape + (lq, lk), np.float32)
+    for idx in np.ndindex(*shape):
+        for i in range(lq):
+            keep = m[idx][i]
+            if not keep.any():
+                continue
+            s = Kb[idx][keep] @ Qb[idx][i] / np.float32(np.sqrt(Q.shape[-1]))
+            e = np.exp(s - s.max())
+            weights[idx][i, keep] = e / e.sum()
+            out[idx][i] = weights[idx][i] @ Vb[idx]
+    return out, weights
+
+
+@BANK.alternative("scaled_dot_product_attention", "einsum, log-sum-exp via scipy, -inf masking")
+def attention_einsum(Q, K, V, mask=None):
+    import scipy.special
+    s = np.einsum("...id,...jd->...ij", Q, K) / np.sqrt(Q.shape[-1])
+    if mask is not None:
+        s = np.where(mask, s, -np.inf)
+    with np.errstate(invalid="ignore"):
+        lse = scipy.special.logsumexp(s, axis=-1, keepdims=True)
+        w = np.exp(s - lse)
+    w = np.nan_to_num(w, nan=0.0)
+    return np.einsum("...ij,...jv->...iv", w, V), w
+
+
+# ------------------------------------------------------------------ GAN losses: mutants
+@BANK.mutant("gan_discriminator_loss", "labels swapped: real called 0 and fake called 1")
+def dloss_swapped(real_logits, fake_logits):
+    return float(np.mean(_softplus(real_logits)) + np.mean(_softplus(-fake_logits)))
+
+
+@BANK.mutant("gan_discriminator_loss", "mean over the concatenation instead of the sum of two means")
+def dloss_concat_mean(real_logits, fake_logits):
+    r, f = np.ravel(real_logits), np.ravel(fake_logits)
+    return float(np.mean(np.concatenate([_softplus(-r), _softplus(f)])))
+
+
+@BANK.mutant("gan_discriminator_loss", "average of the two means (0.5 factor)")
+def dloss_half(real_logits, fake_logits):
+    return float(0.5 * (np.mean(_softplus(-real_logits)) + np.mean(_softplus(fake_logits))))
+
+
+@BANK.mutant("gan_discriminator_loss", "naive log(sigmoid): log(0) and overflow for |logits| ~ 1e3")
+def dloss_naive(real_logits, fake_logits):
+    d_real = 1 / (1 + np.exp(-real_logits))
+    d_fake = 1 / (1 + np.exp(-fake_logits))
+    return float(-np.mean(np.log(d_real)) - np.mean(np.log(1 - d_fake)))
+
+
+@BANK.mutant("gan_discriminator_loss", "epsilon inside the log: log(sigmoid + 1e-8) caps the loss")
+def dloss_epsilon(real_logits, fake_logits):
+    d_real = np.exp(-_softplus(-real_logits))
+    d_fake = np.exp(-_softplus(-fake_logits))
+    return float(-np.mean(np.log(d_real + 1e-8)) - np.mean(np.log(1 - d_fake + 1e-8)))
+
+
+@BANK.mutant("gan_discriminator_loss", "sums instead of averaging")
+def dloss_sum(real_logits, fake_logits):
+    return float(np.sum(_softplus(-real_logits)) + np.sum(_softplus(fake_logits)))
+
+
+@BANK.mutant("gan_discriminator_loss", "negates the logits in place")
+def dloss_inplace(real_logits, fake_logits):
+    real_logits *= -1
+    return float(np.mean(_softplus(real_logits)) + np.mean(_softplus(fake_logits)))
+
+
+@BANK.mutant("gan_generator_loss", "saturating minimax form: log(1 - D(G(z)))")
+def gloss_saturating(fake_logits):
+    return float(-np.mean(_softplus(fake_logits)))
+
+
+@BANK.mutant("gan_generator_loss", "label 0 for the fakes (the discriminator's target)")
+def gloss_label0(fake_logits):
+    return float(np.mean(_softplus(fake_logits)))
+
+
+@BANK.mutant("gan_generator_loss", "naive -log(sigmoid(x)): overflow and log(0)")
+def gloss_naive(fake_logits):
+    return float(-np.mean(np.log(1 / (1 + np.exp(-fake_logits)))))
+
+
+@BANK.mutant("gan_generator_loss", "sum instead of mean")
+def gloss_sum(fake_logits):
+    return float(np.sum(_softplus(-fake_logits)))
+
+
+@BANK.mutant("gan_generator_loss", "negates the logits in place")
+def gloss_inplace(fake_logits):
+    np.negative(fake_logits, out=fake_logits)
+    return float(np.mean(_softplus(fake_logits)))
+
+
+# ------------------------------------------------------------------ GAN losses: alternatives
+@BANK.alternative("gan_discriminator_loss", "torch binary_cross_entropy_with_logits, float32")
+def dloss_torch32(real_logits, fake_logits):
+    r = torch.as_tensor(np.asarray(real_logits, dtype=np.float32))
+    f = torch.as_tensor(np.asarray(fake_logits, dtype=np.float32))
+    loss = F.binary_cross_entropy_with_logits(r, torch.ones_like(r)) + \
+        F.binary_cross_entropy_with_logits(f, torch.zeros_like(f))
+    return loss.item()
+
+
+@BANK.alternative("gan_discriminator_loss", "np.logaddexp(0, x) with a loop-free mean")
+def dloss_logaddexp(real_logits, fake_logits):
+    return np.logaddexp(0, -np.asarray(real_logits)).mean() + \
+        np.logaddexp(0, np.asarray(fake_logits)).mean()
+
+
+@BANK.alternative("gan_generator_loss", "torch F.softplus in float64, returns a 0-d tensor")
+def gloss_torch(fake_logits):
+    return F.softplus(-torch.as_tensor(np.asarray(fake_logits, dtype=np.float64))).mean()
+
+
+@BANK.alternative("gan_generator_loss", "piecewise with np.where and a Python float")
+def gloss_where(fake_logits):
+    x = np.asarray(fake_logits, dtype=float).ravel()
+    vals = np.where(x < 0, -x + np.log1p(np.exp(np.minimum(x, 0))),
+                    np.log1p(np.exp(-np.maximum(x, 0))))
+    return float(vals.sum() / x.size)
+
+
+# ------------------------------------------------------------------ correlation_rdm
+@BANK.mutant("correlation_rdm", "correlates columns (units) instead of rows (stimuli)")
+def rdm_columns(acts):
+    return 1 - np.corrcoef(acts, rowvar=False)
+
+
+@BANK.mutant("correlation_rdm", "cosine distance: forgets to centre the rows")
+def rdm_cosine(acts):
+    n = acts / np.linalg.norm(acts, axis=1, keepdims=True)
+    return 1 - n @ n.T
+
+
+@BANK.mutant("correlation_rdm", "returns the correlation (similarity), not 1 - r")
+def rdm_similarity(acts):
+    return np.corrcoef(acts)
+
+
+@BANK.mutant("correlation_rdm", "np.cov (ddof=1) divided by np.std (ddof=0)")
+def rdm_ddof(acts):
+    c = np.cov(acts)
+    s = acts.std(axis=1)
+    return 1 - c / np.outer(s, s)
+
+
+@BANK.mutant("correlation_rdm", "Euclidean distance between rows")
+def rdm_euclidean(acts):
+    return np.sqrt(((acts[:, None] - acts[None]) ** 2).sum(-1))
+
+
+@BANK.mutant("correlation_rdm", "centres the input in place")
+def rdm_inplace(acts):
+    acts -= acts.mean(axis=1, keepdims=True)
+    acts /= np.linalg.norm(acts, axis=1, keepdims=True)
+    return 1 - acts @ acts.T
+
+
+@BANK.alternative("correlation_rdm", "scipy pdist(metric='correlation') + squareform")
+def rdm_scipy(acts):
+    return scipy.spatial.distance.squareform(scipy.spatial.distance.pdist(acts, "correlation"))
+
+
+@BANK.alternative("correlation_rdm", "1 - np.corrcoef(acts)")
+def rdm_corrcoef(acts):
+    return 1 - np.corrcoef(acts)
+
+
+@BANK.alternative("correlation_rdm", "double loop, z-scores with ddof=1, float32")
+def rdm_loops32(acts):
+    a = np.asarray(acts, dtype=np.float32)
+    z = (a - a.mean(1, keepdims=True)) / a.std(1, ddof=1, keepdims=True)
+    n, p = a.shape
+    out = np.zeros((n, n), np.float32)
+    for i in range(n):
+        for j in range(n):
+            out[i, j] = 1 - (z[i] @ z[j]) / (p - 1)
+    return out
+
+
+# ------------------------------------------------------------------ compare_rdms
+def _upper(m):
+    return np.asarray(m)[np.triu_indices(len(m), 1)]
+
+
+@BANK.mutant("compare_rdms", "Pearson correlation of the values, not of the ranks")
+def cmp_pearson(a, b):
+    return float(np.corrcoef(_upper(a), _upper(b))[0, 1])
+
+
+@BANK.mutant("compare_rdms", "includes the diagonal (np.triu_indices with k=0)")
+def cmp_with_diagonal(a, b):
+    iu = np.triu_indices(len(a))
+    return float(scipy.stats.spearmanr(a[iu], b[iu])[0])
+
+
+@BANK.mutant("compare_rdms", "flattens the whole matrices")
+def cmp_full(a, b):
+    return float(scipy.stats.spearmanr(np.ravel(a), np.ravel(b))[0])
+
+
+@BANK.mutant("compare_rdms", "argsort of argsort: ties get different ranks")
+def cmp_ordinal(a, b):
+    ra = np.argsort(np.argsort(_upper(a)))
+    rb = np.argsort(np.argsort(_upper(b)))
+    return float(np.corrcoef(ra, rb)[0, 1])
+
+
+@BANK.mutant("compare_rdms", "uses the lower triangle")
+def cmp_lower(a, b):
+    il = np.tril_indices(len(a), -1)
+    return float(scipy.stats.spearmanr(a[il], b[il])[0])
+
+
+@BANK.mutant("compare_rdms", "sorts the rows of the inputs in place")
+def cmp_inplace(a, b):
+    r = scipy.stats.spearmanr(_upper(a), _upper(b))[0]
+    a.sort(axis=1)
+    return float(r)
+
+
+@BANK.alternative("compare_rdms", "scipy.stats.spearmanr on the upper triangles")
+def cmp_scipy(a, b):
+    return scipy.stats.spearmanr(_upper(a), _upper(b)).statistic
+
+
+@BANK.alternative("compare_rdms", "average ranks by hand (loop over tie groups), torch corrcoef")
+def cmp_manual(a, b):
+    def ranks(x):
+        order = np.argsort(x, kind="stable")
+        r = np.empty(len(x))
+        xs = x[order]
+        i = 0
+        while i < len(x):
+            j = i
+            while j + 1 < len(x) and xs[j + 1] == xs[i]:
+                j += 1
+            r[order[i:j + 1]] = (i + j) / 2 + 1
+            i = j + 1
+        return r
+    both = torch.tensor(np.stack([ranks(_upper(a)), ranks(_upper(b))]))
+    return torch.corrcoef(both)[0, 1].item()
+
+
+@BANK.alternative("compare_rdms", "squareform of symmetric matrices + rankdata")
+def cmp_squareform(a, b):
+    iu = np.triu_indices(len(a), 1)
+    x = scipy.stats.rankdata(a[iu])
+    y = scipy.stats.rankdata(b[iu])
+    return float(np.corrcoef(x, y)[0, 1])
