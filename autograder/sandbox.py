@@ -183,6 +183,12 @@ def isolate(spec) -> str:
                        "MPLCONFIGDIR": "/tmp/matplotlib", "OMP_NUM_THREADS": "1",
                        "PATH": "/usr/bin:/bin", "IPYTHONDIR": "/tmp/ipython"})
     torch.set_num_threads(1)
+    try:  # one BLAS/OpenMP thread per sandbox: the pool provides the parallelism
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(1)
+    except Exception:  # noqa: BLE001 - best effort
+        pass
     sys.path.insert(0, os.getcwd())
     return level
 

@@ -76,7 +76,10 @@ def _with_cell(source: str, nb=None, before="test_softmax"):
 
 ATTACKS = {
     "patch_numpy_comparisons": """
-import numpy as np, numpy.testing
+import numpy as np, numpy.testing, torch
+torch.allclose = lambda *a, **k: True
+torch.equal = lambda *a, **k: True
+torch.testing.assert_close = lambda *a, **k: None
 np.allclose = lambda *a, **k: True
 np.testing.assert_allclose = lambda *a, **k: None
 np.array_equal = lambda *a, **k: True
@@ -130,6 +133,15 @@ def softmax(z, axis=-1):
                     pass
     if found:
         raise RuntimeError("FOUND " + " ".join(found[:5]))
+    return z * 0
+""",
+    "search_memory_for_tests": """
+import gc, sys
+def softmax(z, axis=-1):
+    mods = [m for m in sys.modules if "_chapters" in m or "reference" in m]
+    hits = [o for o in gc.get_objects() if isinstance(o, dict) and "SUITE" in o]
+    if mods or hits:
+        raise RuntimeError("FOUND " + " ".join(mods[:5]) + str(len(hits)))
     return z * 0
 """,
     "write_gradebook_and_others": """
@@ -323,6 +335,7 @@ def test_attacks_give_reasons(red_course):
     assert "exit" in report("os_exit")
     assert "MemoryError" in report("memory_bomb") or "memory" in report("memory_bomb")
     assert "FOUND" not in report("search_disk_for_tests")
+    assert "FOUND" not in report("search_memory_for_tests")
 
 
 def test_sandbox_reached_no_server(red_course):

@@ -1,0 +1,134 @@
+"""The 10-twas reference checked against independent oracles: pandas, scipy.stats.linregress,
+numpy.polyfit, torch (float64), scikit-learn's own standardising pipeline, and the
+individual-level regression that S-PrediXcan approximates from summary statistics."""
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from scipy import stats
+
+from autograder import registry
+
+ref = registry.reference("10-twas")
+
+
+def _ld_dosages(rng, n, m, rho=0.7):
+    freq = rng.uniform(0.1, 0.5, size=m)
+    haps = []
+    for _ in range(2):
+        z = np.empty((n, m))
+        z[:, 0] = rng.normal(size=n)
+        for j in range(1, m):
+            z[:, j] = rho * z[:, j - 1] + np.sqrt(1 - rho ** 2) * rng.normal(size=n)
+        haps.append((z < stats.norm.ppf(freq)).astype(float))
+    return haps[0] + haps[1]
+
+
+def test_cis_window_mask_matches_pandas_between():
+    rng = np.random.default_rng(0)
+    pos = np.concatenate([rng.integers(0, 5_000_000, size=500), [1_000_000, 3_200_000]])
+    for start, end, window in ((2_000_000, 2_200_000, 1_000_000), (100, 500, 0),
+                               (2_500_000, 2_600_000, 250_000)):
+        oracle = pd.Series(pos).between(start - window, end + window, inclusive="both")
+        got = ref.cis_window_mask(pos, start, end, window=window)
+        assert got.dtype == bool
+        np.testing.assert_array_equal(got, oracle.to_numpy())
+
+
+def test_impute_expression_matches_torch():
+    rng = np.random.default_rng(1)
+    G, w = rng.integers(0, 3, size=(30, 11)).astype(float), rng.normal(size=11)
+    oracle = torch.nn.functional.linear(torch.tensor(G), torch.tensor(w)[None], torch.tensor([2.5], dtype=torch.float64))
+    np.testing.assert_allclose(ref.impute_expression(G, w, 2.5), oracle.numpy()[:, 0], atol=1e-12)
+
+
+@pytest.mark.parametrize("n", [3, 10, 200])
+def test_association_test_matches_linregress_and_polyfit(n):
+    rng = np.random.default_rng(n)
+    x = rng.normal(2, 1.5, size=n)
+    y = 1 - 0.5 * x + rng.normal(size=n)
+    beta, se, t, p = ref.association_test(x, y)
+    r = stats.linregress(x, y)
+    np.testing.assert_allclose([beta, se, t, p], [r.slope, r.stderr, r.slope / r.stderr, r.pvalue],
+                               rtol=1e-9)
+    np.testing.assert_allclose(beta, np.polyfit(x, y, 1)[0], rtol=1e-9)
+
+
+def test_association_test_tiny_p_matches_linregress_in_log_scale():
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=3000)
+    y = 0.5 * x + rng.normal(size=3000)
+    p = ref.association_test(x, y)[3]
+    assert 0 < p < 1e-100
+    np.testing.assert_allclose(np.log(p), np.log(stats.linregress(x, y).pvalue), rtol=1e-6)
+
+
+def test_fit_expression_model_equals_sklearns_standardising_pipeline():
+    from sklearn.linear_model import ElasticNetCV
+    from sklearn.model_selection import KFold
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    rng = np.random.default_rng(4)
+    G = _ld_dosages(rng, 250, 60)
+    e = 3 + G[:, [5, 40]] @ np.array([0.6, -0.4]) + rng.normal(size=250)
+    w, b = ref.fit_expression_model(G, e, seed=7)
+    pipe = make_pipeline(StandardScaler(), ElasticNetCV(
+        l1_ratio=0.5, eps=1e-2, alphas=30, cv=KFold(5, shuffle=True, random_state=7)))
+    pipe.fit(G, e)
+    G_new = _ld_dosages(rng, 40, 60)
+    np.testing.assert_allclose(G_new @ w + b, pipe.predict(G_new), atol=1e-8)
+
+
+def test_fit_expression_model_recovers_the_heritability_out_of_sample():
+    rng = np.random.default_rng(5)
+    G = _ld_dosages(rng, 2300, 100)
+    g = G[:, [10, 70]] @ np.array([1.0, 0.7])
+    g = (g - g.mean()) / g.std() * np.sqrt(0.4)
+    e = g + rng.normal(0, np.sqrt(0.6), size=2300)
+    w, b = ref.fit_expression_model(G[:300], e[:300])
+    pred = ref.impute_expression(G[300:], w, b)
+    r2 = 1 - np.mean((e[300:] - pred) ** 2) / np.var(e[300:])
+    assert 0.3 < r2 <= 0.45  # the ceiling is h2 = 0.4
+    assert np.count_nonzero(w) < 60  # sparse
+
+
+def test_spredixcan_equals_individual_level_z_with_same_sample_ld():
+    rng = np.random.default_rng(6)
+    n, m = 3000, 12
+    G = _ld_dosages(rng, n, m, rho=0.6)
+    w = np.zeros(m)
+    w[[1, 4, 5, 9]] = [0.5, -0.3, 0.2, 0.4]
+    y = 0.05 * (G @ w) / (G @ w).std() + rng.normal(size=n)
+    snp_z = np.array([stats.linregress(G[:, j], y).slope / stats.linregress(G[:, j], y).stderr
+                      for j in range(m)])
+    r = stats.linregress(G @ w, y)
+    z_s = ref.spredixcan_z(w, snp_z, np.cov(G, rowvar=False))
+    assert abs(z_s - r.slope / r.stderr) < 0.02
+
+
+def test_spredixcan_formula_matches_torch():
+    rng = np.random.default_rng(7)
+    A = rng.normal(size=(6, 9))
+    cov, w, z = A @ A.T / 9, rng.normal(size=6), rng.normal(size=6)
+    C, W, Z = (torch.tensor(v) for v in (cov, w, z))
+    oracle = (W * torch.sqrt(torch.diagonal(C)) * Z).sum() / torch.sqrt(W @ C @ W)
+    assert abs(ref.spredixcan_z(w, z, cov) - oracle.item()) < 1e-12
+
+
+def test_twas_on_the_msprime_simulation_finds_causal_genes():
+    from nnbio_helpers.twas import simulate_twas_data
+
+    d = simulate_twas_data(n_ref=300, n_gwas=1500, n_genes=10, n_causal_genes=2,
+                           variance_explained=0.04, h2_expression=0.3, seed=11)
+    table = ref.twas(d.G_ref, d.E_ref, d.G_gwas, d.y_gwas, d.genes, d.positions)
+    assert list(table.columns) == ["gene", "n_snps", "cv_r2", "z", "p"]
+    assert list(table["gene"]) == list(d.genes["gene"])
+    tested = table["p"].notna()
+    assert (table.loc[d.causal, "p"] < 0.05 / tested.sum()).all(), table
+    # sign of z = sign of the causal effect
+    assert np.all(np.sign(table.loc[d.causal, "z"]) == np.sign(d.trait_effects[d.causal]))
+    # n_snps is the window count
+    for k, g in d.genes.iterrows():
+        lo, hi = g["start"] - 1_000_000, g["end"] + 1_000_000
+        assert table.loc[k, "n_snps"] == np.sum((d.positions >= lo) & (d.positions <= hi))
