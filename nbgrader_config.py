@@ -17,7 +17,7 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
 # Autograding: generous per-cell limit, never let a hung kernel look like a pass,
 # restore grade cells a student deleted.
-c.Execute.timeout = 120
+c.Execute.timeout = 300
 c.Execute.interrupt_on_timeout = True
 c.Execute.raise_on_iopub_timeout = True
 c.OverwriteCells.add_missing_cells = True

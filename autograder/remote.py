@@ -44,7 +44,7 @@ class StudentCrashed(StudentError):
 @dataclass
 class Limits:
     call_seconds: float = 60.0          # one call of a student function
-    notebook_seconds: float = 120.0     # running the notebook's cells, in all
+    notebook_seconds: float = 300.0     # running the notebook's cells, in all
     submission_seconds: float = 600.0   # everything for one submission
     memory_mb: int = 3072               # address space (torch alone maps ~0.8 GB)
     file_mb: int = 64                   # largest file, including captured output
@@ -62,6 +62,10 @@ _SIGNALS = {signal.SIGSEGV: "a segmentation fault", signal.SIGKILL: "being kille
 
 
 def _context():
+    # one BLAS/OpenMP thread per sandbox (the pool provides the parallelism); read by numpy
+    # and torch when the template imports them
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(var, "1")
     ctx = mp.get_context("forkserver")
     ctx.set_forkserver_preload(PRELOAD)
     return ctx

@@ -183,12 +183,6 @@ def isolate(spec) -> str:
                        "MPLCONFIGDIR": "/tmp/matplotlib", "OMP_NUM_THREADS": "1",
                        "PATH": "/usr/bin:/bin", "IPYTHONDIR": "/tmp/ipython"})
     torch.set_num_threads(1)
-    try:  # one BLAS/OpenMP thread per sandbox: the pool provides the parallelism
-        from threadpoolctl import threadpool_limits
-
-        threadpool_limits(1)
-    except Exception:  # noqa: BLE001 - best effort
-        pass
     sys.path.insert(0, os.getcwd())
     return level
 
@@ -353,7 +347,9 @@ def student_main(conn, spec) -> None:
     try:
         level = isolate(spec)
     except BaseException as exc:  # noqa: BLE001
-        conn.send_bytes(wire.encode({"event": "isolation_failed", "message": str(exc)[:500]}))
+        where = traceback.format_exc(limit=3)[-600:]
+        conn.send_bytes(wire.encode({"event": "isolation_failed",
+                                     "message": f"{type(exc).__name__}: {exc} | {where}"}))
         os._exit(3)
     conn.send_bytes(wire.encode({"event": "isolated", "level": level}))
     try:

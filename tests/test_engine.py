@@ -138,7 +138,7 @@ def softmax(z, axis=-1):
     "search_memory_for_tests": """
 import gc, sys
 def softmax(z, axis=-1):
-    mods = [m for m in sys.modules if "_chapters" in m or "reference" in m]
+    mods = [m for m in sys.modules if m.startswith("autograder._chapters") or m.startswith("nnbio_bank")]
     hits = [o for o in gc.get_objects() if isinstance(o, dict) and "SUITE" in o]
     if mods or hits:
         raise RuntimeError("FOUND " + " ".join(mods[:5]) + str(len(hits)))
