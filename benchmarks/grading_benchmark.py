@@ -7,7 +7,7 @@ report the speed ratio (a script, not a test).
 Submissions per chapter, cycling through: the solution (correct), the untouched student
 notebook (blank), and the solution with one function replaced by a bug from the chapter's
 bank (buggy). The engine also grades hostile submissions (infinite loop, os._exit, memory
-bomb, patched numpy), which plain nbgrader is not asked to run. Honest submissions must get
+bomb, patched numpy), timed separately; plain nbgrader is not asked to run them. Honest submissions must get
 identical per-cell scores from both. Writes benchmarks/results/grading.json.
 """
 from __future__ import annotations
@@ -104,13 +104,19 @@ def main() -> int:
         eng_root, nbg_root = Path(tmp) / "engine", Path(tmp) / "nbgrader"
         eng_root.mkdir()
         nbg_root.mkdir()
-        kinds = build(eng_root, chapters, args.per_chapter, hostile=True)
+        kinds = build(eng_root, chapters, args.per_chapter, hostile=False)
         build(nbg_root, chapters, args.per_chapter, hostile=False)
-        honest = [k for k, v in kinds.items() if v != "hostile"]
+        honest = list(kinds)
 
-        start = time.perf_counter()
+        start = time.perf_counter()  # the honest class first, timed on its own
         grade_class(eng_root, chapters, workers=args.workers, progress=True)
         engine_all = time.perf_counter() - start
+        hostile_root = Path(tmp) / "hostile"
+        hostile_root.mkdir()
+        hostile_kinds = {k: v for k, v in build(hostile_root, chapters, 0, hostile=True).items()}
+        start = time.perf_counter()
+        grade_class(hostile_root, chapters, workers=args.workers, progress=True)
+        hostile_s = time.perf_counter() - start
 
         assert cli.release(nbg_root, chapters) == 0
         start = time.perf_counter()
@@ -119,16 +125,17 @@ def main() -> int:
 
         eng, nbg = cell_scores(eng_root, chapters), cell_scores(nbg_root, chapters)
         disagree = [k for k in honest if eng.get(k) != nbg.get(k)]
-        hostile_total = {k: sum((eng.get(k) or {}).values()) for k, v in kinds.items() if v == "hostile"}
-    # time per honest submission: the engine time includes the hostile ones (their limits)
+        hostile_scores = cell_scores(hostile_root, chapters)
+        hostile_total = {k: sum((hostile_scores.get(k) or {}).values()) for k in hostile_kinds}
     figures = {
         "chapters": chapters, "honest_submissions": len(honest),
-        "hostile_submissions": len(kinds) - len(honest),
-        "engine_seconds_all": round(engine_all, 1),
+        "hostile_submissions": len(hostile_kinds),
+        "engine_seconds_honest": round(engine_all, 1),
+        "engine_seconds_hostile": round(hostile_s, 1),
         "nbgrader_serial_seconds_honest": round(nbgrader_s, 1),
-        "engine_per_submission_s": round(engine_all / len(kinds), 3),
+        "engine_per_submission_s": round(engine_all / len(honest), 3),
         "nbgrader_per_submission_s": round(nbgrader_s / len(honest), 3),
-        "speedup_per_submission": round((nbgrader_s / len(honest)) / (engine_all / len(kinds)), 2),
+        "speedup": round(nbgrader_s / engine_all, 2),
         "scores_disagree_on_honest": [f"{s}/{c}" for s, c in disagree],
         "hostile_scores": {f"{s}/{c}": v for (s, c), v in hostile_total.items()},
     }
