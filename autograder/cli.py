@@ -7,6 +7,8 @@
         --force              grade everything again (default: only new or changed submissions)
         --engine nbgrader    plain `nbgrader autograde`, one submission after another
         --db URL             gradebook (default sqlite:///<root>/gradebook.db)
+        --limit NAME=VALUE   change a sandbox limit, e.g. --limit call_seconds=20
+                             (names and defaults: autograder.remote.Limits)
     python -m autograder.cli report [CHAPTER ...]       reports/: CSVs, histogram, feedback
 
 Run from the course root (the repository root, an nbgrader course directory). The default
@@ -232,6 +234,29 @@ def _write_feedback(path: Path, student: str, chapter: str, row, texts: dict, no
 
 # ------------------------------------------------------------------ entry point
 
+def parse_limits(items: list[str]) -> dict:
+    """``["call_seconds=20", ...]`` -> ``{"call_seconds": 20.0}``, checked against Limits."""
+    from dataclasses import fields
+
+    from autograder.remote import Limits
+
+    kinds = {f.name: f.type for f in fields(Limits)}
+    out = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        name = name.strip()
+        if not sep or name not in kinds:
+            raise ValueError(f"--limit {item!r}: expected NAME=VALUE with NAME one of {sorted(kinds)}")
+        try:
+            number = (int if kinds[name] in (int, "int") else float)(value)
+        except ValueError:
+            raise ValueError(f"--limit {item!r}: {value!r} is not a number") from None
+        if number <= 0:
+            raise ValueError(f"--limit {item!r}: must be positive")
+        out[name] = number
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m autograder.cli", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -247,6 +272,8 @@ def main(argv: list[str] | None = None) -> int:
             p.add_argument("--scheduler", default=None, help="Dask scheduler address")
             p.add_argument("--force", action="store_true")
             p.add_argument("--no-progress", action="store_true")
+            p.add_argument("--limit", action="append", default=[], metavar="NAME=VALUE",
+                           help="change a sandbox limit (see autograder.remote.Limits)")
         if name == "report":
             p.add_argument("--out", type=Path, default=None, help="default: <root>/reports")
     args = parser.parse_args(argv)
@@ -264,8 +291,13 @@ def main(argv: list[str] | None = None) -> int:
     from autograder.engine import grade_class
 
     try:
+        limits = parse_limits(args.limit)
+    except ValueError as exc:
+        parser.error(str(exc))
+    try:
         summary = grade_class(root, chapters, workers=args.workers, scheduler=args.scheduler,
-                              force=args.force, progress=not args.no_progress, db_url=args.db)
+                              force=args.force, progress=not args.no_progress, db_url=args.db,
+                              limits=limits or None)
     except Exception as exc:  # noqa: BLE001 - the infrastructure failed: say so, exit non-zero
         print(f"grading failed: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 2

@@ -5,7 +5,9 @@ Only data crosses (see :mod:`autograder.wire`); replies are decoded as data, nev
 A call that times out or kills the student process raises :class:`StudentTimeout` or
 :class:`StudentCrashed` for that call only: the next request starts a new sandbox (running
 the notebook again, skipping cells that hung or crashed it), so a dead process costs only the
-tests it broke. A per-submission wall-time budget bounds the whole.
+tests it broke. Time is bounded at every level: per call, per top-level cell, per
+notebook run and per submission; a function that hung once is not called again, so a
+hanging submission costs one call limit per function, not one per test.
 """
 from __future__ import annotations
 
@@ -44,6 +46,7 @@ class StudentCrashed(StudentError):
 @dataclass
 class Limits:
     call_seconds: float = 60.0          # one call of a student function
+    cell_seconds: float = 60.0          # one top-level cell of the notebook
     notebook_seconds: float = 300.0     # running the notebook's cells, in all
     submission_seconds: float = 600.0   # everything for one submission
     memory_mb: int = 3072               # address space (torch alone maps ~0.8 GB)
@@ -54,6 +57,8 @@ class Limits:
     max_bad_cells: int = 5              # top-level cells skipped after they hung or crashed
     max_starts: int = 40                # fresh processes per submission, in all
     crashes_per_function: int = 2       # then that function's remaining tests are not run
+    hangs_per_function: int = 1         # a call that ran out of time: the same (one hang
+                                        # costs call_seconds once, not once per test)
 
 
 _SIGNALS = {signal.SIGSEGV: "a segmentation fault", signal.SIGKILL: "being killed",
@@ -90,7 +95,8 @@ class Sandbox:
         self.defined: set[str] = set()
         self.isolation = ""
         self.restarts = -1
-        self.crashes: dict[str, int] = {}  # per function: calls that hung or crashed
+        self.crashes: dict[str, int] = {}  # per function: calls that crashed the process
+        self.hangs: dict[str, int] = {}    # per function: calls that ran out of time
         self.deadline = time.monotonic() + self.limits.submission_seconds
         self._root_dir = tempfile.mkdtemp(prefix="nnbio-sandbox-root-")
         self.uid = 61000 + self.slot
@@ -141,16 +147,20 @@ class Sandbox:
         self._send({"op": "run_cells", "cells": cells})
         budget = min(self.limits.notebook_seconds, self._remaining())
         end = time.monotonic() + budget
-        current = None
+        current, cell_end = None, end
         self.cell_errors = {}
         while True:
             try:
-                msg = self._receive(max(0.01, end - time.monotonic()))
+                msg = self._receive(max(0.01, min(end, cell_end) - time.monotonic()))
             except (StudentTimeout, StudentCrashed) as exc:
                 exc.cell = current
                 if isinstance(exc, StudentTimeout) and current is not None:
+                    if cell_end < end:
+                        limit = f"{self.limits.cell_seconds:.0f} s per cell"
+                    else:
+                        limit = f"{budget:.0f} s for the whole notebook"
                     exc.feedback = (f"cell {current} of your notebook did not finish within the "
-                                    f"time limit ({budget:.0f} s for the whole notebook); it was skipped")
+                                    f"time limit ({limit}); it was skipped")
                 elif current is not None:
                     exc.feedback = f"cell {current} of your notebook {exc.feedback}; it was skipped"
                 raise
@@ -159,10 +169,11 @@ class Sandbox:
                 raise RuntimeError(f"sandbox start-up failed: {msg.get('message')}")
             if event == "cell_start":
                 current = msg.get("index")
+                cell_end = min(end, time.monotonic() + self.limits.cell_seconds)
             elif event == "cell_done":
                 if msg.get("error"):
                     self.cell_errors[msg.get("index")] = msg["error"]
-                current = None
+                current, cell_end = None, end
             elif event == "ready":
                 self.defined = set(msg.get("defined") or [])
                 return
@@ -232,13 +243,19 @@ class Sandbox:
     # -------------------------------------------------------------- operations
     def call(self, target: dict, args, kwargs, method: str | None = None, timeout=None):
         name = target.get("global") or f"object {target.get('handle')}"
+        if self.hangs.get(name, 0) >= self.limits.hangs_per_function:
+            raise StudentTimeout(f"was not run again: it ran out of time on an earlier test "
+                                 f"(time limit per call: {self.limits.call_seconds:.0f} s)")
         if self.crashes.get(name, 0) >= self.limits.crashes_per_function:
-            raise StudentCrashed(f"not run: `{name}` already hung or crashed the process "
-                                 f"{self.crashes[name]} times")
+            raise StudentCrashed(f"was not run again: it crashed the process "
+                                 f"{self.crashes[name]} times already")
         try:
             reply = self.request({"op": "call", "target": target, "method": method,
                                   "args": list(args), "kwargs": dict(kwargs)}, timeout)
-        except (StudentTimeout, StudentCrashed):
+        except StudentTimeout:
+            self.hangs[name] = self.hangs.get(name, 0) + 1
+            raise
+        except StudentCrashed:
             self.crashes[name] = self.crashes.get(name, 0) + 1
             raise
         _write_back(list(args), reply.get("args"))

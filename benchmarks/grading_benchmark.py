@@ -2,18 +2,22 @@
 `nbgrader autograde` on the same machine, check the scores agree where they should, and
 report the speed ratio (a script, not a test).
 
-    .venv/bin/python benchmarks/grading_benchmark.py [--per-chapter 60] [--chapters 01-neuron ...]
+    .venv/bin/python benchmarks/grading_benchmark.py [--per-chapter 27] [--chapters 01-neuron ...]
+        [--workers 2] [--hostile-limit call_seconds=60 ...]
 
 Submissions per chapter, cycling through: the solution (correct), the untouched student
 notebook (blank), and the solution with one function replaced by a bug from the chapter's
 bank (buggy). The engine also grades hostile submissions (infinite loop, os._exit, memory
-bomb, patched numpy), timed separately; plain nbgrader is not asked to run them. Honest submissions must get
-identical per-cell scores from both. Writes benchmarks/results/grading.json.
+bomb, patched numpy), timed separately with the default sandbox limits unless
+--hostile-limit says otherwise; plain nbgrader is not asked to run them (it has no memory
+limit, and a hang costs it its cell timeout). Honest submissions must get identical per-cell
+scores from both. Writes benchmarks/results/grading.json.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import shutil
 import sys
@@ -92,13 +96,17 @@ def cell_scores(root: Path, chapters):
 
 def main() -> int:
     from autograder import cli, registry
-    from autograder.engine import grade_class
+    from autograder.engine import grade_class, load_state
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--chapters", nargs="*", default=None)
-    parser.add_argument("--per-chapter", type=int, default=60)
+    parser.add_argument("--per-chapter", type=int, default=27)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--hostile-limit", action="append", default=[], metavar="NAME=VALUE")
+    parser.add_argument("--no-hostile", action="store_true")
     args = parser.parse_args()
+    hostile_limits = cli.parse_limits(args.hostile_limit)
+    load_before = os.getloadavg()
     chapters = args.chapters or registry.chapters()
     with tempfile.TemporaryDirectory() as tmp:
         eng_root, nbg_root = Path(tmp) / "engine", Path(tmp) / "nbgrader"
@@ -113,10 +121,13 @@ def main() -> int:
         engine_all = time.perf_counter() - start
         hostile_root = Path(tmp) / "hostile"
         hostile_root.mkdir()
-        hostile_kinds = {k: v for k, v in build(hostile_root, chapters, 0, hostile=True).items()}
+        hostile_kinds = {} if args.no_hostile else build(hostile_root, chapters, 0, hostile=True)
         start = time.perf_counter()
-        grade_class(hostile_root, chapters, workers=args.workers, progress=True)
+        if hostile_kinds:
+            grade_class(hostile_root, chapters, workers=args.workers, progress=True,
+                        limits=hostile_limits or None)
         hostile_s = time.perf_counter() - start
+        hostile_states = {k: load_state(hostile_root, *k) or {} for k in hostile_kinds}
 
         assert cli.release(nbg_root, chapters) == 0
         start = time.perf_counter()
@@ -127,8 +138,16 @@ def main() -> int:
         disagree = [k for k in honest if eng.get(k) != nbg.get(k)]
         hostile_scores = cell_scores(hostile_root, chapters)
         hostile_total = {k: sum((hostile_scores.get(k) or {}).values()) for k in hostile_kinds}
+        full = {c: sum(eng[(s, c)].values()) for (s, c), kind in kinds.items() if kind == "correct"}
+        # a hang, exit or memory bomb in one function must lose points; patching np.allclose
+        # inside the sandbox changes nothing, so that (otherwise correct) notebook keeps them
+        hostile_wrong = [f"{s}/{c}" for (s, c), total in hostile_total.items()
+                         if (total == full.get(c)) != (s == "hostile_patch")]
     figures = {
+        "machine": {"cpus": os.cpu_count(), "load_average_before": [round(x, 2) for x in load_before]},
+        "workers": args.workers,
         "chapters": chapters, "honest_submissions": len(honest),
+        "kinds": {k: sum(v == k for v in kinds.values()) for k in ("correct", "blank", "buggy")},
         "hostile_submissions": len(hostile_kinds),
         "engine_seconds_honest": round(engine_all, 1),
         "engine_seconds_hostile": round(hostile_s, 1),
@@ -137,13 +156,16 @@ def main() -> int:
         "nbgrader_per_submission_s": round(nbgrader_s / len(honest), 3),
         "speedup": round(nbgrader_s / engine_all, 2),
         "scores_disagree_on_honest": [f"{s}/{c}" for s, c in disagree],
+        "hostile_limits": hostile_limits or "defaults (autograder.remote.Limits)",
+        "hostile_scored_wrongly": hostile_wrong,
         "hostile_scores": {f"{s}/{c}": v for (s, c), v in hostile_total.items()},
+        "hostile_seconds_each": {f"{s}/{c}": st.get("seconds") for (s, c), st in hostile_states.items()},
     }
     out = REPO / "benchmarks" / "results"
     out.mkdir(parents=True, exist_ok=True)
     (out / "grading.json").write_text(json.dumps(figures, indent=2))
     print(json.dumps(figures, indent=2))
-    return 0 if not disagree else 1
+    return 0 if not disagree and not hostile_wrong else 1
 
 
 if __name__ == "__main__":

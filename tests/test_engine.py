@@ -283,7 +283,7 @@ def red_course(tmp_path_factory):
     d.mkdir(parents=True)
     (d / "notes.txt").write_text("forgot it")
 
-    limits = {"call_seconds": 10, "notebook_seconds": 40, "memory_mb": 2048}
+    limits = {"call_seconds": 10, "cell_seconds": 15, "notebook_seconds": 40, "memory_mb": 2048}
     summary = grade_class(root, [CH], workers=2, progress=False, limits=limits)
     stop.set()
     thread.join(2)
@@ -336,6 +336,31 @@ def test_attacks_give_reasons(red_course):
     assert "MemoryError" in report("memory_bomb") or "memory" in report("memory_bomb")
     assert "FOUND" not in report("search_disk_for_tests")
     assert "FOUND" not in report("search_memory_for_tests")
+
+
+def test_a_hanging_function_costs_one_call_limit_not_one_per_test(red_course):
+    st = _state(red_course, "attack_infinite_loop")
+    rep = next(f["report"] for f in st["functions"] if f["function"] == "softmax")
+    assert "not run again: it ran out of time" in rep, rep  # later softmax tests skipped
+    # one fresh process after the hung call, plus one per top-level cell that calls softmax
+    # (each hangs once, costs the cell limit and is skipped)
+    skipped = [n for n in st["notes"] if "skipped" in n]
+    assert st["restarts"] == 1 + len(skipped), st
+
+
+def test_a_hanging_top_level_cell_costs_the_cell_limit(red_course):
+    st = _state(red_course, "attack_top_level_infinite_loop")
+    assert any("15 s per cell" in n and "skipped" in n for n in st["notes"]), st["notes"]
+
+
+def test_limits_from_the_command_line_are_checked():
+    from autograder.cli import parse_limits
+
+    assert parse_limits(["call_seconds=20", "max_starts=3"]) == {"call_seconds": 20.0,
+                                                                  "max_starts": 3}
+    for bad in (["no_such_limit=1"], ["call_seconds=soon"], ["call_seconds"], ["memory_mb=0"]):
+        with pytest.raises(ValueError):
+            parse_limits(bad)
 
 
 def test_sandbox_reached_no_server(red_course):
