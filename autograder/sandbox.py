@@ -43,6 +43,7 @@ from IPython.core.interactiveshell import InteractiveShell  # noqa: E402
 from autograder import wire  # noqa: E402
 
 CLONE_NEWNS, CLONE_NEWNET, CLONE_NEWUSER = 0x00020000, 0x40000000, 0x10000000
+PR_SET_PDEATHSIG = 1
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = (
     1, 2, 4, 32, 4096, 16384, 1 << 18)
 
@@ -136,8 +137,26 @@ def _limits(spec) -> None:
         resource.setrlimit(res, (value, value))
 
 
+def _drop_inherited_pipes() -> None:
+    """Close the pipes multiprocessing hands every forked child: the forkserver's "alive" pipe
+    (held here, it would keep the forkserver, and so this process, running after the grader
+    died) and the root-owned resource tracker's (which unlinks whatever names it is sent)."""
+    from multiprocessing import forkserver, resource_tracker
+
+    for owner, attr in ((forkserver._forkserver, "_forkserver_alive_fd"),
+                        (resource_tracker._resource_tracker, "_fd")):
+        fd = getattr(owner, attr, None)
+        if fd is not None:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+            setattr(owner, attr, None)
+
+
 def isolate(spec) -> str:
     """Apply every isolation step this machine allows; returns the level reached."""
+    _drop_inherited_pipes()
     os.setsid()
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # over-long output fails the write instead
     libc = _libc()
@@ -184,6 +203,11 @@ def isolate(spec) -> str:
                        "PATH": "/usr/bin:/bin", "IPYTHONDIR": "/tmp/ipython"})
     torch.set_num_threads(1)
     sys.path.insert(0, os.getcwd())
+    # if the grader dies, so does this process (set last: a change of uid clears it)
+    parent = os.getppid()
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:
+        os._exit(1)
     return level
 
 

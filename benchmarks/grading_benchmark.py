@@ -7,11 +7,15 @@ report the speed ratio (a script, not a test).
 
 Submissions per chapter, cycling through: the solution (correct), the untouched student
 notebook (blank), and the solution with one function replaced by a bug from the chapter's
-bank (buggy). The engine also grades hostile submissions (infinite loop, os._exit, memory
-bomb, patched numpy), timed separately with the default sandbox limits unless
---hostile-limit says otherwise; plain nbgrader is not asked to run them (it has no memory
-limit, and a hang costs it its cell timeout). Honest submissions must get identical per-cell
-scores from both. Writes benchmarks/results/grading.json.
+bank (buggy). Honest submissions must get identical per-cell scores from both graders.
+
+The engine also grades four hostile submissions per chapter, timed separately with the
+default sandbox limits unless --hostile-limit says otherwise: an infinite loop, os._exit, a
+memory bomb (each in the first graded function), and a bug hidden behind patched numpy
+comparisons and a patched grader. Each must lose points. Plain nbgrader is given only the
+two it can survive (os._exit, patch; it has no memory limit and a hang costs it its cell
+timeout), and its scores are reported next to the engine's. Writes
+benchmarks/results/grading.json.
 """
 from __future__ import annotations
 
@@ -32,14 +36,20 @@ HOSTILE = {
     "hang": "def {fn}(*args, **kwargs):\n    while True:\n        pass\n",
     "exit": "import os\ndef {fn}(*args, **kwargs):\n    os._exit(0)\n",
     "bomb": "import numpy as np\ndef {fn}(*args, **kwargs):\n    return [np.ones(10**8) for _ in range(100)]\n",
-    "patch": "import numpy as np\nnp.allclose = lambda *a, **k: True\n",
+    # a wrong answer (the bank's first bug) plus patched comparisons and grader
+    "patch": ("import numpy as np\nnp.allclose = lambda *a, **k: True\n"
+              "np.testing.assert_allclose = lambda *a, **k: None\n"
+              "try:\n    import autograder.testing as _t\n"
+              "    _t.expect_close = lambda actual, expected, *a, **k: np.asarray(expected, float)\n"
+              "except Exception:\n    pass\n"),
 }
+NBGRADER_SAFE = ("exit", "patch")  # hostile submissions plain nbgrader can be given safely
 BANK_STUB = ("class Bank:\n    def __init__(self, chapter):\n        pass\n"
              "    def mutant(self, function, why):\n        return lambda f: f\n"
              "    alternative = mutant\n")
 
 
-def build(root: Path, chapters: list[str], per_chapter: int, hostile: bool) -> dict:
+def build(root: Path, chapters: list[str], per_chapter: int, hostile: bool | str) -> dict:
     from autograder import registry
     from autograder.bank import load_bank
 
@@ -62,12 +72,18 @@ def build(root: Path, chapters: list[str], per_chapter: int, hostile: bool) -> d
                                     _cell(f"{bank_src}\n{m.function} = {m.implementation.__name__}\n"))
             _submit(root, f"s{i:04d}", ch, nb)
             kinds[(f"s{i:04d}", ch)] = kind
-        if hostile:
-            for name, code in HOSTILE.items():
-                nb = json.loads(json.dumps(solution))
+        for name, code in HOSTILE.items():
+            if not hostile or (hostile == "nbgrader-safe" and name not in NBGRADER_SAFE):
+                continue
+            nb = json.loads(json.dumps(solution))
+            if name == "patch":
+                m = next((m for m in bank.mutants if m.function == fn0), bank.mutants[0])
+                code = f"{bank_src}\n{m.function} = {m.implementation.__name__}\n{code}"
+                _insert_before_test(nb, m.function, _cell(code))
+            else:
                 _insert_before_test(nb, fn0, _cell(code.format(fn=fn0)))
-                _submit(root, f"hostile_{name}", ch, nb)
-                kinds[(f"hostile_{name}", ch)] = "hostile"
+            _submit(root, f"hostile_{name}", ch, nb)
+            kinds[(f"hostile_{name}", ch)] = "hostile"
     return kinds
 
 
@@ -134,15 +150,26 @@ def main() -> int:
         cli.autograde_nbgrader(nbg_root, chapters)
         nbgrader_s = time.perf_counter() - start
 
+        # the hostile submissions plain nbgrader can survive, graded by it for comparison
+        nbg_hostile_root = Path(tmp) / "nbgrader-hostile"
+        nbg_hostile_root.mkdir()
+        nbg_hostile = [] if args.no_hostile else list(
+            build(nbg_hostile_root, chapters, 0, hostile="nbgrader-safe"))
+        if nbg_hostile:
+            assert cli.release(nbg_hostile_root, chapters) == 0
+            cli.autograde_nbgrader(nbg_hostile_root, chapters)
+        nbg_hostile_scores = cell_scores(nbg_hostile_root, chapters)
+
         eng, nbg = cell_scores(eng_root, chapters), cell_scores(nbg_root, chapters)
         disagree = [k for k in honest if eng.get(k) != nbg.get(k)]
         hostile_scores = cell_scores(hostile_root, chapters)
         hostile_total = {k: sum((hostile_scores.get(k) or {}).values()) for k in hostile_kinds}
         full = {c: sum(eng[(s, c)].values()) for (s, c), kind in kinds.items() if kind == "correct"}
-        # a hang, exit or memory bomb in one function must lose points; patching np.allclose
-        # inside the sandbox changes nothing, so that (otherwise correct) notebook keeps them
+        # a hang, exit, memory bomb or a bug hidden behind patched comparisons must lose points
         hostile_wrong = [f"{s}/{c}" for (s, c), total in hostile_total.items()
-                         if (total == full.get(c)) != (s == "hostile_patch")]
+                         if total >= full.get(c, 0)]
+        nbg_hostile_total = {k: (sum(nbg_hostile_scores[k].values()) if k in nbg_hostile_scores
+                                 else "not graded") for k in nbg_hostile}
     figures = {
         "machine": {"cpus": os.cpu_count(), "load_average_before": [round(x, 2) for x in load_before]},
         "workers": args.workers,
@@ -159,6 +186,8 @@ def main() -> int:
         "hostile_limits": hostile_limits or "defaults (autograder.remote.Limits)",
         "hostile_scored_wrongly": hostile_wrong,
         "hostile_scores": {f"{s}/{c}": v for (s, c), v in hostile_total.items()},
+        "full_marks": full,
+        "plain_nbgrader_on_hostile": {f"{s}/{c}": v for (s, c), v in nbg_hostile_total.items()},
         "hostile_seconds_each": {f"{s}/{c}": st.get("seconds") for (s, c), st in hostile_states.items()},
     }
     out = REPO / "benchmarks" / "results"

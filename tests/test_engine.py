@@ -426,3 +426,64 @@ def test_a_changed_submission_is_graded_again(red_course):
     summary = grade_class(root, [CH], workers=1, progress=False, limits=red_course["limits"])
     assert summary["graded_now"] == 1
     assert all(p == m for p, m in _points(_state(red_course, "blank")).values())
+
+
+def _descendants(pid: int) -> set[int]:
+    found, todo = set(), [pid]
+    while todo:
+        p = todo.pop()
+        for task in Path(f"/proc/{p}/task").glob("*"):
+            try:
+                kids = [int(k) for k in (task / "children").read_text().split()]
+            except OSError:
+                continue
+            todo.extend(k for k in kids if k not in found)
+            found.update(kids)
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
+
+
+def test_killing_the_grading_command_leaves_no_process_behind(tmp_path):
+    """SIGKILL (or the OOM killer) on the instructor's command must not leave pool workers
+    or sandboxes running: they die with their parent."""
+    import os
+    import signal
+    import subprocess
+    import time
+
+    shutil.copy(REPO / "nbgrader_config.py", tmp_path)
+    shutil.copytree(REPO / "solutions" / CH, tmp_path / "solutions" / CH)
+    for student in ("a", "b"):
+        d = tmp_path / "submitted" / student / CH
+        d.mkdir(parents=True)
+        (d / f"{CH}.ipynb").write_text(json.dumps(_with_cell("while True:\n    pass\n", before=None)))
+    proc = subprocess.Popen([sys.executable, "-m", "autograder.cli", "--root", str(tmp_path),
+                             "autograde", CH, "--workers", "2", "--no-progress"],
+                            cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline, children = time.monotonic() + 120, set()
+        while time.monotonic() < deadline:  # wait until sandboxes run the hanging cell
+            children = _descendants(proc.pid)
+            if len(children) >= 6:  # 2 workers (+ their forkservers and sandboxes)
+                break
+            time.sleep(0.5)
+        assert children, "the grading command started no worker"
+        time.sleep(2)
+        children = _descendants(proc.pid)
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and any(_alive(p) for p in children):
+        time.sleep(0.5)
+    left = [p for p in children if _alive(p)]
+    for p in left:
+        os.kill(p, signal.SIGKILL)
+    assert not left, f"processes left running after the grader was killed: {left}"
