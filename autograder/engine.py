@@ -193,7 +193,13 @@ def grade_submission(job: Job, slot: int | None = None, limits=None) -> dict:
                               "seconds": round(res.seconds, 3)})
     finally:
         sandbox.close()
-    cell_notes = [f"cell {i} was skipped: {why}" for i, why in sandbox.bad_cells.items()]
+    cell_notes = [f"cell {i} was skipped: {why}"
+                  for i, why in {**sandbox.bad_cells_before, **sandbox.bad_cells}.items()]
+    if sandbox.definitions_only:
+        cell_notes.append(
+            f"more than {limits.max_bad_cells} top-level cells hung or crashed, so your notebook "
+            "was run again with only its imports, definitions and constants; the functions "
+            "were graded from that run")
     errors = [f"cell {i} raised {e.get('type')}: {e.get('message', '')[:200]}"
               for i, e in sorted(sandbox.cell_errors.items())]
     return {"student": job.student, "chapter": job.chapter, "key": job.key,

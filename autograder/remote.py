@@ -7,10 +7,14 @@ A call that times out or kills the student process raises :class:`StudentTimeout
 the notebook again, skipping cells that hung or crashed it), so a dead process costs only the
 tests it broke. Time is bounded at every level: per call, per top-level cell, per
 notebook run and per submission; a function that hung once is not called again, so a
-hanging submission costs one call limit per function, not one per test.
+hanging submission costs one call limit per function, not one per test. When more than
+``max_bad_cells`` top-level cells hang or crash (a broken function the notebook calls
+everywhere), the notebook is run once more with only its imports, definitions and constants
+(:func:`definitions_only`), so the other functions are still graded.
 """
 from __future__ import annotations
 
+import ast
 import multiprocessing as mp
 import os
 import signal
@@ -76,6 +80,35 @@ def _context():
     return ctx
 
 
+_DEFINITIONS = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+
+
+def _is_constant(node) -> bool:
+    value = node.value if isinstance(node, (ast.Assign, ast.AnnAssign)) else None
+    if value is None:
+        return False
+    try:
+        ast.literal_eval(value)
+        return True
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return False
+
+
+def definitions_only(source: str) -> str | None:
+    """The imports, function and class definitions and literal constants of a cell, without
+    the rest of its top-level code (which may call a function that hangs or crashes).
+
+    The source is only parsed here, never run. IPython magics (``%...``, ``!...``) are
+    dropped. Returns None when nothing is left or the cell cannot be parsed."""
+    lines = [ln for ln in source.splitlines() if not ln.lstrip().startswith(("%", "!"))]
+    try:
+        tree = ast.parse("\n".join(lines))
+        keep = [n for n in tree.body if isinstance(n, _DEFINITIONS) or _is_constant(n)]
+        return ast.unparse(ast.Module(body=keep, type_ignores=[])) if keep else None
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return None
+
+
 @dataclass
 class Sandbox:
     """One submission's sandboxed process (restarted on demand)."""
@@ -91,6 +124,8 @@ class Sandbox:
         self.process = None
         self.conn = None
         self.bad_cells: dict[int, str] = {}   # cells skipped after they hung or crashed
+        self.definitions_only = False         # too many bad cells: run definitions only
+        self.bad_cells_before: dict[int, str] = {}  # the bad cells of the full runs
         self.cell_errors: dict[int, dict] = {}
         self.defined: set[str] = set()
         self.isolation = ""
@@ -118,6 +153,9 @@ class Sandbox:
 
         while True:
             self.restarts += 1
+            if len(self.bad_cells) > self.limits.max_bad_cells and not self.definitions_only:
+                self.definitions_only = True
+                self.bad_cells_before, self.bad_cells = self.bad_cells, {}
             if self.restarts >= self.limits.max_starts or len(self.bad_cells) > self.limits.max_bad_cells:
                 raise StudentCrashed("your notebook crashed or hung too many times to be graded")
             if self._remaining() <= 0:
@@ -144,6 +182,10 @@ class Sandbox:
 
     def _run_notebook(self) -> None:
         cells = [c for c in self.cells if c[0] not in self.bad_cells or c[1] is None]
+        if self.definitions_only:
+            cells = [c if c[1] is None else (c[0], definitions_only(c[1])) + tuple(c[2:])
+                     for c in cells]
+            cells = [c for c in cells if c[1] is not None or len(c) > 2]
         self._send({"op": "run_cells", "cells": cells})
         budget = min(self.limits.notebook_seconds, self._remaining())
         end = time.monotonic() + budget

@@ -70,7 +70,8 @@ def _with_cell(source: str, nb=None, before="test_softmax"):
     cell = {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
             "source": source}
     ids = [c.get("metadata", {}).get("nbgrader", {}).get("grade_id") for c in nb["cells"]]
-    nb["cells"].insert(ids.index(before) if before in ids else len(nb["cells"]), cell)
+    nb["cells"].insert(ids.index(before) if before is not None and before in ids
+                     else len(nb["cells"]), cell)
     return nb
 
 
@@ -279,6 +280,12 @@ def red_course(tmp_path_factory):
             c["source"] = c["source"].replace("def softmax(", "def soft_max(") if isinstance(
                 c["source"], str) else [s.replace("def softmax(", "def soft_max(") for s in c["source"]]
     submit("renamed_softmax", renamed)
+    # a function that kills the process, called by more top-level cells than max_bad_cells
+    everywhere = _with_cell("import os\ndef softmax(z, axis=-1):\n    os._exit(3)\n")
+    for _ in range(7):
+        everywhere = _with_cell("p = softmax(np.array([1.0, 2.0]))\nprint(p)", nb=everywhere,
+                                before=None)
+    submit("crashing_softmax_called_everywhere", everywhere)
     d = root / "submitted" / "missing_notebook" / CH
     d.mkdir(parents=True)
     (d / "notes.txt").write_text("forgot it")
@@ -351,6 +358,26 @@ def test_a_hanging_function_costs_one_call_limit_not_one_per_test(red_course):
 def test_a_hanging_top_level_cell_costs_the_cell_limit(red_course):
     st = _state(red_course, "attack_top_level_infinite_loop")
     assert any("15 s per cell" in n and "skipped" in n for n in st["notes"]), st["notes"]
+
+
+def test_definitions_only_keeps_imports_definitions_and_constants():
+    from autograder.remote import definitions_only
+
+    kept = definitions_only("%matplotlib inline\nimport numpy as np\nK = 3\n"
+                            "x = softmax(np.ones(K))\ndef f(a):\n    return a\nprint(f(1))\n"
+                            "class A:\n    pass\n")
+    assert kept == "import numpy as np\nK = 3\n\ndef f(a):\n    return a\n\nclass A:\n    pass"
+    assert definitions_only("print(1)") is None and definitions_only("x = (") is None
+
+
+def test_a_function_that_breaks_every_cell_costs_only_its_own_tests(red_course):
+    st = _state(red_course, "crashing_softmax_called_everywhere")
+    honest = _points(_state(red_course, "honest"))
+    points = _points(st)
+    assert points["softmax"][0] == 0, st
+    assert {k: v for k, v in points.items() if k != "softmax"} == {
+        k: v for k, v in honest.items() if k != "softmax"}, (points, honest)
+    assert any("only its imports, definitions and constants" in n for n in st["notes"]), st["notes"]
 
 
 def test_limits_from_the_command_line_are_checked():
