@@ -215,29 +215,21 @@ def _safe_grade(job: Job) -> dict:
         return _ungradable(job, f"grader error: {type(exc).__name__}: {exc}", infrastructure=True)
 
 
-def _die_with_parent() -> None:
-    """If the grading command is killed (SIGKILL, out of memory), its idle pool workers would
-    otherwise live on: ask Linux to send them SIGTERM when their parent dies."""
-    import ctypes
+def _warm() -> None:
+    """Worker start-up: import the heavy libraries and start the sandbox template once."""
     import multiprocessing
     import signal
 
-    parent = multiprocessing.parent_process()
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
-    if parent is not None and os.getppid() != parent.pid:  # it died before the line above
-        os._exit(1)
-
-
-def _warm() -> None:
-    """Worker start-up: import the heavy libraries and start the sandbox template once."""
-    _die_with_parent()
     import numpy  # noqa: F401
     import torch  # noqa: F401
 
     from autograder.remote import _context
+    from autograder.sandbox import die_with_parent
+
+    # if the grading command is killed (SIGKILL, out of memory), its idle pool workers would
+    # otherwise live on
+    parent = multiprocessing.parent_process()
+    die_with_parent(signal.SIGTERM, parent.pid if parent is not None else None)
 
     _context()
 

@@ -156,6 +156,9 @@ class Sandbox:
             if len(self.bad_cells) > self.limits.max_bad_cells and not self.definitions_only:
                 self.definitions_only = True
                 self.bad_cells_before, self.bad_cells = self.bad_cells, {}
+                self.cells = [c if c[1] is None else (c[0], definitions_only(c[1]))
+                              for c in self.cells]
+                self.cells = [c for c in self.cells if c[1] is not None or len(c) > 2]
             if self.restarts >= self.limits.max_starts or len(self.bad_cells) > self.limits.max_bad_cells:
                 raise StudentCrashed("your notebook crashed or hung too many times to be graded")
             if self._remaining() <= 0:
@@ -182,10 +185,6 @@ class Sandbox:
 
     def _run_notebook(self) -> None:
         cells = [c for c in self.cells if c[0] not in self.bad_cells or c[1] is None]
-        if self.definitions_only:
-            cells = [c if c[1] is None else (c[0], definitions_only(c[1])) + tuple(c[2:])
-                     for c in cells]
-            cells = [c for c in cells if c[1] is not None or len(c) > 2]
         self._send({"op": "run_cells", "cells": cells})
         budget = min(self.limits.notebook_seconds, self._remaining())
         end = time.monotonic() + budget

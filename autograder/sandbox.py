@@ -137,6 +137,19 @@ def _limits(spec) -> None:
         resource.setrlimit(res, (value, value))
 
 
+def die_with_parent(sig: int, parent: int | None = None) -> None:
+    """Ask Linux to send this process `sig` when its parent dies (PR_SET_PDEATHSIG); exit at
+    once if the parent (pid `parent`, default: the current one) is already gone. A change of
+    uid clears the setting: call it after."""
+    parent = os.getppid() if parent is None else parent
+    try:
+        _libc().prctl(PR_SET_PDEATHSIG, sig)
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:
+        os._exit(1)
+
+
 def _drop_inherited_pipes() -> None:
     """Close the pipes multiprocessing hands every forked child: the forkserver's "alive" pipe
     (held here, it would keep the forkserver, and so this process, running after the grader
@@ -203,11 +216,7 @@ def isolate(spec) -> str:
                        "PATH": "/usr/bin:/bin", "IPYTHONDIR": "/tmp/ipython"})
     torch.set_num_threads(1)
     sys.path.insert(0, os.getcwd())
-    # if the grader dies, so does this process (set last: a change of uid clears it)
-    parent = os.getppid()
-    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    if os.getppid() != parent:
-        os._exit(1)
+    die_with_parent(signal.SIGKILL)  # if the grader dies, so does this process (set last)
     return level
 
 
