@@ -54,9 +54,11 @@ def release(root: Path, chapters: list[str], db_url: str | None = None) -> int:
 
 
 def submissions(root: Path, chapters: list[str]) -> list[tuple[str, str]]:
-    """(student, chapter) pairs found under submitted/."""
-    return [(d.name, ch) for d in sorted((root / "submitted").glob("*")) for ch in chapters
-            if (d / ch).is_dir()]
+    """(student, chapter) pairs found under submitted/ (symlinks too: they are reported)."""
+    from autograder import files
+
+    return [(student, ch) for student in files.student_folders(root) for ch in chapters
+            if files.has_folder(root, student, ch)]
 
 
 def autograde_nbgrader(root: Path, chapters: list[str], db_url: str | None = None,
@@ -95,22 +97,26 @@ def _last_error(log: str) -> str:
 def _nbgrader_outputs(nb_path: Path) -> dict[str, str]:
     """Feedback text of each grade cell of an nbgrader-autograded notebook: our printed
     report, or the error's name and message. Cell sources (hidden tests) are never included."""
+    from autograder import notebook, text
+
     try:
-        nb = json.loads(nb_path.read_text())
+        with open(nb_path, "rb") as fh:
+            nb = notebook.parse(fh.read(50_000_000))
     except (OSError, ValueError):
         return {}
     texts = {}
     for cell in nb["cells"]:
-        meta = cell.get("metadata", {}).get("nbgrader", {})
-        if not meta.get("grade") or cell["cell_type"] != "code":
+        if not notebook.cell_meta(cell).get("grade") or cell.get("cell_type") != "code":
             continue
         parts = []
-        for out in cell.get("outputs", []):
-            if out["output_type"] == "stream" and out.get("name") == "stdout":
-                parts.append("".join(out["text"]))
-            elif out["output_type"] == "error":
-                parts.append(f"{out['ename']}: {out['evalue']}")
-        texts[meta["grade_id"]] = "".join(parts).strip()
+        for out in cell.get("outputs", []) if isinstance(cell.get("outputs"), list) else []:
+            if not isinstance(out, dict):
+                continue
+            if out.get("output_type") == "stream" and out.get("name") == "stdout":
+                parts.append(notebook.cell_source({"source": out.get("text", "")}))
+            elif out.get("output_type") == "error":
+                parts.append(f"{out.get('ename')}: {out.get('evalue')}")
+        texts[notebook.grade_id(cell)] = text.shorten("".join(parts).strip(), text.MAX_REPORT)
     return texts
 
 
@@ -136,7 +142,7 @@ def report(root: Path, chapters: list[str], out: Path, db_url: str | None = None
             status, reason = "ungradable", reason or "not graded yet"
         summary.append({"student": student, "chapter": ch, "score": row["score"] if row else 0.0,
                         "max_score": row["max_score"] if row else "", "status": status,
-                        "reason": reason})
+                        "reason": reason, "isolation": (state or {}).get("isolation", "")})
         if status != "graded":
             ungradable.append({"student": student, "chapter": ch, "reason": reason})
         for name, (score, max_score) in sorted((row or {}).get("grades", {}).items()):
@@ -155,7 +161,11 @@ def report(root: Path, chapters: list[str], out: Path, db_url: str | None = None
         _write_feedback(out / "feedback" / student / f"{ch}.html", student, ch, row, texts,
                         (state or {}).get("notes", []), status, reason)
     _write_csv(out / "summary.csv", summary, ["student", "chapter", "score", "max_score",
-                                               "status", "reason"])
+                                               "status", "reason", "isolation"])
+    weak = sorted({r["isolation"] for r in summary if r["isolation"] not in ("", "full")})
+    if weak:
+        print(f"WARNING: some submissions were graded with weak isolation ({'; '.join(weak)}): "
+              "see the isolation column of summary.csv")
     _write_csv(out / "grades.csv", grades, ["student", "chapter", "test", "points", "max_points"])
     _write_csv(out / "ungradable.csv", ungradable, ["student", "chapter", "reason"])
     _write_csv(out / "timings.csv", timings, ["student", "chapter", "seconds", "restarts",
@@ -199,10 +209,14 @@ def _histogram(path: Path, summary: list[dict]) -> None:
 
 
 def _write_csv(path: Path, rows: list[dict], fields: list[str]) -> None:
-    with path.open("w", newline="") as fh:
+    """A CSV file in which no cell can start a spreadsheet formula (see text.cell), and names
+    that are not UTF-8 are written with their bytes escaped."""
+    from autograder import text
+
+    with path.open("w", newline="", encoding="utf-8", errors="backslashreplace") as fh:
         writer = csv.DictWriter(fh, fieldnames=fields)
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows({k: text.cell(v) for k, v in row.items()} for row in rows)
 
 
 def _write_feedback(path: Path, student: str, chapter: str, row, texts: dict, notes: list,
@@ -274,6 +288,10 @@ def main(argv: list[str] | None = None) -> int:
             p.add_argument("--no-progress", action="store_true")
             p.add_argument("--limit", action="append", default=[], metavar="NAME=VALUE",
                            help="change a sandbox limit (see autograder.remote.Limits)")
+            p.add_argument("--allow-weak-isolation", action="store_true",
+                           help="grade even where the sandbox cannot reach the minimum "
+                                "isolation (see autograder.remote.IsolationPolicy); every "
+                                "report says so")
         if name == "report":
             p.add_argument("--out", type=Path, default=None, help="default: <root>/reports")
     args = parser.parse_args(argv)
@@ -297,7 +315,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         summary = grade_class(root, chapters, workers=args.workers, scheduler=args.scheduler,
                               force=args.force, progress=not args.no_progress, db_url=args.db,
-                              limits=limits or None)
+                              limits=limits or None,
+                              allow_weak_isolation=args.allow_weak_isolation)
     except Exception as exc:  # noqa: BLE001 - the infrastructure failed: say so, exit non-zero
         print(f"grading failed: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 2

@@ -18,14 +18,18 @@ import json
 import os
 import shutil
 import sys
+import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
-ENGINE_VERSION = "1"
-ENGINE_FILES = ("engine.py", "grading.py", "testing.py", "remote.py", "sandbox.py", "wire.py")
+from autograder import files, notebook, text
+from autograder.remote import IsolationRefused
+
+ENGINE_VERSION = "2"
 STATE_FILE = "grading.json"
+MAX_STATE_BYTES = 20_000_000    # a grading.json larger than this is not ours: grade again
+MAX_NOTES_CHARS = 8_000         # notes shown to one student, in all
 
 
 @dataclass
@@ -33,9 +37,11 @@ class Job:
     student: str
     chapter: str
     directory: str          # submitted/<student>/<chapter>
-    key: str                # content + grader version
+    key: str | None         # content + grader version; None: could not be read, grade again
     course_root: str
     limits: dict | None = None  # overrides of autograder.remote.Limits
+    policy: dict | None = None  # isolation policy (autograder.remote.IsolationPolicy fields)
+    unreadable: str = ""        # why the submission's folder could not be read
 
 
 # ------------------------------------------------------------------ keys and discovery
@@ -52,26 +58,37 @@ def grader_version(chapter: str) -> str:
     from autograder import registry
 
     here = Path(__file__).parent
-    files = [here / f for f in ENGINE_FILES] + sorted((registry.ROOT / chapter).glob("*.py"))
+    files = sorted(here.glob("*.py")) + sorted((registry.ROOT / chapter).glob("*.py"))
     return f"{ENGINE_VERSION}-{_sha(files)[:16]}"
 
 
-def submission_key(directory: Path, chapter: str) -> str:
-    files = sorted(p for p in directory.iterdir() if p.is_file() and p.name != "timestamp.txt")
-    return f"{_sha(files)[:24]}-{grader_version(chapter)}"
+def submission_key(root: Path, student: str, chapter: str, limits: dict | None = None) -> str:
+    """Content of the submission's files (read safely, see :mod:`autograder.files`), the
+    grader's version and any non-default limits. Raises :class:`files.Unreadable`."""
+    key = f"{files.scan(root, student, chapter).digest[:24]}-{grader_version(chapter)}"
+    if limits:  # other limits can change a score: such a run grades again
+        key += "-" + hashlib.sha256(json.dumps(limits, sort_keys=True).encode()).hexdigest()[:8]
+    return key
 
 
-def find_jobs(root: Path, chapters: list[str], limits: dict | None = None) -> list[Job]:
+def find_jobs(root: Path, chapters: list[str], limits: dict | None = None,
+              policy: dict | None = None) -> list[Job]:
+    """One job per submission folder. A folder that cannot be read still becomes a job (with
+    no key, so it is graded again every run) and ends ungradable with the reason."""
     jobs = []
-    for student_dir in sorted((root / "submitted").glob("*")):
+    for student in files.student_folders(root):
         for ch in chapters:
-            d = student_dir / ch
-            if d.is_dir():
-                key = submission_key(d, ch)
-                if limits:  # other limits can change a score: such a run grades again
-                    key += "-" + hashlib.sha256(json.dumps(limits, sort_keys=True).encode()
-                                                ).hexdigest()[:8]
-                jobs.append(Job(student_dir.name, ch, str(d), key, str(root), limits))
+            if not files.has_folder(root, student, ch):
+                continue
+            try:
+                key = submission_key(root, student, ch, limits)
+            except (files.Unreadable, OSError) as exc:
+                key = None
+                why = str(exc) if isinstance(exc, files.Unreadable) else f"unreadable ({exc})"
+            else:
+                why = ""
+            jobs.append(Job(student, ch, str(root / "submitted" / student / ch), key, str(root),
+                            limits, policy, why))
     return jobs
 
 
@@ -81,7 +98,8 @@ def state_path(root: Path, student: str, chapter: str) -> Path:
 
 def load_state(root: Path, student: str, chapter: str) -> dict | None:
     try:
-        return json.loads(state_path(root, student, chapter).read_text())
+        with open(state_path(root, student, chapter), "rb") as fh:
+            return json.loads(fh.read(MAX_STATE_BYTES))
     except (OSError, ValueError):
         return None
 
@@ -90,127 +108,128 @@ def load_state(root: Path, student: str, chapter: str) -> dict | None:
 
 def _ungradable(job: Job, reason: str, seconds: float = 0.0, **extra) -> dict:
     return {"student": job.student, "chapter": job.chapter, "key": job.key,
-            "status": "ungradable", "reason": reason, "functions": [], "notes": [],
-            "seconds": round(seconds, 3), **extra}
+            "status": "ungradable", "reason": text.shorten(reason, 600), "functions": [],
+            "notes": [], "seconds": round(seconds, 3), **extra}
 
 
 def _source_notebook(root: Path, chapter: str) -> dict:
     return json.loads((root / "solutions" / chapter / f"{chapter}.ipynb").read_text())
 
 
-def _nbgrader_meta(cell) -> dict:
-    meta = cell.get("metadata") if isinstance(cell, dict) else None
-    nbg = meta.get("nbgrader") if isinstance(meta, dict) else None
-    return nbg if isinstance(nbg, dict) else {}
-
-
-def read_submission(job: Job, root: Path):
-    """(cells to run, notes) or raises ValueError with the reason it cannot be graded."""
-    directory = Path(job.directory)
-    nb_path = directory / f"{job.chapter}.ipynb"
-    notes = []
-    if not nb_path.exists():
-        found = sorted(directory.glob("*.ipynb"))
-        if len(found) != 1:
-            raise ValueError(f"missing notebook {job.chapter}.ipynb"
-                             + (f" (found {', '.join(p.name for p in found)})" if found else ""))
-        nb_path = found[0]
-        notes.append(f"the notebook was renamed to {nb_path.name}; graded anyway")
-    if nb_path.stat().st_size > 50e6:
-        raise ValueError("the notebook is larger than 50 MB")
+def read_submission(job: Job, root: Path, staging: Path | None = None):
+    """(cells to run, notes, snapshot, cleaned notebook) or raises ValueError with the reason
+    the submission cannot be graded. With ``staging``, the submission's regular files are
+    copied there (bounded) for the sandbox."""
+    if job.unreadable:
+        raise ValueError(job.unreadable)
     try:
-        nb = json.loads(nb_path.read_text(encoding="utf-8"))
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ValueError(f"the notebook is not valid JSON ({str(exc)[:120]})") from None
-    if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
-        raise ValueError("the file is not a Jupyter notebook (no list of cells)")
+        snap = files.scan(root, job.student, job.chapter, copy_to=staging)
+    except files.Unreadable as exc:
+        raise ValueError(str(exc)) from None
+    if snap.problem:
+        raise ValueError(snap.problem)
+    notes = snap.notes()
+    if snap.notebook_name != f"{job.chapter}.ipynb":
+        notes.append(f"the notebook was renamed to {files.display_name(snap.notebook_name)}; "
+                     "graded anyway")
+    try:
+        nb = notebook.parse(snap.notebook)
+    except notebook.NotANotebook as exc:
+        raise ValueError(str(exc)) from None
     cells, seen = [], {}
     for i, cell in enumerate(nb["cells"]):
         if not isinstance(cell, dict):
             continue
-        meta = _nbgrader_meta(cell)
-        if meta.get("grade_id"):
-            seen[str(meta["grade_id"])] = cell.get("cell_type")
+        meta = notebook.cell_meta(cell)
+        gid = notebook.grade_id(cell)
+        if gid:
+            seen[gid] = cell.get("cell_type")
         if cell.get("cell_type") == "code" and meta.get("grade"):
             # a hidden-test cell is the grader's: not run, but it marks the point at which
             # plain nbgrader would test the function, so the test sees that version of it
-            gid = str(meta.get("grade_id", ""))
             if gid.startswith("test_"):
                 cells.append((i, None, gid[len("test_"):]))
             continue
         if cell.get("cell_type") != "code":
             continue
-        source = cell.get("source", "")
-        source = "".join(source) if isinstance(source, list) else source
-        if isinstance(source, str) and source.strip():
+        source = notebook.cell_source(cell)
+        if source.strip():
             cells.append((i, source))
-    source_nb = _source_notebook(root, job.chapter)
-    for cell in source_nb["cells"]:
-        meta = _nbgrader_meta(cell)
+    for cell in _source_notebook(root, job.chapter)["cells"]:
+        meta = notebook.cell_meta(cell)
         if meta.get("solution"):
             gid = meta["grade_id"]
             if gid not in seen:
                 notes.append(f"the answer cell for `{gid}` is missing (deleted?)")
             elif seen[gid] != cell["cell_type"]:
-                notes.append(f"the answer cell for `{gid}` was changed to a {seen[gid]} cell")
-    return cells, notes
+                notes.append(f"the answer cell for `{gid}` was changed to a "
+                             f"{text.shorten(str(seen[gid]), 40)} cell")
+    return cells, notes, snap, notebook.clean(nb)
 
 
 def grade_submission(job: Job, slot: int | None = None, limits=None) -> dict:
-    """Grade one submission in a sandbox; returns plain data; never raises."""
-    from autograder import registry
+    """Grade one submission in a sandbox; returns plain data; never raises. Writes the
+    autograded notebook (outputs cleared, feedback in the test cells)."""
+    from autograder import gradebook, registry
     from autograder.grading import grade_function
     from autograder.remote import Limits, RemoteFunction, Sandbox, StudentError
 
     start = time.perf_counter()
     root = Path(job.course_root)
-    try:
-        cells, notes = read_submission(job, root)
-    except ValueError as exc:
-        return _ungradable(job, str(exc), time.perf_counter() - start)
-    limits = limits or Limits(**(job.limits or {}))
-    sandbox = Sandbox(cells, job.directory, slot=os.getpid() % 20000 if slot is None else slot,
-                      limits=limits)
-    functions, reason = [], ""
+    staging = Path(tempfile.mkdtemp(prefix="nnbio-submission-"))
     try:
         try:
-            sandbox.start()
-        except StudentError as exc:
-            reason = exc.feedback
-        for fn in registry.suite(job.chapter).functions():
-            if reason:
-                res = grade_function(job.chapter, fn, None)
-                res.error = f"not graded: {reason}"
-            elif sandbox.process is not None and fn not in sandbox.defined and sandbox.defined:
-                res = grade_function(job.chapter, fn, None)
-                res.error = (f"`{fn}` is not defined in your notebook (renamed, deleted, or its "
-                             "cell raised an error?)")
-            else:
-                res = grade_function(job.chapter, fn, RemoteFunction(sandbox, fn))
-            functions.append({"function": fn, "points": res.points, "max_points": res.max_points,
-                              "error": res.error, "report": res.report(),
-                              "tests": [asdict(t) for t in res.results],
-                              "seconds": round(res.seconds, 3)})
+            cells, notes, snap, clean_nb = read_submission(job, root, staging)
+        except ValueError as exc:
+            return _ungradable(job, str(exc), time.perf_counter() - start)
+        limits = limits or Limits(**(job.limits or {}))
+        sandbox = Sandbox(cells, str(staging), limits=limits, policy=job.policy)
+        functions, reason = [], ""
+        try:
+            try:
+                sandbox.start()
+            except StudentError as exc:
+                reason = exc.feedback
+            for fn in registry.suite(job.chapter).functions():
+                if reason:
+                    res = grade_function(job.chapter, fn, None)
+                    res.error = f"not graded: {reason}"
+                elif sandbox.process is not None and fn not in sandbox.defined and sandbox.defined:
+                    res = grade_function(job.chapter, fn, None)
+                    res.error = (f"`{fn}` is not defined in your notebook (renamed, deleted, or "
+                                 "its cell raised an error?)")
+                else:
+                    res = grade_function(job.chapter, fn, RemoteFunction(sandbox, fn))
+                functions.append(res.to_json())
+        finally:
+            sandbox.close()
+        cell_notes = [f"cell {i} was skipped: {why}"
+                      for i, why in {**sandbox.bad_cells_before, **sandbox.bad_cells}.items()]
+        if sandbox.definitions_only:
+            cell_notes.append(
+                f"more than {limits.max_bad_cells} top-level cells hung or crashed, so your "
+                "notebook was run again with only its imports, definitions and constants; the "
+                "functions were graded from that run")
+        errors = [f"cell {i} raised {text.shorten(str(e.get('type')), 60)}: "
+                  f"{text.shorten(str(e.get('message', '')), 200)}"
+                  for i, e in sorted(sandbox.cell_errors.items())]
+        result = {"student": job.student, "chapter": job.chapter, "key": job.key,
+                  "status": "graded", "reason": reason, "functions": functions,
+                  "notes": text.cap_list(notes + cell_notes + errors, MAX_NOTES_CHARS),
+                  "isolation": sandbox.isolation, "restarts": max(sandbox.restarts, 0),
+                  "timestamp": snap.timestamp,
+                  "seconds": round(time.perf_counter() - start, 3)}
+        gradebook.write_autograded_notebook(root, result, clean_nb)
+        return result
     finally:
-        sandbox.close()
-    cell_notes = [f"cell {i} was skipped: {why}"
-                  for i, why in {**sandbox.bad_cells_before, **sandbox.bad_cells}.items()]
-    if sandbox.definitions_only:
-        cell_notes.append(
-            f"more than {limits.max_bad_cells} top-level cells hung or crashed, so your notebook "
-            "was run again with only its imports, definitions and constants; the functions "
-            "were graded from that run")
-    errors = [f"cell {i} raised {e.get('type')}: {e.get('message', '')[:200]}"
-              for i, e in sorted(sandbox.cell_errors.items())]
-    return {"student": job.student, "chapter": job.chapter, "key": job.key,
-            "status": "graded", "reason": reason, "functions": functions,
-            "notes": notes + cell_notes + errors, "isolation": sandbox.isolation,
-            "restarts": max(sandbox.restarts, 0), "seconds": round(time.perf_counter() - start, 3)}
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def _safe_grade(job: Job) -> dict:
     try:
         return grade_submission(job)
+    except IsolationRefused as exc:
+        return _ungradable(job, str(exc), infrastructure=True, isolation_refused=True)
     except Exception as exc:  # noqa: BLE001 - an infrastructure problem, reported per submission
         return _ungradable(job, f"grader error: {type(exc).__name__}: {exc}", infrastructure=True)
 
@@ -224,7 +243,7 @@ def _warm() -> None:
     import torch  # noqa: F401
 
     from autograder.remote import _context
-    from autograder.sandbox import die_with_parent
+    from autograder.lifetime import die_with_parent
 
     # if the grading command is killed (SIGKILL, out of memory), its idle pool workers would
     # otherwise live on
@@ -245,56 +264,83 @@ def _dask_task(job: Job) -> dict:
 
 # ------------------------------------------------------------------ the class
 
+def _job_seconds(job: Job) -> float:
+    """How long a worker may take for one job before it is considered lost: the submission's
+    own limit plus time to start sandboxes and run the tests' reference code."""
+    from autograder.remote import Limits
+
+    return Limits(**(job.limits or {})).submission_seconds * 1.5 + 120
+
+
 def grade_class(root: Path, chapters: list[str], workers: int = 2, scheduler: str | None = None,
                 force: bool = False, progress: bool = True, db_url: str | None = None,
-                limits: dict | None = None) -> dict:
+                limits: dict | None = None, allow_weak_isolation: bool = False,
+                require: tuple[str, ...] | None = None) -> dict:
     """Grade every new or changed submission; returns a summary. Raises only when the
-    grading infrastructure itself fails (e.g. the gradebook cannot be opened)."""
+    grading infrastructure itself fails (e.g. the gradebook cannot be opened, or the sandbox
+    cannot reach the minimum isolation and ``allow_weak_isolation`` is not given)."""
     from autograder import gradebook
+    from autograder.remote import IsolationPolicy, Limits
 
     root = Path(root).resolve()
     db_url = db_url or gradebook.default_db_url(root)
     gradebook.ensure_assignments(root, chapters, db_url)
-    jobs = find_jobs(root, chapters, limits)
-    todo = [j for j in jobs if force or (load_state(root, j.student, j.chapter) or {}).get("key") != j.key]
+    policy = IsolationPolicy(allow_weak=allow_weak_isolation,
+                             **({"required": tuple(require)} if require else {})).to_json()
+    jobs = find_jobs(root, chapters, limits, policy)
+    todo = [j for j in jobs if force or j.key is None
+            or (load_state(root, j.student, j.chapter) or {}).get("key") != j.key]
     summary = {"submissions": len(jobs), "graded_now": 0, "reused": len(jobs) - len(todo),
-               "ungradable": 0, "seconds": 0.0}
+               "ungradable": 0, "seconds": 0.0, "weak_isolation": allow_weak_isolation}
     start = time.perf_counter()
     bar = _progress(len(todo), progress)
+    outcomes = {"infrastructure": 0, "refused": ""}
 
-    def finish(result: dict) -> None:
-        _store(root, result, db_url)
+    def finish(job: Job, result) -> None:
+        if isinstance(result, BaseException):  # the worker died or the task itself failed
+            result = _ungradable(job, f"grader worker failed: {result}", infrastructure=True)
+            result["key"] = None  # not a verdict on the submission: grade it again next run
+        result = _store(root, job, result, db_url)
         summary["graded_now"] += 1
         summary["ungradable"] += result["status"] != "graded"
+        outcomes["infrastructure"] += bool(result.get("infrastructure"))
+        if result.get("isolation_refused"):
+            outcomes["refused"] = result["reason"]
         bar.update(1)
 
-    if scheduler:
-        from distributed import Client, as_completed as dask_completed
+    run_dir = Path(tempfile.mkdtemp(prefix="nnbio-grading-"))
+    old_tmp = os.environ.get("TMPDIR")
+    os.environ["TMPDIR"] = str(run_dir)  # workers, their forkservers and staging folders
+    try:
+        if scheduler:
+            from distributed import Client, as_completed as dask_completed
 
-        with Client(scheduler) as client:
-            futures = client.map(_dask_task, todo, pure=False)
-            for fut in dask_completed(futures):
-                finish(fut.result())
-    elif workers <= 1:
-        for job in todo:
-            finish(_safe_grade(job))
-    elif todo:
-        import multiprocessing
+            with Client(scheduler) as client:
+                futures = {client.submit(_dask_task, job, pure=False): job for job in todo}
+                for fut in dask_completed(futures):
+                    try:
+                        result = fut.result()
+                    except Exception as exc:  # noqa: BLE001 - a Dask worker died
+                        result = exc
+                    finish(futures[fut], result)
+        elif todo:
+            from autograder import pool
 
-        with ProcessPoolExecutor(max_workers=workers, initializer=_warm,
-                                 mp_context=multiprocessing.get_context("spawn")) as pool:
-            futures = {pool.submit(_safe_grade, job): job for job in todo}
-            for fut in as_completed(futures):
-                try:
-                    result = fut.result()
-                except Exception as exc:  # noqa: BLE001 - a worker process died
-                    result = _ungradable(futures[fut], f"grader worker failed: {exc}",
-                                         infrastructure=True)
-                finish(result)
-    bar.close()
+            for job, result in pool.run(todo, _safe_grade, max(1, workers), _job_seconds,
+                                        initializer=_warm,
+                                        memory_mb=Limits().grader_memory_mb):
+                finish(job, result)
+    finally:
+        bar.close()
+        if old_tmp is None:
+            os.environ.pop("TMPDIR", None)
+        else:
+            os.environ["TMPDIR"] = old_tmp
+        shutil.rmtree(run_dir, ignore_errors=True)
     summary["seconds"] = round(time.perf_counter() - start, 2)
-    infra = [j for j in todo if (load_state(root, j.student, j.chapter) or {}).get("infrastructure")]
-    if todo and len(infra) == len(todo):
+    if outcomes["refused"]:
+        raise RuntimeError(outcomes["refused"])
+    if todo and outcomes["infrastructure"] == len(todo):
         raise RuntimeError("every submission failed inside the grader: see reports/ungradable")
     return summary
 
@@ -315,18 +361,33 @@ def _progress(total: int, enabled: bool):
     return tqdm(total=total, unit="submission", desc="grading", file=sys.stderr)
 
 
-def _store(root: Path, result: dict, db_url: str) -> None:
-    """Write the result: gradebook first (one transaction), then the state file, then the
-    autograded notebook with feedback in its test cells (for formgrader and feedback)."""
+def _store(root: Path, job: Job, result: dict, db_url: str) -> dict:
+    """Write the result, gradebook first (one transaction), then the state file. Whatever
+    goes wrong here is this submission's alone: it is stored as ungradable with the reason
+    (and no key, so the next run grades it again); returns what was stored."""
     from autograder import gradebook
 
-    gradebook.record(db_url, result)
+    try:
+        gradebook.record(db_url, result, root)
+        _write_state(root, result)
+        return result
+    except Exception as exc:  # noqa: BLE001 - e.g. a student id the database refuses
+        failed = _ungradable(job, f"the result could not be stored: {type(exc).__name__}: "
+                                  f"{exc}", infrastructure=True)
+        failed["key"] = None
+        try:
+            _write_state(root, failed)
+        except Exception:  # noqa: BLE001 - not even the state file: reports say "not graded"
+            pass
+        return failed
+
+
+def _write_state(root: Path, result: dict) -> None:
     out = state_path(root, result["student"], result["chapter"])
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_suffix(".tmp")
     tmp.write_text(json.dumps(result, indent=1))
     os.replace(tmp, out)
-    gradebook.write_autograded_notebook(root, result)
 
 
 def clear(root: Path) -> None:

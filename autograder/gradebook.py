@@ -54,27 +54,68 @@ def ensure_assignments(root: Path, chapters: list[str], db_url: str) -> None:
             raise RuntimeError(f"could not release {ch} into the gradebook:\n{proc.stderr[-2000:]}")
 
 
-def record(db_url: str, result: dict) -> None:
-    """Scores of one submission, one test cell (``test_<function>``) at a time."""
+def record(db_url: str, result: dict, root: Path | None = None) -> None:
+    """Scores of one submission, one test cell (``test_<function>``) at a time, with the
+    submission's timestamp (nbgrader's ``timestamp.txt``) and the late penalty that the
+    course's configured late-submission plugin gives, as ``nbgrader autograde`` does."""
     from nbgrader.api import MissingEntry
 
     import warnings
 
     student, chapter = result["student"], result["chapter"]
+    student.encode("utf-8")  # a folder name that is not UTF-8 cannot be a student id
     points = {f"test_{f['function']}": float(f["points"]) for f in result["functions"]}
+    timestamp = _timestamp(result.get("timestamp"))
     with _gradebook(db_url) as gb, warnings.catch_warnings():
         warnings.simplefilter("ignore")  # SQLAlchemy autoflush notes inside nbgrader
         try:
             gb.find_student(student)
         except MissingEntry:
             gb.add_student(student)
-        gb.update_or_create_submission(chapter, student)
+        sub = gb.update_or_create_submission(chapter, student,
+                                             **({"timestamp": timestamp} if timestamp else {}))
         nb = gb.find_submission_notebook(chapter, chapter, student)
         for grade in nb.grades:
             grade.auto_score = points.get(grade.name, 0.0)
             grade.needs_manual_grade = False
         nb.flagged = result["status"] != "graded"
         gb.db.commit()
+        nb.late_submission_penalty = None
+        if sub.total_seconds_late > 0:
+            penalty = _late_plugin(root).late_submission_penalty(student, nb.score,
+                                                                 sub.total_seconds_late)
+            if penalty is not None:
+                nb.late_submission_penalty = min(max(float(penalty), 0.0), nb.score)
+        gb.db.commit()
+
+
+def _timestamp(text: str | None):
+    """nbgrader's reading of ``timestamp.txt`` (``parse_utc``); None when absent or invalid."""
+    if not text:
+        return None
+    from nbgrader.utils import parse_utc
+
+    try:
+        return parse_utc(text)
+    except (ValueError, TypeError, OverflowError):
+        return None
+
+
+def _late_plugin(root: Path | None):
+    """The late-submission plugin the course's ``nbgrader_config.py`` configures
+    (``AssignLatePenalties.plugin_class``, ``LateSubmissionPlugin.penalty_method``)."""
+    from nbgrader.preprocessors import AssignLatePenalties
+    from traitlets.config import Config
+    from traitlets.config.loader import PyFileConfigLoader
+
+    config = Config()
+    if root is not None and (Path(root) / "nbgrader_config.py").exists():
+        try:
+            config = PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
+        except Exception:  # noqa: BLE001 - a broken config: nbgrader's defaults
+            config = Config()
+    assigner = AssignLatePenalties(config=config)
+    return assigner.plugin_class(parent=assigner)
 
 
 def scores(db_url: str, chapters: list[str]) -> list[dict]:
@@ -94,23 +135,20 @@ def scores(db_url: str, chapters: list[str]) -> list[dict]:
     return rows
 
 
-def write_autograded_notebook(root: Path, result: dict) -> None:
-    """autograded/<student>/<chapter>/<chapter>.ipynb: the submission with the feedback of each
-    function in its test cell's output (what formgrader and generate_feedback show)."""
+def write_autograded_notebook(root: Path, result: dict, nb: dict) -> None:
+    """autograded/<student>/<chapter>/<chapter>.ipynb: the submission, cleaned (outputs
+    cleared, see :func:`autograder.notebook.clean`), with the feedback of each function in
+    its test cell's output (what formgrader and generate_feedback show)."""
+    from autograder import notebook
+
     student, chapter = result["student"], result["chapter"]
-    src = Path(root) / "submitted" / student / chapter / f"{chapter}.ipynb"
-    try:
-        nb = json.loads(src.read_text(encoding="utf-8"))
-        cells = nb["cells"]
-        assert isinstance(cells, list)
-    except Exception:  # noqa: BLE001 - an ungradable notebook has no autograded version
-        return
     reports = {f"test_{f['function']}": f["report"] for f in result["functions"]}
-    for cell in cells:
-        meta = (cell.get("metadata") or {}).get("nbgrader") or {} if isinstance(cell, dict) else {}
-        if isinstance(meta, dict) and meta.get("grade_id") in reports and cell.get("cell_type") == "code":
+    for cell in nb["cells"]:
+        if cell.get("cell_type") == "code" and notebook.grade_id(cell) in reports:
             cell["outputs"] = [{"output_type": "stream", "name": "stdout",
-                                "text": reports[meta["grade_id"]] + "\n"}]
+                                "text": reports[notebook.grade_id(cell)] + "\n"}]
     out = Path(root) / "autograded" / student / chapter / f"{chapter}.ipynb"
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(nb, indent=1))
+    tmp = out.with_suffix(".tmp")
+    tmp.write_text(json.dumps(nb, indent=1))
+    os.replace(tmp, out)

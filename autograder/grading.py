@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from autograder import registry
+from autograder import registry, text
 from autograder.testing import Failure
 
 BASE_SEED = 20240601
@@ -45,16 +45,26 @@ class FunctionResult:
         return float(sum(r.max_points for r in self.results))
 
     def report(self) -> str:
-        """Feedback for the student: what passed, what failed and why. Never test code."""
+        """Feedback for the student: what passed, what failed and why. Never test code.
+        Every message is short and escaped (:func:`autograder.text.shorten`), and the whole
+        report is at most ``text.MAX_REPORT`` characters."""
         lines = [f"{self.function}: {self.points:g} / {self.max_points:g} points"]
         if self.error:
-            lines.append(f"  {self.error}")
+            lines.append(f"  {text.shorten(self.error)}")
         for r in self.results:
             mark = "PASS" if r.passed else "FAIL"
             lines.append(f"  [{mark}] {r.name}")
             if r.message:
-                lines.extend("         " + ln for ln in r.message.splitlines())
-        return "\n".join(lines)
+                lines.extend("         " + ln for ln in text.shorten(r.message).splitlines())
+        report = "\n".join(lines)
+        return text.shorten(report, text.MAX_REPORT) if len(report) > text.MAX_REPORT else report
+
+    def to_json(self) -> dict:
+        return {"function": self.function, "points": self.points, "max_points": self.max_points,
+                "error": text.shorten(self.error), "report": self.report(),
+                "tests": [{"name": r.name, "points": r.points, "max_points": r.max_points,
+                           "message": text.shorten(r.message)} for r in self.results],
+                "seconds": round(self.seconds, 3)}
 
 
 def _student_error(exc: BaseException) -> str:
@@ -97,10 +107,10 @@ def grade_function(chapter: str, function: str, student_fn, seed: int = BASE_SEE
                 warnings.simplefilter("ignore")
                 test.run(student_fn, ref, rng)
         except Failure as exc:
-            msg = str(exc) + (f"\nhint: {test.hint}" if test.hint else "")
+            msg = text.shorten(str(exc)) + (f"\nhint: {test.hint}" if test.hint else "")
             result.results.append(TestResult(test.name, 0.0, test.points, msg))
         except Exception as exc:  # noqa: BLE001 - anything the student's code raises
-            msg = f"{function} {_student_error(exc)}"
+            msg = f"{function} {text.shorten(_student_error(exc))}"
             result.results.append(TestResult(test.name, 0.0, test.points, msg))
         else:
             result.results.append(TestResult(test.name, test.points, test.points))

@@ -17,7 +17,10 @@ from __future__ import annotations
 import ast
 import multiprocessing as mp
 import os
+import random
+import select
 import signal
+import struct
 import tempfile
 import time
 import warnings
@@ -47,6 +50,10 @@ class StudentCrashed(StudentError):
     pass
 
 
+class IsolationRefused(RuntimeError):
+    """The sandbox could not reach the isolation the policy requires: nothing is graded."""
+
+
 @dataclass
 class Limits:
     call_seconds: float = 60.0          # one call of a student function
@@ -63,6 +70,91 @@ class Limits:
     crashes_per_function: int = 2       # then that function's remaining tests are not run
     hangs_per_function: int = 1         # a call that ran out of time: the same (one hang
                                         # costs call_seconds once, not once per test)
+    reply_mb: int = 64                  # largest message the student process may send back
+    grader_memory_mb: int = 8192        # address space of each trusted grading worker
+
+
+PROPERTIES = ("filesystem", "network", "pid", "ipc", "uid", "seccomp")
+
+
+@dataclass(frozen=True)
+class IsolationPolicy:
+    """What the sandbox must reach before any student code runs (failing closed).
+
+    The sandbox reports which isolation properties it reached:
+
+    * ``filesystem``: its own root file system (chroot into a tmpfs): the course directory,
+      hidden tests, gradebook and other submissions do not exist in there;
+    * ``network``: a network namespace of its own, with no interface up;
+    * ``pid``: a PID namespace of its own (it sees no other process; when its first process
+      dies, the kernel kills every process it started) and a fresh ``/proc``;
+    * ``ipc``: an IPC namespace of its own (System V shared memory dies with it);
+    * ``uid``: an unprivileged uid that no other sandbox uses;
+    * ``seccomp``: a system-call filter (no ``memfd_create``, SysV ``shmget``, ``ptrace``...).
+
+    A sandbox below ``required`` is refused unless ``allow_weak`` (the instructor's explicit
+    ``--allow-weak-isolation``), which every report then shows.
+    """
+
+    required: tuple[str, ...] = PROPERTIES
+    allow_weak: bool = False
+
+    def check(self, reached: dict) -> str:
+        """'' when ``reached`` satisfies the policy, else the refusal's reason."""
+        missing = [p for p in self.required if not reached.get(p)]
+        if not missing or self.allow_weak:
+            return ""
+        return (f"the sandbox could not reach the minimum isolation (missing: "
+                f"{', '.join(missing)}); nothing was graded. Run as root (or where "
+                "unprivileged user namespaces are allowed), or pass --allow-weak-isolation "
+                "to grade with weaker isolation (every report will say so)")
+
+    def to_json(self) -> dict:
+        return {"required": list(self.required), "allow_weak": self.allow_weak}
+
+    @classmethod
+    def from_json(cls, data: dict | None) -> "IsolationPolicy":
+        data = data or {}
+        return cls(tuple(data.get("required", PROPERTIES)), bool(data.get("allow_weak")))
+
+
+def describe_isolation(reached: dict) -> str:
+    """'full' when every property was reached, else what was (for timings.csv, reports)."""
+    if all(reached.get(p) for p in PROPERTIES):
+        return "full"
+    got = [p for p in PROPERTIES if reached.get(p)]
+    return "weak: " + (", ".join(got) if got else "limits only")
+
+
+UID_BASE, UID_RANGE = 200_000, 1 << 22
+
+
+class UidClaim:
+    """An unprivileged uid that no other sandbox on this machine uses while it is held:
+    picked at random from a large range and claimed by creating a lock file exclusively."""
+
+    def __init__(self):
+        self.folder = os.path.join(os.environ.get("NNBIO_UID_DIR") or "/dev/shm"
+                                   if os.access("/dev/shm", os.W_OK) else tempfile.gettempdir(),
+                                   "nnbio-sandbox-uids")
+        os.makedirs(self.folder, mode=0o700, exist_ok=True)
+        rng = random.SystemRandom()
+        for _ in range(1000):
+            uid = UID_BASE + rng.randrange(UID_RANGE)
+            path = os.path.join(self.folder, str(uid))
+            try:
+                os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+            except FileExistsError:
+                continue
+            self.uid, self.path = uid, path
+            return
+        raise RuntimeError("no free sandbox uid could be claimed")
+
+    def release(self) -> None:
+        try:
+            os.unlink(self.path)
+        except OSError:
+            pass
 
 
 _SIGNALS = {signal.SIGSEGV: "a segmentation fault", signal.SIGKILL: "being killed",
@@ -116,9 +208,9 @@ class Sandbox:
     cells: list            # [(index, source)] code cells to run; (index, None, name) marks
                            # where the hidden tests of `name` sit in the notebook
     files_dir: str | None  # the submission's other files (copied into the sandbox)
-    slot: int = 0          # selects the unprivileged uid
     limits: Limits = field(default_factory=Limits)
     extra_readonly: list = field(default_factory=list)
+    policy: dict | None = None  # IsolationPolicy.to_json(); default: the full policy
 
     def __post_init__(self):
         self.process = None
@@ -134,7 +226,10 @@ class Sandbox:
         self.hangs: dict[str, int] = {}    # per function: calls that ran out of time
         self.deadline = time.monotonic() + self.limits.submission_seconds
         self._root_dir = tempfile.mkdtemp(prefix="nnbio-sandbox-root-")
-        self.uid = 61000 + self.slot
+        self._uid = UidClaim()  # one fresh uid for this submission, released at close
+        self.uid = self._uid.uid
+        self._policy = IsolationPolicy.from_json(self.policy)
+        self.reached: dict = {}
 
     # -------------------------------------------------------------- lifecycle
     def _spec(self) -> dict:
@@ -174,7 +269,11 @@ class Sandbox:
                 hello = self._receive(30.0)
                 if hello.get("event") == "isolation_failed":
                     raise RuntimeError(f"sandbox isolation failed: {hello.get('message')}")
-                self.isolation = hello.get("level", "")
+                self.reached = hello.get("reached") if isinstance(hello.get("reached"), dict) else {}
+                refused = self._policy.check(self.reached)
+                if refused:
+                    raise IsolationRefused(refused)
+                self.isolation = describe_isolation(self.reached)
                 self._run_notebook()
                 return
             except (StudentTimeout, StudentCrashed) as exc:
@@ -235,6 +334,7 @@ class Sandbox:
 
     def close(self) -> None:
         self.kill()
+        self._uid.release()
         try:
             os.rmdir(self._root_dir)
         except OSError:
@@ -245,14 +345,27 @@ class Sandbox:
         self.conn.send_bytes(wire.encode(message))
 
     def _receive(self, timeout: float):
+        """The next message from the student process, within ``timeout`` seconds in all
+        (header and body: a process that sends half a message and sleeps is timed out)."""
+        deadline = time.monotonic() + max(0.0, timeout)
         ready = wait([self.conn, self.process.sentinel], timeout=max(0.0, timeout))
         if self.conn in ready:
             try:
-                data = self.conn.recv_bytes(maxlength=wire.MAX_BYTES)
+                data = read_message(self.conn.fileno(), deadline,
+                                    self.limits.reply_mb * 1024 * 1024)
+            except TimeoutError:
+                raise StudentTimeout(f"did not finish within the time limit ({timeout:.0f} s)") \
+                    from None
+            except MessageTooLarge as exc:
+                raise StudentCrashed(f"sent back {exc}") from None
             except (EOFError, OSError):
                 data = None
             if data is not None:
-                return wire.decode(data)
+                try:
+                    return wire.decode(data)
+                except wire.WireError as exc:
+                    raise StudentCrashed(f"sent back something that is not data ({exc})") \
+                        from None
         if not ready:
             raise StudentTimeout(f"did not finish within the time limit ({timeout:.0f} s)")
         self.process.join(2)
@@ -329,6 +442,38 @@ class Sandbox:
     def set_parameters(self, obj, arrays) -> bool:
         return bool(self.request({"op": "set_parameters", "target": obj._target,
                                   "arrays": list(arrays)})["ok"])
+
+
+class MessageTooLarge(ValueError):
+    pass
+
+
+def _read_exactly(fd: int, n: int, deadline: float) -> bytes:
+    chunks, got = [], 0
+    while got < n:
+        left = deadline - time.monotonic()
+        if left <= 0 or not select.select([fd], [], [], left)[0]:
+            raise TimeoutError("no complete message before the deadline")
+        chunk = os.read(fd, min(n - got, 1 << 20))
+        if not chunk:
+            raise EOFError("the student process closed its end")
+        chunks.append(chunk)
+        got += len(chunk)
+    return b"".join(chunks)
+
+
+def read_message(fd: int, deadline: float, max_bytes: int) -> bytes:
+    """One message in multiprocessing's framing (a 4-byte big-endian length, or -1 and an
+    8-byte length), read with a deadline for the header *and* the body and a bound on its
+    size checked before the body is read. (``Connection.recv_bytes`` blocks without a deadline
+    once the header has arrived.)"""
+    (size,) = struct.unpack("!i", _read_exactly(fd, 4, deadline))
+    if size == -1:
+        (size,) = struct.unpack("!Q", _read_exactly(fd, 8, deadline))
+    if size < 0 or size > max_bytes:
+        raise MessageTooLarge(f"a value of {size / 1e6:.0f} MB (at most "
+                              f"{max_bytes / 1e6:.0f} MB may cross the sandbox boundary)")
+    return _read_exactly(fd, size, deadline)
 
 
 def _death(exitcode) -> str:

@@ -41,9 +41,11 @@ import matplotlib.pyplot  # noqa: E402,F401 - preloaded
 from IPython.core.interactiveshell import InteractiveShell  # noqa: E402
 
 from autograder import wire  # noqa: E402
+from autograder.lifetime import die_with_parent  # noqa: E402
 
 CLONE_NEWNS, CLONE_NEWNET, CLONE_NEWUSER = 0x00020000, 0x40000000, 0x10000000
-PR_SET_PDEATHSIG = 1
+CLONE_NEWPID, CLONE_NEWIPC = 0x20000000, 0x08000000
+MS_NOEXEC = 8
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = (
     1, 2, 4, 32, 4096, 16384, 1 << 18)
 
@@ -89,36 +91,45 @@ def _python_dirs() -> list[str]:
 
 
 def _build_root(libc, spec) -> None:
+    """chroot into a fresh tmpfs. Everything the student's code can write (/tmp, /dev/shm and
+    /submission) lies in one tmpfs of ``scratch_mb``, so files and POSIX shared memory share
+    one budget; /proc is a fresh mount of this PID namespace's own (no other process)."""
     new_root = spec["root_dir"]
     os.makedirs(new_root, exist_ok=True)
     _mount(libc, "none", "/", None, MS_REC | MS_PRIVATE)
     _mount(libc, "tmpfs", new_root, "tmpfs", MS_NOSUID | MS_NODEV, "size=16m,mode=0755")
-    # private /tmp and /dev first: the read-only binds below may lie inside /tmp
-    # (a course or virtual environment under /tmp) and must not be hidden by them
-    os.makedirs(new_root + "/tmp", exist_ok=True)
-    _mount(libc, "tmpfs", new_root + "/tmp", "tmpfs", MS_NOSUID | MS_NODEV,
+    # the writable tmpfs first: the read-only binds below may lie inside /tmp (a course or
+    # virtual environment under /tmp) and must not be hidden by it
+    scratch = new_root + "/tmp"
+    os.makedirs(scratch, exist_ok=True)
+    _mount(libc, "tmpfs", scratch, "tmpfs", MS_NOSUID | MS_NODEV,
            f"size={spec['scratch_mb']}m,mode=1777")
-    os.makedirs(new_root + "/dev", exist_ok=True)
+    for sub in ("/.submission", "/.shm"):
+        os.makedirs(scratch + sub, mode=0o1777 if sub == "/.shm" else 0o755)
+    os.chmod(scratch + "/.shm", 0o1777)
+    os.makedirs(new_root + "/dev/shm", exist_ok=True)
+    _mount(libc, scratch + "/.shm", new_root + "/dev/shm", None, MS_BIND)
     for dev in ("null", "zero", "urandom", "random"):
         open(new_root + "/dev/" + dev, "a").close()
         _mount(libc, "/dev/" + dev, new_root + "/dev/" + dev, None, MS_BIND)
-    os.makedirs(new_root + "/dev/shm", exist_ok=True)
-    _mount(libc, "tmpfs", new_root + "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "size=64m,mode=1777")
     os.makedirs(new_root + "/proc", exist_ok=True)
-    _mount(libc, "/proc", new_root + "/proc", None, MS_BIND | MS_REC)
+    _mount(libc, "proc", new_root + "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
     system = ["/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin", "/etc"]
     for path in system + _python_dirs() + spec.get("extra_readonly", []):
         _bind_ro(libc, path, new_root)
-    # the submission's files, copied into a size-limited tmpfs
+    # the submission's files (a staged copy the grader made of its regular files only)
     sub = new_root + "/submission"
     os.makedirs(sub, exist_ok=True)
-    _mount(libc, "tmpfs", sub, "tmpfs", MS_NOSUID | MS_NODEV, f"size={spec['scratch_mb']}m,mode=0755")
+    _mount(libc, scratch + "/.submission", sub, None, MS_BIND)
     src = spec.get("files_dir")
     if src and os.path.isdir(src):
         for name in os.listdir(src):
             path = os.path.join(src, name)
             if os.path.isfile(path) and not os.path.islink(path) and os.path.getsize(path) < 50e6:
-                shutil.copy(path, os.path.join(sub, name))
+                try:
+                    shutil.copy(path, os.path.join(sub, name))
+                except OSError:  # the scratch space is full: the rest is left out
+                    break
     os.chown(sub, spec["uid"], spec["uid"])
     for name in os.listdir(sub):
         os.chown(os.path.join(sub, name), spec["uid"], spec["uid"])
@@ -135,19 +146,6 @@ def _limits(spec) -> None:
                        (resource.RLIMIT_CORE, 0),
                        (resource.RLIMIT_NPROC, spec["max_processes"])):
         resource.setrlimit(res, (value, value))
-
-
-def die_with_parent(sig: int, parent: int | None = None) -> None:
-    """Ask Linux to send this process `sig` when its parent dies (PR_SET_PDEATHSIG); exit at
-    once if the parent (pid `parent`, default: the current one) is already gone. A change of
-    uid clears the setting: call it after."""
-    parent = os.getppid() if parent is None else parent
-    try:
-        _libc().prctl(PR_SET_PDEATHSIG, sig)
-    except (OSError, AttributeError):
-        pass
-    if os.getppid() != parent:
-        os._exit(1)
 
 
 def _drop_inherited_pipes() -> None:
@@ -167,43 +165,124 @@ def _drop_inherited_pipes() -> None:
             setattr(owner, attr, None)
 
 
-def isolate(spec) -> str:
-    """Apply every isolation step this machine allows; returns the level reached."""
+def _mirror_exit(status: int) -> None:
+    """End this process the way a child with wait status ``status`` ended (a signal death
+    as that signal, so the grader can say "segmentation fault")."""
+    if os.WIFSIGNALED(status):
+        sig = os.WTERMSIG(status)
+        signal.signal(sig, signal.SIG_DFL)
+        os.kill(os.getpid(), sig)
+        os._exit(128 + sig)
+    os._exit(os.WEXITSTATUS(status) if os.WIFEXITED(status) else 1)
+
+
+def _close_other_fds(keep: int) -> None:
+    for fd in range(3, 1024):
+        if fd != keep:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+
+def _enter_pid_namespace() -> None:
+    """After ``unshare(CLONE_NEWPID)``: fork twice so that the student's code runs as PID 2
+    under a minimal init (PID 1) of a PID namespace of its own.
+
+    * the process the grader started stays outside, waits and ends the way init reports the
+      student's process ended (through a pipe: an init cannot kill itself with a signal);
+    * PID 1 reaps every orphan and, when the student's process ends, exits: the kernel then
+      kills every process left in the namespace, however it forked, setsid'ed or hid, and
+      that is certain. It dies with the outer process too (PR_SET_PDEATHSIG), so the grader's
+      ``kill`` of the one process it started ends the whole sandbox;
+    * the student's process (PID 2) returns from here and goes on isolating itself.
+    """
+    report_r, report_w = os.pipe()
+    outer = os.getpid()
+    init = os.fork()
+    if init:  # the outer process
+        os.close(report_w)
+        _close_other_fds(report_r)
+        die_with_parent(signal.SIGKILL)  # the forkserver (and so the grader) is gone: end
+        while True:
+            try:
+                os.waitpid(init, 0)
+                break
+            except InterruptedError:
+                continue
+            except ChildProcessError:
+                break
+        data = os.read(report_r, 16)
+        _mirror_exit(int(data) if data.strip().lstrip(b"-").isdigit() else 9)
+    os.close(report_r)
+    die_with_parent(signal.SIGKILL, outer if os.getppid() == outer else 0)
+    student = os.fork()
+    if student:  # PID 1: reap until the student's process ends
+        _close_other_fds(report_w)
+        while True:
+            try:
+                pid, status = os.wait()
+            except InterruptedError:
+                continue
+            except ChildProcessError:
+                status = 9
+                break
+            if pid == student:
+                break
+        os.write(report_w, str(status).encode())
+        os._exit(0)
+    os.close(report_w)
+    die_with_parent(signal.SIGKILL, 1)
+
+
+def isolate(spec) -> dict:
+    """Apply every isolation step this machine allows; returns which properties it reached
+    (see :class:`autograder.remote.IsolationPolicy`); the grader refuses what falls short."""
+    from autograder import seccomp
+
     _drop_inherited_pipes()
     os.setsid()
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # over-long output fails the write instead
     libc = _libc()
-    level = "limits only"
-    if os.geteuid() == 0:
-        _check(libc.unshare(CLONE_NEWNS | CLONE_NEWNET), "unshare")
-        _build_root(libc, spec)
-        _limits(spec)
-        os.setgroups([])
-        os.setgid(spec["uid"])
-        os.setuid(spec["uid"])
-        level = "full"
+    reached = {}
+    namespaces = CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWPID | CLONE_NEWIPC
+    root = os.geteuid() == 0
+    uid, gid = os.getuid(), os.getgid()
+    if root:
+        _check(libc.unshare(namespaces), "unshare")
+        entered = True
     else:
-        uid, gid = os.getuid(), os.getgid()
         try:
-            _check(libc.unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWNET), "unshare")
+            _check(libc.unshare(CLONE_NEWUSER | namespaces), "unshare")
             with open("/proc/self/setgroups", "w") as fh:
                 fh.write("deny")
             with open("/proc/self/uid_map", "w") as fh:
                 fh.write(f"{spec['uid']} {uid} 1")
             with open("/proc/self/gid_map", "w") as fh:
                 fh.write(f"{spec['uid']} {gid} 1")
-            level = "user namespace"
+            entered = True
         except OSError:
-            level = "limits only"
-        if level == "user namespace":
-            try:
-                _build_root(libc, spec)
-            except OSError:
-                level = "user namespace (no private file system)"
-        else:
+            entered = False
+    if entered:
+        _enter_pid_namespace()
+        reached.update(network=True, pid=True, ipc=True)
+        try:
+            _build_root(libc, spec)
+            reached["filesystem"] = True
+        except OSError:
+            if root:
+                raise
             os.chdir(spec["files_dir"])
-        spec = dict(spec, max_processes=spec["max_processes"] + _process_count(uid))
+    else:
+        os.chdir(spec["files_dir"])
+    if root:
         _limits(spec)
+        os.setgroups([])
+        os.setgid(spec["uid"])
+        os.setuid(spec["uid"])
+        reached["uid"] = True
+    else:
+        _limits(dict(spec, max_processes=spec["max_processes"] + _process_count(uid)))
     # output goes to a bounded file; stdin is empty
     out = os.open("/tmp/output.txt", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     os.dup2(out, 1)
@@ -216,8 +295,9 @@ def isolate(spec) -> str:
                        "PATH": "/usr/bin:/bin", "IPYTHONDIR": "/tmp/ipython"})
     torch.set_num_threads(1)
     sys.path.insert(0, os.getcwd())
-    die_with_parent(signal.SIGKILL)  # if the grader dies, so does this process (set last)
-    return level
+    die_with_parent(signal.SIGKILL, 1 if entered else None)  # again: setuid cleared it
+    reached["seccomp"] = seccomp.install()
+    return reached
 
 
 def _process_count(uid: int) -> int:
@@ -378,13 +458,13 @@ def _describe(exc: BaseException) -> dict:
 def student_main(conn, spec) -> None:
     """Entry point of the sandboxed process (multiprocessing target)."""
     try:
-        level = isolate(spec)
+        reached = isolate(spec)
     except BaseException as exc:  # noqa: BLE001
         where = traceback.format_exc(limit=3)[-600:]
         conn.send_bytes(wire.encode({"event": "isolation_failed",
                                      "message": f"{type(exc).__name__}: {exc} | {where}"}))
         os._exit(3)
-    conn.send_bytes(wire.encode({"event": "isolated", "level": level}))
+    conn.send_bytes(wire.encode({"event": "isolated", "reached": reached}))
     try:
         server = Server(conn)
     except BaseException as exc:  # noqa: BLE001 - e.g. a library not visible in the sandbox

@@ -22,6 +22,8 @@ from typing import Any, Callable
 
 import numpy as np
 
+from autograder import text
+
 
 class Failure(AssertionError):
     """A hidden test failed; the message is shown to the student."""
@@ -63,31 +65,88 @@ class Suite:
 
 # ---------------------------------------------------------------- conversions
 
-def to_array(value: Any, what: str) -> np.ndarray:
+MAX_ELEMENTS = 10_000_000  # no graded function returns more: a larger value is not converted
+
+
+def to_array(value: Any, what: str, shape: tuple | None = None) -> np.ndarray:
     """Convert a student's return value to a plain float64 ndarray, or fail with a reason.
 
     Accepts numpy arrays (any float/int/bool dtype), torch tensors, Python numbers and
     (nested) lists of numbers. Anything else, e.g. an object with a custom ``__eq__``, fails.
+    With ``shape`` (what the test expects), an array of another shape fails before it is
+    converted, and nothing larger than ``MAX_ELEMENTS`` is ever converted: a wrong answer
+    cannot make the grader copy a huge array. The feedback never quotes the value (it may be
+    a hidden input the student's code turned into a string).
     """
     if value is None:
         raise Failure(f"{what} returned None: did you forget `return`?")
     remote_type = getattr(value, "_remote_type", None)  # an object kept in the sandbox
     if remote_type is not None:
-        raise Failure(f"{what} returned a {remote_type} object; expected a numpy array or a number")
+        raise Failure(f"{what} returned a {text.shorten(remote_type, 60)} object; expected a "
+                      "numpy array or a number")
     if type(value).__module__.startswith("torch"):
         try:
-            value = value.detach().cpu().double().numpy()
+            value = value.detach().cpu()
+            _check_size(tuple(value.shape), what, shape)
+            value = value.double().numpy()
+        except Failure:
+            raise
         except Exception as exc:  # noqa: BLE001 - any odd torch object
-            raise Failure(f"{what} returned a torch object that is not a tensor ({exc})") from None
+            raise Failure(f"{what} returned a torch object that is not a tensor "
+                          f"({type(exc).__name__})") from None
     if isinstance(value, (bool, int, float, np.number, np.bool_)):
-        return np.array(float(value))
-    if not isinstance(value, (np.ndarray, list, tuple)):
-        raise Failure(f"{what} returned {type(value).__name__}; expected a numpy array or a number")
+        try:
+            return np.array(float(value))
+        except (TypeError, ValueError, OverflowError):
+            raise Failure(f"{what} returned a number that cannot be read as a float") from None
+    if isinstance(value, np.ndarray):
+        _check_size(value.shape, what, shape)
+        if value.dtype.kind not in "biuf":
+            raise Failure(f"{what} returned an array of dtype {value.dtype}; expected numbers")
+    elif isinstance(value, (list, tuple)):
+        if _count(value, MAX_ELEMENTS + 1) > MAX_ELEMENTS:
+            raise Failure(f"{what} returned a list of more than {MAX_ELEMENTS:,} values")
+    else:
+        raise Failure(f"{what} returned {text.shorten(type(value).__name__, 60)}; expected a "
+                      "numpy array or a number")
     try:
         arr = np.array(value, dtype=np.float64, copy=True, subok=False)
-    except (TypeError, ValueError) as exc:
-        raise Failure(f"{what} returned something that is not a numeric array ({exc})") from None
+    except (TypeError, ValueError, OverflowError):
+        kinds = sorted({type(v).__name__ for v in _flat(value, 50)})
+        raise Failure(f"{what} returned something that is not a numeric array (it holds "
+                      f"{', '.join(kinds[:4]) or 'nothing usable'})") from None
     return np.asarray(arr).view(np.ndarray)
+
+
+def _check_size(actual: tuple, what: str, shape: tuple | None) -> None:
+    size = int(np.prod(actual)) if actual else 1
+    if shape is not None and tuple(actual) != tuple(shape) and size > max(1, int(np.prod(shape))):
+        raise Failure(f"{what}: expected shape {tuple(shape)}, got shape {tuple(actual)}")
+    if size > MAX_ELEMENTS:
+        raise Failure(f"{what} returned an array of {size:,} values, far more than expected")
+
+
+def _count(value, limit: int) -> int:
+    """Number of leaves of a nested list/tuple, counting at most ``limit``."""
+    n, todo = 0, [value]
+    while todo and n < limit:
+        v = todo.pop()
+        if isinstance(v, (list, tuple)):
+            todo.extend(v)
+        else:
+            n += 1
+    return n
+
+
+def _flat(value, limit: int):
+    todo, out = [value], []
+    while todo and len(out) < limit:
+        v = todo.pop()
+        if isinstance(v, (list, tuple)):
+            todo.extend(v)
+        else:
+            out.append(v)
+    return out
 
 
 def to_float(value: Any, what: str) -> float:
@@ -98,7 +157,14 @@ def to_float(value: Any, what: str) -> float:
 
 
 def describe(x: Any) -> str:
-    """A short description of an input for feedback: shape, dtype and range, never the values."""
+    """A short description of an input for feedback: shape, dtype and range, never the values
+    of an array or list (a number or a short string, like ``p=0.3``, is shown)."""
+    if isinstance(x, (list, tuple)):
+        return f"(a {type(x).__name__} of {len(x)} items)"
+    if isinstance(x, dict):
+        return f"(a dict with keys {text.shorten(', '.join(map(str, list(x)[:8])), 120)})"
+    if isinstance(x, str) and len(x) > 40:
+        return f"(a string of {len(x)} characters)"
     if isinstance(x, np.ndarray):
         if x.size == 0:
             return f"with shape {x.shape} ({x.dtype}, empty)"
@@ -111,7 +177,7 @@ def describe(x: Any) -> str:
 # ---------------------------------------------------------------- expectations
 
 def expect_shape(actual: Any, shape: tuple, what: str, given: str = "") -> np.ndarray:
-    arr = to_array(actual, what)
+    arr = to_array(actual, what, tuple(shape))
     if arr.shape != tuple(shape):
         raise Failure(_msg(what, given, f"expected shape {tuple(shape)}, got shape {arr.shape}"))
     return arr
@@ -124,7 +190,7 @@ def expect_close(actual: Any, expected: Any, what: str, given: str = "",
     The default tolerances accept float32 implementations and reject real mistakes.
     """
     exp = np.asarray(expected, dtype=np.float64)
-    arr = to_array(actual, what)
+    arr = to_array(actual, what, exp.shape)
     if arr.shape != exp.shape:
         raise Failure(_msg(what, given, f"expected shape {exp.shape}, got shape {arr.shape}"))
     bad_nan = np.isnan(arr) & ~np.isnan(exp)
