@@ -228,8 +228,9 @@ def grade_submission(job: Job, slot: int | None = None, limits=None) -> dict:
 def _safe_grade(job: Job) -> dict:
     try:
         return grade_submission(job)
-    except IsolationRefused as exc:
-        return _ungradable(job, str(exc), infrastructure=True, isolation_refused=True)
+    except IsolationRefused as exc:  # not a verdict on the submission: no key, graded again
+        return {**_ungradable(job, str(exc), infrastructure=True, isolation_refused=True),
+                "key": None}
     except Exception as exc:  # noqa: BLE001 - an infrastructure problem, reported per submission
         return _ungradable(job, f"grader error: {type(exc).__name__}: {exc}", infrastructure=True)
 

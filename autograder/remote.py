@@ -237,6 +237,7 @@ class Sandbox:
         return {"root_dir": self._root_dir, "files_dir": self.files_dir, "uid": self.uid,
                 "memory_mb": lim.memory_mb, "file_mb": lim.file_mb, "scratch_mb": lim.scratch_mb,
                 "cpu_seconds": lim.cpu_seconds, "max_processes": lim.max_processes,
+                "reply_bytes": lim.reply_mb * 1024 * 1024,
                 "extra_readonly": list(self.extra_readonly)}
 
     def _remaining(self) -> float:

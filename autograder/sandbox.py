@@ -329,8 +329,10 @@ class Server:
     def send(self, message) -> None:
         try:
             data = wire.encode(message, objects=self.to_handle)
-        except (wire.WireError, TypeError, ValueError) as exc:
-            data = wire.encode({"error": {"type": "WireError", "message": str(exc)[:500]}})
+        except (wire.WireError, TypeError, ValueError, MemoryError, RecursionError) as exc:
+            what = str(exc)[:500] if not isinstance(exc, MemoryError) else \
+                "the value was too large to send back (out of memory while encoding it)"
+            data = wire.encode({"error": {"type": "WireError", "message": what}})
         self.conn.send_bytes(data)
 
     def to_handle(self, obj) -> wire.Handle:
@@ -464,6 +466,7 @@ def student_main(conn, spec) -> None:
         conn.send_bytes(wire.encode({"event": "isolation_failed",
                                      "message": f"{type(exc).__name__}: {exc} | {where}"}))
         os._exit(3)
+    wire.MAX_SEND_BYTES = int(spec.get("reply_bytes") or wire.MAX_SEND_BYTES)  # grader's bound
     conn.send_bytes(wire.encode({"event": "isolated", "reached": reached}))
     try:
         server = Server(conn)

@@ -22,7 +22,9 @@ from typing import Any, Callable
 import numpy as np
 
 MAX_DEPTH = 32
-MAX_BYTES = 512 * 1024 * 1024
+MAX_BYTES = 512 * 1024 * 1024       # largest message decoded
+MAX_SEND_BYTES = MAX_BYTES          # largest message encoded (the sandbox lowers it to what
+                                    # the grader accepts, so a huge value fails early)
 MAX_ITEMS = 1_000_000
 ALLOWED_KINDS = {"b", "i", "u", "f"}
 CALLABLE_MODULES = ("numpy", "math", "scipy.special", "torch", "torch.nn.functional")
@@ -64,8 +66,9 @@ def encode(value: Any, *, objects: Callable[[Any], Handle] | None = None) -> byt
     """Serialise ``value``; ``objects`` turns any other object into a Handle (student side),
     otherwise such objects raise WireError (trusted side)."""
     data = json.dumps(_enc(value, objects, 0), allow_nan=False, separators=(",", ":")).encode()
-    if len(data) > MAX_BYTES:
-        raise WireError(f"value too large to send ({len(data) / 1e6:.0f} MB)")
+    if len(data) > MAX_SEND_BYTES:
+        raise WireError(f"value too large to send back ({len(data) / 1e6:.0f} MB; at most "
+                        f"{MAX_SEND_BYTES / 1e6:.0f} MB may cross the sandbox boundary)")
     return data
 
 
@@ -111,6 +114,9 @@ def _enc_array(v):
     arr = np.asarray(arr, order="C").view(np.ndarray) if arr.dtype.kind in ALLOWED_KINDS else arr
     if arr.dtype.kind not in ALLOWED_KINDS:
         raise WireError(f"arrays of dtype {arr.dtype} cannot be sent (numbers only)")
+    if arr.nbytes * 4 // 3 > MAX_SEND_BYTES:  # checked before the copy that encoding makes
+        raise WireError(f"an array of {arr.nbytes / 1e6:.0f} MB is too large to send back "
+                        f"(at most {MAX_SEND_BYTES / 1e6:.0f} MB may cross the sandbox boundary)")
     dt = arr.dtype.newbyteorder("<") if arr.dtype.byteorder == ">" else arr.dtype
     arr = arr.astype(dt, copy=False)
     return {"__array__": {"dtype": dt.str, "shape": list(arr.shape),
