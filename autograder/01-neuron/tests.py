@@ -112,6 +112,16 @@ def returns_floats_and_does_not_modify_z(student, ref, rng):
         expect_close(out, ref.step(before), "step", f"z {describe(before)}")
 
 
+@SUITE.test("step", points=1,
+            hint="a plain Python number or a list has no .astype or .copy: convert z first "
+                 "with np.asarray(z, dtype=float)")
+def accepts_a_plain_number_and_a_list(student, ref, rng):
+    for z in (0.0, -2.5, 3, [-1.0, 0.0, 2.0], [[0, -3], [4, -1]]):
+        expect_close(student(z), ref.step(z), "step",
+                     f"z = a plain Python {type(z).__name__}"
+                     + (f" of {np.size(z)} numbers" if isinstance(z, list) else f" ({z!r})"))
+
+
 # ------------------------------------------------------------------ neuron
 @SUITE.test("neuron", points=1, hint="compute z = x @ w + b (a number), then return activation(z)")
 def single_input_with_tanh(student, ref, rng):
@@ -150,6 +160,19 @@ def does_not_modify_its_inputs(student, ref, rng):
     expect_unchanged(w_before, w, "neuron", "w")
     expect_close(out, ref.neuron(X_before, w_before, -0.3, TANH), "neuron",
                  f"x {describe(X_before)}, w {describe(w_before)}, b = -0.3, activation=np.tanh")
+
+
+@SUITE.test("neuron", points=1,
+            hint="a batch of one sample, x of shape (1, d), is still a batch: return shape (1,), "
+                 "not a single number (do not squeeze; only x of shape (d,) gives a number)")
+def a_batch_of_one_sample_keeps_its_batch_axis(student, ref, rng):
+    X, w, b = rng.normal(size=(1, 4)), rng.normal(size=4), float(rng.normal())
+    given = f"x {describe(X)} (a batch of one), w {describe(w)}, b (a float), activation=np.tanh"
+    out = expect_shape(student(X.copy(), w.copy(), b, TANH), (1,), "neuron", given)
+    expect_close(out, ref.neuron(X, w, b, TANH), "neuron", given)
+    x = X[0]
+    given = f"x {describe(x)} (one sample), w {describe(w)}, b (a float), activation=np.tanh"
+    expect_close(student(x.copy(), w.copy(), b, TANH), ref.neuron(x, w, b, TANH), "neuron", given)
 
 
 # ------------------------------------------------------------------ perceptron_update
@@ -229,6 +252,27 @@ def does_not_modify_its_inputs(student, ref, rng):
                  "perceptron_update (b_new)", given)
 
 
+@SUITE.test("perceptron_update", points=1,
+            hint="w, x, b and t may be integers while lr is a fraction: build w_new from "
+                 "w + lr * (t - o) * x (a new float array) rather than copying the integer w "
+                 "and adding into the copy")
+def integer_weights_and_inputs(student, ref, rng):
+    for _ in range(6):
+        d = int(rng.integers(2, 6))
+        w, x = rng.integers(-3, 4, size=d), rng.integers(-2, 3, size=d)
+        b, t, lr = int(rng.integers(-2, 3)), int(rng.integers(0, 2)), 0.25
+        w_ref, b_ref = ref.perceptron_update(w, b, x, t, lr)
+        if np.array_equal(w_ref, w):  # make sure the case needs an update
+            t = 1 - t
+            w_ref, b_ref = ref.perceptron_update(w, b, x, t, lr)
+        given = (f"integer arrays w {describe(w)} and x {describe(x)}, integer b, t = {t}, "
+                 f"lr = {lr}")
+        w_new, b_new = _pair(student(w.copy(), b, x.copy(), t, lr), "perceptron_update")
+        expect_close(w_new, w_ref, "perceptron_update (w_new)", given)
+        expect_close(to_float(b_new, "perceptron_update (b_new)"), b_ref,
+                     "perceptron_update (b_new)", given)
+
+
 # ------------------------------------------------------------------ train_perceptron
 @SUITE.test("train_perceptron", points=1,
             hint="start from w = zeros(d), b = 0; visit the samples in order; count an error "
@@ -262,7 +306,8 @@ def stops_after_the_first_epoch_without_errors(student, ref, rng):
     expect(err.size > 0 and err[-1] == 0, "train_perceptron",
            "the last epoch should have 0 errors on separable data", given)
     expect(np.all(err[:-1] > 0), "train_perceptron",
-           f"training went on after an epoch with 0 errors (errors = {err.astype(int).tolist()})",
+           f"training went on after an epoch with 0 errors ({len(err)} epochs; errors start "
+           f"{err[:6].astype(int).tolist()})",
            given)
     expect_equal(err, np.asarray(errors_ref, dtype=float), "train_perceptron (errors per epoch)",
                  given)
@@ -299,6 +344,47 @@ def does_not_modify_its_inputs(student, ref, rng):
     _compare_training(out, ref.train_perceptron(X_before, t_before, lr=0.1, epochs=100), given)
 
 
+def _is_number(value) -> bool:
+    """A plain number (Python or numpy scalar), not an array, a tensor or a bool."""
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
+        value, (bool, np.bool_))
+
+
+@SUITE.test("train_perceptron", points=1,
+            hint="return errors as a Python list with one int per epoch (errors.append(count) "
+                 "with an integer count), and b as a single number, not an array")
+def returns_a_list_of_int_counts_and_a_number_b(student, ref, rng):
+    X, t = _separable(rng, 30, 3, margin=0.2)
+    given = f"X {describe(X)}, t (30,) linearly separable 0/1 targets, lr = 0.1, epochs = 100"
+    out = _triple(student(X.copy(), t.copy(), lr=0.1, epochs=100), "train_perceptron")
+    w, b, errors = out
+    expect(isinstance(errors, list), "train_perceptron",
+           f"errors should be a list (one int per epoch), got {type(errors).__name__}", given)
+    bad = [type(e).__name__ for e in errors
+           if not isinstance(e, (int, np.integer)) or isinstance(e, (bool, np.bool_))]
+    expect(not bad, "train_perceptron",
+           f"errors should hold ints (counts of mistakes), found entries of type {bad[0]}"
+           if bad else "", given)
+    expect(_is_number(b), "train_perceptron",
+           f"b should be a single number, got {type(b).__name__}"
+           + (f" of shape {np.shape(b)}" if hasattr(b, "shape") else ""), given)
+    _compare_training(out, ref.train_perceptron(X, t, lr=0.1, epochs=100), given)
+
+
+@SUITE.test("train_perceptron", points=1,
+            hint="X and t may hold integers (0/1 inputs and labels): start from float zeros, "
+                 "np.zeros(d), not np.zeros_like(X[0]), which is an integer array that cannot "
+                 "take the fractional updates lr * (t - o) * x")
+def integer_inputs_and_targets(student, ref, rng):
+    Xi = BINARY_INPUTS.astype(int)
+    for targets, name in ((AND_TARGETS, "AND"), (np.array([0.0, 1.0, 1.0, 1.0]), "OR")):
+        ti = targets.astype(int)
+        given = (f"X = the four binary inputs as an integer array (4, 2), t = {name} targets "
+                 f"as integers, lr = 0.3, epochs = 50")
+        out = student(Xi.copy(), ti.copy(), lr=0.3, epochs=50)
+        _compare_training(out, ref.train_perceptron(Xi, ti, lr=0.3, epochs=50), given)
+
+
 # ------------------------------------------------------------------ xor_network
 def _unpack_network(out):
     if not isinstance(out, (tuple, list)) or len(out) != 4:
@@ -314,7 +400,8 @@ def _unpack_network(out):
 
 @SUITE.test("xor_network", points=1,
             hint="W1 has shape (2, h) (two inputs, h hidden units), b1 (h,), W2 (h,) and b2 "
-                 "is a single number")
+                 "is a single number (not an array of shape (1,)); with exactly these shapes "
+                 "step(step(X @ W1 + b1) @ W2 + b2) must be XOR")
 def returns_weights_with_the_stated_shapes(student, ref, rng):
     W1, b1, W2, b2 = _unpack_network(student())
     expect(W1.ndim == 2 and W1.shape[0] == 2 and W1.shape[1] >= 1, "xor_network",
@@ -323,12 +410,14 @@ def returns_weights_with_the_stated_shapes(student, ref, rng):
     expect(b1.shape == (h,), "xor_network", f"b1 should have shape ({h},) to match W1 "
                                             f"{W1.shape}, got {b1.shape}")
     expect(W2.shape == (h,), "xor_network", f"W2 should have shape ({h},), got {W2.shape}")
-    expect(b2.size == 1, "xor_network", f"b2 should be a single number, got shape {b2.shape}")
+    expect(b2.ndim == 0, "xor_network", f"b2 should be a single number, got shape {b2.shape}")
     expect(np.all(np.isfinite(W1)) and np.all(np.isfinite(b1)) and np.all(np.isfinite(W2))
            and np.all(np.isfinite(b2)), "xor_network", "weights should be finite numbers")
-    # the network must compute something of the right shape on the four inputs
-    out = _threshold(_threshold(BINARY_INPUTS @ W1 + b1) @ W2 + b2.reshape(()))
+    # shapes alone earn nothing: with exactly these shapes the network must compute XOR
+    out = _threshold(_threshold(BINARY_INPUTS @ W1 + b1) @ W2 + b2)
     expect_shape(out, (4,), "xor_network", "the four binary inputs (4, 2)")
+    expect_equal(out, XOR_TARGETS, "xor_network (step(step(X @ W1 + b1) @ W2 + b2))",
+                 "X = [[0, 0], [0, 1], [1, 0], [1, 1]], expected XOR = [0, 1, 1, 0]")
 
 
 @SUITE.test("xor_network", points=2,

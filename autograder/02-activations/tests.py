@@ -5,8 +5,8 @@ generator. Every test checks returned values, so no test gives points to a funct
 returns nonsense. Inputs are passed as copies, so a student function that mutates its input is caught
 by the dedicated "does not modify" test and cannot corrupt the other tests' data.
 
-Points per function (one per behaviour): sigmoid 4, sigmoid_grad 4, tanh_grad 4, relu 4,
-relu_grad 4, leaky_relu 5, softmax 4, log_softmax 5.
+Points per function (one per behaviour): sigmoid 5, sigmoid_grad 5, tanh_grad 5, relu 4,
+relu_grad 4, leaky_relu 6, softmax 5, log_softmax 6.
 """
 import numpy as np
 
@@ -51,6 +51,25 @@ def _check_unchanged(student, expected_fn, name, z, **kwargs):
     expect_close(out, expected_fn(before, **kwargs), name, f"z {describe(before)}")
 
 
+def _integer_inputs(rng):
+    """Integer arrays (int64): a vector with zero and ties, and a matrix with repeated values."""
+    return (np.arange(-6, 7), rng.integers(-8, 9, size=(3, 5)), np.array([[2, 2, -1], [0, 0, 0]]))
+
+
+_INTEGER_HINT = ("an integer array z must give the values of the same numbers as floats: "
+                 "convert first (np.asarray(z, dtype=float)); an output made with "
+                 "np.zeros_like(z) or np.empty_like(z) is an integer array that truncates "
+                 "the results")
+
+
+def _check_integers(student, expected_fn, name, rng, **kwargs):
+    for z in _integer_inputs(rng):
+        given = (f"an integer array z {describe(z)}"
+                 + "".join(f", {k}={v!r}" for k, v in kwargs.items()))
+        out = call_without_warnings(student, z.copy(), what=name, given=given, **kwargs)
+        expect_close(out, expected_fn(z, **kwargs), name, given)
+
+
 # ------------------------------------------------------------------ sigmoid
 @SUITE.test("sigmoid", points=1, hint="sigma(z) = 1 / (1 + exp(-z)), applied elementwise")
 def values_on_random_inputs(student, ref, rng):
@@ -81,6 +100,11 @@ def does_not_modify_its_input(student, ref, rng):
     expect_close(out, ref.sigmoid(before), "sigmoid", f"z {describe(before)}")
 
 
+@SUITE.test("sigmoid", points=1, hint=_INTEGER_HINT)
+def integer_inputs(student, ref, rng):
+    _check_integers(student, ref.sigmoid, "sigmoid", rng)
+
+
 # ------------------------------------------------------------------ sigmoid_grad
 @SUITE.test("sigmoid_grad", points=1,
             hint="sigma'(z) = sigma(z) * (1 - sigma(z)); it equals 1/4 at z = 0 and is never larger")
@@ -107,6 +131,11 @@ def does_not_modify_its_input(student, ref, rng):
     _check_unchanged(student, ref.sigmoid_grad, "sigmoid_grad", rng.normal(size=(3, 3)))
 
 
+@SUITE.test("sigmoid_grad", points=1, hint=_INTEGER_HINT)
+def integer_inputs(student, ref, rng):
+    _check_integers(student, ref.sigmoid_grad, "sigmoid_grad", rng)
+
+
 # ------------------------------------------------------------------ tanh_grad
 @SUITE.test("tanh_grad", points=1,
             hint="tanh'(z) = 1 - tanh(z)**2 (note the square); it equals 1 at z = 0")
@@ -128,6 +157,11 @@ def finite_and_warning_free_for_large_inputs(student, ref, rng):
 @SUITE.test("tanh_grad", points=1, hint="build a new array instead of writing into z")
 def does_not_modify_its_input(student, ref, rng):
     _check_unchanged(student, ref.tanh_grad, "tanh_grad", rng.normal(size=(3, 3)))
+
+
+@SUITE.test("tanh_grad", points=1, hint=_INTEGER_HINT)
+def integer_inputs(student, ref, rng):
+    _check_integers(student, ref.tanh_grad, "tanh_grad", rng)
 
 
 # ------------------------------------------------------------------ relu
@@ -219,6 +253,11 @@ def does_not_modify_its_input(student, ref, rng):
     _check_unchanged(student, ref.leaky_relu, "leaky_relu", rng.normal(size=(3, 3)), alpha=0.1)
 
 
+@SUITE.test("leaky_relu", points=1, hint=_INTEGER_HINT)
+def integer_inputs(student, ref, rng):
+    _check_integers(student, ref.leaky_relu, "leaky_relu", rng)
+
+
 # ------------------------------------------------------------------ softmax
 @SUITE.test("softmax", points=1, hint="exponentiate, then divide by the sum along `axis`")
 def values_on_random_rows(student, ref, rng):
@@ -254,6 +293,11 @@ def does_not_modify_its_input(student, ref, rng):
     out = student(z)
     expect_unchanged(before, z, "softmax", "z")
     expect_close(out, ref.softmax(before), "softmax", f"z {describe(before)}")
+
+
+@SUITE.test("softmax", points=1, hint=_INTEGER_HINT)
+def integer_inputs(student, ref, rng):
+    _check_integers(student, ref.softmax, "softmax", rng)
 
 
 # ------------------------------------------------------------------ log_softmax
@@ -301,3 +345,9 @@ def shift_invariant_and_normalised(student, ref, rng):
                  rtol=1e-4, atol=1e-3)
     expect(np.allclose(np.exp(np.asarray(out, dtype=float)).sum(-1), 1.0, atol=1e-3),
            "log_softmax", "exp(log_softmax) does not sum to one along the axis", given)
+
+
+@SUITE.test("log_softmax", points=1,
+            hint=_INTEGER_HINT + "; `out -= ...` into an integer array fails")
+def integer_inputs(student, ref, rng):
+    _check_integers(student, ref.log_softmax, "log_softmax", rng)

@@ -12,7 +12,15 @@ Two functions need more than their own arguments:
   next to ``mlp_backward``, see :func:`_student_forward`); the gradients are compared with the
   reference's full forward + backward pass.
 * ``train_mlp`` is graded by the held-out accuracy of the parameters it returns, evaluated with
-  the *reference* forward pass on digits it never saw, and by its wall time.
+  the *reference* forward pass on digits it never saw, and by its wall time; and by its
+  arguments: the same seed gives the same network and another seed another one, and with
+  fewer samples than ``batch_size`` (one batch per epoch, so the shuffling does not matter) the
+  result is exactly ``epochs`` full-batch gradient steps of size ``lr`` from the weights the
+  student's own code returns with ``lr=0`` (whatever its initialisation).
+
+Functions specified to return a float (``mse_loss``, ``cross_entropy``) must return a plain
+number: a torch tensor, which arrives from the sandbox as a numpy array, or an array of shape
+(1,) fails the same way in both modes.
 """
 import copy
 import time
@@ -73,6 +81,19 @@ def _expect_param_dict(out, shapes, what, given):
     return arrays
 
 
+def _expect_number(value, what, given):
+    """The spec says "returns a float": a Python or numpy scalar, not an array or a tensor
+    (a torch tensor arrives from the sandbox as a numpy array, so both are rejected alike)."""
+    plain = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
+        value, (bool, np.bool_))
+    if not plain:
+        kind = type(value).__name__
+        shape = getattr(value, "shape", None)
+        raise Failure(f"{what} with {given}: should return a single float (e.g. float(loss)), "
+                      f"got {kind}" + (f" of shape {tuple(shape)}" if shape is not None else ""))
+    return float(value)
+
+
 # ------------------------------------------------------------------ mse_loss
 @SUITE.test("mse_loss", points=1, hint="square the differences, then take their mean")
 def values_on_random_vectors(student, ref, rng):
@@ -97,6 +118,17 @@ def does_not_modify_its_inputs(student, ref, rng):
     expect_unchanged(bp, y_pred, "mse_loss", "y_pred")
     expect_unchanged(by, y, "mse_loss", "y")
     expect_close(got, ref.mse_loss(bp, by), "mse_loss", f"y_pred {describe(bp)}")
+
+
+@SUITE.test("mse_loss", points=1,
+            hint="return a plain float (float(np.mean(...))), not an array of shape (1,) or "
+                 "(1, 1) (no keepdims) and not a torch tensor (use .item())")
+def returns_a_python_float(student, ref, rng):
+    for shape in ((12,), (6, 3)):
+        y_pred, y = rng.normal(size=shape), rng.normal(size=shape)
+        given = f"y_pred {describe(y_pred)}"
+        got = _expect_number(student(y_pred.copy(), y.copy()), "mse_loss", given)
+        expect_close(got, ref.mse_loss(y_pred, y), "mse_loss", given)
 
 
 # ------------------------------------------------------------------ cross_entropy
@@ -138,6 +170,17 @@ def does_not_modify_its_inputs(student, ref, rng):
     expect_unchanged(bz, z, "cross_entropy", "logits")
     expect_unchanged(bl, labels, "cross_entropy", "labels")
     expect_close(got, ref.cross_entropy(bz, bl), "cross_entropy", f"logits {describe(bz)}")
+
+
+@SUITE.test("cross_entropy", points=1,
+            hint="return a plain float (float(...) of the mean), not an array of shape (1,) "
+                 "and not a torch tensor (use .item())")
+def returns_a_python_float(student, ref, rng):
+    for n, c in ((7, 3), (1, 5)):
+        z, labels = rng.normal(0, 2, size=(n, c)), _labels(rng, n, c)
+        given = f"logits {describe(z)}"
+        got = _expect_number(student(z.copy(), labels.copy()), "cross_entropy", given)
+        expect_close(got, ref.cross_entropy(z, labels), "cross_entropy", given)
 
 
 # ------------------------------------------------------------------ cross_entropy_grad
@@ -234,6 +277,20 @@ def leaves_x_unchanged(student, ref, rng):
     expect_unchanged(before, x, "numerical_gradient", "x")
     expect_close(out, grad(before), "numerical_gradient",
                  f"f(x) = x.A.x/2 + c.x and x {describe(before)}", atol=1e-5)
+
+
+@SUITE.test("numerical_gradient", points=1,
+            hint="x may hold integers: perturb and store in float arrays (np.array(x, "
+                 "dtype=float), np.zeros(x.shape)); x + 1e-6 written into an integer copy of x, "
+                 "or a gradient kept in np.zeros_like(x), is truncated")
+def works_for_an_integer_x(student, ref, rng):
+    f, grad = _quadratic(rng, 5)
+    x = rng.integers(-3, 4, size=5)
+    before = x.copy()
+    given = f"f(x) = x.A.x/2 + c.x and an integer array x {describe(x)}"
+    out = student(f, x)
+    expect_unchanged(before, x, "numerical_gradient", "x")
+    expect_close(out, grad(before.astype(float)), "numerical_gradient", given, atol=1e-5)
 
 
 # ------------------------------------------------------------------ linear_forward
@@ -463,6 +520,24 @@ def does_not_modify_params_or_dlogits(student, ref, rng):
         expect_close(arrays[k], exp[k], f"mlp_backward: grads['{k}']", f"X {describe(X)}")
 
 
+@SUITE.test("mlp_backward", points=1,
+            hint="where a hidden pre-activation is exactly 0 the ReLU passes no gradient "
+                 "(its derivative is taken as 0 there, as in relu_grad and torch): mask with "
+                 "Z1 > 0, not Z1 >= 0")
+def relu_blocks_the_gradient_where_z1_is_exactly_zero(student, ref, rng):
+    params = _params(rng, d_in=5, hidden=8, d_out=3)
+    params["b1"][::2] = 0.0       # units whose pre-activation is exactly 0 on a zero input
+    X = rng.normal(size=(7, 5))
+    X[[1, 4]] = 0.0               # two all-zero samples (blank pixels, silent genes)
+    dlogits = rng.normal(size=(7, 3))
+    got, exp = _backward_case(student, ref, params, X, dlogits)
+    given = (f"X {describe(X)} with all-zero rows and b1 zero in some units, so that some "
+             "pre-activations Z1 are exactly 0")
+    arrays = _expect_param_dict(got, _shapes(params), "mlp_backward", given)
+    for k in KEYS:
+        expect_close(arrays[k], exp[k], f"mlp_backward: grads['{k}']", given)
+
+
 # ------------------------------------------------------------------ sgd_step
 def _grads(rng, params):
     return {k: rng.normal(size=np.shape(v)) for k, v in params.items()}
@@ -530,8 +605,9 @@ def _digits():
 
 
 def _trained(student):
-    """(params, seconds, exception) of student(X_train, y_train) with default arguments.
-    Computed once per student function, shared by the accuracy tests."""
+    """(params, seconds, exception, (X, y) as passed) of student(X_train, y_train) with default
+    arguments. Computed once per student function, shared by the accuracy tests and the
+    "does not modify" test (which compares the arrays passed with fresh copies)."""
     try:
         return _RUNS[student]
     except (KeyError, TypeError):
@@ -539,9 +615,10 @@ def _trained(student):
     X_train, y_train, _, _ = _digits()
     clock_start = time.perf_counter()
     try:
-        result = (student(X_train, y_train), time.perf_counter() - clock_start, None)
+        result = (student(X_train, y_train), time.perf_counter() - clock_start, None,
+                  (X_train, y_train))
     except Exception as train_error:  # noqa: BLE001 - re-raised by each test that needs it
-        result = (None, time.perf_counter() - clock_start, train_error)
+        result = (None, time.perf_counter() - clock_start, train_error, (X_train, y_train))
     try:
         _RUNS[student] = result
     except TypeError:  # not weak-referenceable: just do not cache
@@ -549,8 +626,8 @@ def _trained(student):
     return result
 
 
-def _held_out_accuracy(student, ref):
-    params, seconds, exc = _trained(student)
+def _held_out_accuracy(student, ref, run=None):
+    params, seconds, exc, _ = run or _trained(student)
     if exc is not None:
         raise exc
     X_train, _, X_test, y_test = _digits()
@@ -579,6 +656,12 @@ def returns_parameters_of_the_right_shapes(student, ref, rng):
         expect(np.all(np.isfinite(arrays[k])), "train_mlp", f"['{k}'] has non-finite values", given)
     expect(np.any(arrays["W1"] != 0) and np.any(arrays["W2"] != 0), "train_mlp",
            "the weights are all zero: initialise them with small random numbers", given)
+    # the number of classes is y.max() + 1, even when some class is absent from y
+    keep = y != 4
+    given = f"X {describe(X[keep])} and labels 0..9 without any 4, hidden=16, epochs=1"
+    params = student(X[keep].copy(), y[keep].copy(), hidden=16, epochs=1)
+    _expect_param_dict(params, {"W1": (64, 16), "b1": (16,), "W2": (16, 10), "b2": (10,)},
+                       "train_mlp", given)
 
 
 @SUITE.test("train_mlp", points=1,
@@ -594,6 +677,49 @@ def same_seed_gives_the_same_network(student, ref, rng):
                            "train_mlp", given)
     for k in KEYS:
         expect_close(b[k], a[k], f"train_mlp: ['{k}'] of the second run", given, rtol=1e-6)
+
+
+@SUITE.test("train_mlp", points=1,
+            hint="use the `seed` argument: np.random.default_rng(seed), not a fixed seed, so "
+                 "that different seeds give different initial weights")
+def different_seeds_give_different_networks(student, ref, rng):
+    X_train, y_train, _, _ = _digits()
+    X, y = X_train[:320], y_train[:320]
+    given = f"X {describe(X)}, hidden=8, epochs=1, seed=5 and then seed=6"
+    shapes = {"W1": (64, 8), "b1": (8,), "W2": (8, 10), "b2": (10,)}
+    a = _expect_param_dict(student(X.copy(), y.copy(), hidden=8, epochs=1, seed=5), shapes,
+                           "train_mlp", given)
+    b = _expect_param_dict(student(X.copy(), y.copy(), hidden=8, epochs=1, seed=6), shapes,
+                           "train_mlp", given)
+    expect(not np.allclose(a["W1"], b["W1"]), "train_mlp",
+           "seed=5 and seed=6 gave the same network: the seed is not used", given)
+
+
+@SUITE.test("train_mlp", points=1,
+            hint="use lr, batch_size and epochs; the last mini-batch may be smaller than "
+                 "batch_size (here all samples fit in one batch: do not skip it); each batch "
+                 "is one step of size lr on its mean loss")
+def uses_lr_batch_size_and_epochs(student, ref, rng):
+    X_train, y_train, _, _ = _digits()
+    X, y = X_train[:100], y_train[:100]
+    shapes = {"W1": (64, 8), "b1": (8,), "W2": (8, 10), "b2": (10,)}
+    given = f"X {describe(X)}, hidden=8, batch_size=128 > n, seed=7"
+    start = _expect_param_dict(student(X.copy(), y.copy(), hidden=8, lr=0.0, epochs=1,
+                                       batch_size=128, seed=7),
+                               shapes, "train_mlp", given + ", lr=0 (the initial weights)")
+    got = _expect_param_dict(student(X.copy(), y.copy(), hidden=8, lr=0.5, epochs=3,
+                                     batch_size=128, seed=7),
+                             shapes, "train_mlp", given + ", lr=0.5, epochs=3")
+    # one batch holding every sample: three steps of full-batch gradient descent from `start`
+    expected = dict(start)
+    for _ in range(3):
+        logits, cache = ref.mlp_forward(expected, X)
+        grads = ref.mlp_backward(expected, cache, ref.cross_entropy_grad(logits, y))
+        expected = ref.sgd_step(expected, grads, 0.5)
+    for k in KEYS:
+        expect_close(got[k], expected[k], f"train_mlp: ['{k}']",
+                     given + ", lr=0.5, epochs=3 (vs 3 full-batch steps from the lr=0 weights)",
+                     rtol=1e-4, atol=1e-5)
 
 
 @SUITE.test("train_mlp", points=2,
@@ -612,3 +738,17 @@ def held_out_accuracy_at_least_95_percent(student, ref, rng):
     acc, given = _held_out_accuracy(student, ref)
     expect(acc >= 0.95, "train_mlp",
            f"held-out accuracy {acc:.3f}, expected at least 0.95", given)
+
+
+@SUITE.test("train_mlp", points=1,
+            hint="shuffle an index array (order = rng.permutation(n)) and take X[idx], y[idx]; "
+                 "do not shuffle, rescale or reorder the caller's X and y in place")
+def does_not_modify_X_or_y(student, ref, rng):
+    run = _trained(student)  # the run with the default arguments
+    acc, given = _held_out_accuracy(student, ref, run)
+    X_passed, y_passed = run[3]
+    X_train, y_train, _, _ = _digits()
+    expect_unchanged(X_train, X_passed, "train_mlp", "X")
+    expect_unchanged(y_train, y_passed, "train_mlp", "y")
+    expect(acc >= 0.90, "train_mlp",
+           f"held-out accuracy {acc:.3f}: the network must also be trained (at least 0.90)", given)

@@ -8,15 +8,19 @@ code and compare returned values (converted to plain float arrays) with the refe
   legitimately differ between implementations (``rng.random`` vs ``rng.binomial``): it is
   tested by behaviour (identity in eval mode or p == 0, kept fraction close to 1 - p on large
   arrays, kept entries scaled by exactly 1 / (1 - p), expectation preserved, one coin per
-  entry, reproducible given the generator, p == 1 gives zeros, input unchanged). The
-  statistical tolerances are 6 standard deviations or wider, so a correct implementation
-  fails with probability far below 1e-6.
+  entry, reproducible given the generator, a fresh mask from each call, p == 1 gives zeros,
+  input unchanged). The statistical tolerances are 6 standard deviations or wider, so a
+  correct implementation fails with probability far below 1e-6.
 * ``batchnorm_forward`` is compared with the reference (which matches torch BatchNorm1d).
 * ``EarlyStopping`` is constructed and driven with sequences of validation losses; the
   returned booleans and the attributes best_loss, best_epoch and counter are compared after
   every call.
 
-Points (one per behaviour): dropout 9, batchnorm_forward 8, EarlyStopping 9.
+Side-property tests (identity cases, reproducibility, one coin per entry, input unchanged,
+p == 1) also require a sensible training output, so a degenerate dropout (all zeros, x
+unchanged, the mask itself) earns nothing from them.
+
+Points (one per behaviour): dropout 10, batchnorm_forward 9, EarlyStopping 10.
 """
 import numpy as np
 
@@ -39,10 +43,31 @@ def _generator(student, seed):
     return make(student, f"np.random.default_rng({int(seed)})")
 
 
-def _dropout(student, x, p, training=True, seed=0):
+def _dropout(student, x, p, training=True, seed=0, generator=None):
     given = f"x {describe(x)}, p={p}, training={training}"
-    out = student(x.copy(), p, training, _generator(student, seed))
+    gen = _generator(student, seed) if generator is None else generator
+    out = student(x.copy(), p, training, gen)
     return expect_shape(out, x.shape, "dropout", given), given
+
+
+def _expect_a_dropout_mask(out, x, p, given, fraction=True):
+    """Side-property tests also require a sensible training output, so that a degenerate
+    answer (all zeros, x unchanged, the mask itself, noise) earns nothing from them: the
+    kept entries are x times one common positive factor (any factor: the scaling has its own
+    test) and, with ``fraction``, the kept fraction is within 6 sd of 1 - p. ``x`` must have
+    no zeros."""
+    out = np.asarray(out, dtype=float)
+    kept = out != 0
+    if fraction:
+        frac, sd = float(kept.mean()), np.sqrt(p * (1 - p) / x.size)
+        expect(abs(frac - (1 - p)) < 6 * sd, "dropout",
+               f"kept a fraction {frac:.3f} of the entries; expected about 1 - p = {1 - p:.3f}",
+               given)
+    if kept.any():
+        ratio = out[kept] / x[kept]
+        expect(ratio[0] > 0 and np.allclose(ratio, ratio[0], rtol=1e-5, atol=0), "dropout",
+               "the kept entries are not x times one common positive factor (every entry "
+               "should be 0 or x / (1 - p))", given)
 
 
 @SUITE.test("dropout", points=1,
@@ -53,6 +78,10 @@ def identity_when_not_training(student, ref, rng):
     for p in (0.3, 0.9):
         out, given = _dropout(student, x, p, training=False)
         expect_close(out, x, "dropout", given, rtol=1e-6, atol=0)
+    # the same function must drop in training mode: returning x always earns nothing here
+    z = _nonzero(rng, (40, 25))
+    out, given = _dropout(student, z, 0.5, training=True, seed=int(rng.integers(1 << 30)))
+    _expect_a_dropout_mask(out, z, 0.5, given)
 
 
 @SUITE.test("dropout", points=1, hint="with p = 0 nothing is dropped and 1 / (1 - p) = 1")
@@ -60,6 +89,9 @@ def identity_when_p_is_zero(student, ref, rng):
     x = rng.normal(size=(5, 4))
     out, given = _dropout(student, x, 0.0, training=True)
     expect_close(out, x, "dropout", given, rtol=1e-6, atol=0)
+    z = _nonzero(rng, (40, 25))
+    out, given = _dropout(student, z, 0.4, training=True, seed=int(rng.integers(1 << 30)))
+    _expect_a_dropout_mask(out, z, 0.4, given)
 
 
 @SUITE.test("dropout", points=1,
@@ -75,6 +107,7 @@ def kept_fraction_is_one_minus_p(student, ref, rng):
         expect(abs(kept - (1 - p)) < 6 * sd, "dropout",
                f"kept a fraction {kept:.4f} of the entries; expected about 1 - p = {1 - p:.4f}",
                given)
+        _expect_a_dropout_mask(out, x, p, given, fraction=False)
 
 
 @SUITE.test("dropout", points=1,
@@ -104,6 +137,7 @@ def expectation_is_preserved(student, ref, rng):
     x = np.tile(row, (n_rows, 1))
     p = 0.5
     out, given = _dropout(student, x, p, seed=int(rng.integers(1 << 30)))
+    _expect_a_dropout_mask(out, x, p, given)  # returning x would preserve the mean trivially
     col_means = out.mean(axis=0)
     sd = row * np.sqrt(p / (1 - p) / n_rows)
     worst = int(np.argmax(np.abs(col_means - row) / sd))
@@ -118,9 +152,10 @@ def expectation_is_preserved(student, ref, rng):
             hint="draw the random numbers from the `rng` argument (rng.random(x.shape)); "
                  "np.random.* or a new generator makes results irreproducible")
 def draws_from_the_given_generator(student, ref, rng):
-    x = rng.normal(size=(50, 20))
+    x = _nonzero(rng, (50, 20))
     seed = int(rng.integers(1 << 30))
     a, given = _dropout(student, x, 0.5, seed=seed)
+    _expect_a_dropout_mask(a, x, 0.5, given)  # noise is reproducible too, but is no dropout
     b, _ = _dropout(student, x, 0.5, seed=seed)
     expect(np.array_equal(a, b), "dropout",
            "two calls with generators created from the same seed gave different masks", given)
@@ -130,11 +165,28 @@ def draws_from_the_given_generator(student, ref, rng):
 
 
 @SUITE.test("dropout", points=1,
+            hint="draw the mask from `rng` itself, so that every call advances it: a copy of "
+                 "the generator (copy.deepcopy(rng)) or a generator re-created from a seed "
+                 "gives every batch of a training loop the same mask")
+def successive_calls_draw_fresh_masks(student, ref, rng):
+    x = _nonzero(rng, (50, 20))
+    gen = _generator(student, int(rng.integers(1 << 30)))
+    a, given = _dropout(student, x, 0.5, generator=gen)
+    b, _ = _dropout(student, x, 0.5, generator=gen)
+    given += ", called twice with the same generator"
+    _expect_a_dropout_mask(a, x, 0.5, given)
+    _expect_a_dropout_mask(b, x, 0.5, given)
+    expect(not np.array_equal(a != 0, b != 0), "dropout",
+           "two calls with the same generator gave the same mask", given)
+
+
+@SUITE.test("dropout", points=1,
             hint="flip one independent coin per ENTRY: the mask must have the full shape of "
                  "x (x.shape), not one value per row or per column, and keep x's shape")
 def one_coin_per_entry_and_any_shape(student, ref, rng):
     x = np.ones((400, 300))
     out, given = _dropout(student, x, 0.5, seed=int(rng.integers(1 << 30)))
+    _expect_a_dropout_mask(out, x, 0.5, given, fraction=False)
     kept = out != 0
     for axis, what in ((0, "column"), (1, "row")):
         frac = kept.mean(axis=axis)
@@ -143,7 +195,8 @@ def one_coin_per_entry_and_any_shape(student, ref, rng):
                f"{frac.min():.2f} to {frac.max():.2f}; about 0.5 expected in every {what})", given)
     for shape in ((7,), (3, 4, 5)):
         z = _nonzero(rng, shape)
-        _dropout(student, z, 0.3, seed=1)
+        out, given = _dropout(student, z, 0.3, seed=1)
+        _expect_a_dropout_mask(out, z, 0.3, given, fraction=False)
 
 
 @SUITE.test("dropout", points=1,
@@ -155,20 +208,26 @@ def p_equal_one_gives_zeros(student, ref, rng):
     out = call_without_warnings(student, x.copy(), 1.0, True, _generator(student, 0),
                                 what="dropout", given=given)
     expect_close(out, np.zeros_like(x), "dropout", given)
+    # at evaluation time even p = 1 drops nothing: returning zeros always earns nothing here
+    out, given = _dropout(student, x, 1.0, training=False)
+    expect_close(out, x, "dropout", given, rtol=1e-6, atol=0)
 
 
 @SUITE.test("dropout", points=1,
             hint="build a new array (e.g. np.where(mask, x / (1 - p), 0)); x *= mask writes "
                  "into the caller's array")
 def does_not_modify_its_input(student, ref, rng):
-    x = _nonzero(rng, (20, 10))
+    x = _nonzero(rng, (40, 25))
     before = x.copy()
     out = student(x, 0.5, True, _generator(student, 3))
     expect_unchanged(before, x, "dropout", "x")
-    out = expect_shape(out, x.shape, "dropout", f"x {describe(before)}, p=0.5")
+    given = f"x {describe(before)}, p=0.5, training=True"
+    out = expect_shape(out, x.shape, "dropout", given)
+    # all zeros would leave x unchanged too: the output must be a real dropout of x
+    _expect_a_dropout_mask(out, before, 0.5, given)
     kept = out != 0
     expect(np.allclose(out[kept], 2 * before[kept]), "dropout",
-           "kept entries should be x / (1 - p)", f"x {describe(before)}, p=0.5")
+           "kept entries should be x / (1 - p)", given)
 
 
 # ================================================================== batchnorm_forward
@@ -265,6 +324,18 @@ def eps_and_nearly_constant_features(student, ref, rng):
     rv_eval = np.array([1.0, 1e-6, 1e-5, 2.0])
     res, exp, given = _bn(student, ref, (x, gamma, beta, rm_eval, rv_eval), False, eps=1e-4)
     expect_close(res[0], exp[0], "batchnorm_forward (out)", given + " (tiny running_var)")
+
+
+@SUITE.test("batchnorm_forward", points=1,
+            hint="eps only stabilises the division, sqrt(var + eps): the running variance is "
+                 "updated with the unbiased batch variance itself, without eps (compute var "
+                 "first and add eps only inside the square root)")
+def eps_stays_out_of_the_running_variance(student, ref, rng):
+    args = _bn_inputs(rng, 10, 4)
+    for momentum in (1.0, 0.5):
+        res, exp, given = _bn(student, ref, args, True, momentum=momentum, eps=0.1)
+        for k, part in enumerate(("out", "new_running_mean", "new_running_var")):
+            expect_close(res[k], exp[k], f"batchnorm_forward ({part})", given)
 
 
 @SUITE.test("batchnorm_forward", points=1,
@@ -422,6 +493,28 @@ def instances_are_independent(student, ref, rng):
             expect(got.size == 1 and bool(got.reshape(-1)[0]) == exp, what,
                    f"step returned {got}, expected {exp}")
             _check_state(obj, ref_obj, what)
+
+
+@SUITE.test("EarlyStopping", points=1,
+            hint="before the first call best_loss is float('inf') (not None, not a large "
+                 "number) and counter is 0, so that any finite first loss, however large, is "
+                 "an improvement")
+def starts_from_an_infinite_best_loss(student, ref, rng):
+    obj = student(2)
+    what = "EarlyStopping(patience=2) before any call of step"
+    for attr in ("best_loss", "counter"):
+        if not hasattr(obj, attr):
+            raise Failure(f"{what}: the object has no attribute `{attr}` "
+                          "(set it in __init__)")
+    best = obj.best_loss
+    if best is None:
+        raise Failure(f"{what}: `best_loss` is None, expected inf")
+    got = to_float(best, f"{what}: attribute `best_loss`")
+    expect(got == float("inf"), f"{what}: attribute `best_loss`", f"expected inf, got {got:g}")
+    counter = to_float(obj.counter, f"{what}: attribute `counter`")
+    expect(counter == 0, f"{what}: attribute `counter`", f"expected 0, got {counter:g}")
+    # and it must then work: a huge first loss (a diverged first epoch) is an improvement
+    _drive(student, ref, [1e12, 3.0, 2.5, 2.6, 2.7, 2.4], patience=2)
 
 
 @SUITE.test("EarlyStopping", points=1,

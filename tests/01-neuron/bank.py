@@ -41,6 +41,18 @@ def step_inplace(z):
     return z.astype(float)
 
 
+@BANK.mutant("step", "(z >= 0).astype(float) without np.asarray: fails for a plain number")
+def step_no_asarray(z):
+    return (z >= 0).astype(float)
+
+
+@BANK.mutant("step", "z.copy() then thresholds in place: a plain number or a list has no .copy")
+def step_copy_method(z):
+    out = z.copy().astype(float)
+    out[...] = np.where(out >= 0, 1.0, 0.0)
+    return out
+
+
 @BANK.alternative("step", "np.heaviside with value 1 at 0")
 def step_heaviside1(z):
     return np.heaviside(z, 1.0)
@@ -77,6 +89,17 @@ def neuron_total_sum(x, w, b, activation):
 def neuron_inplace(x, w, b, activation):
     x *= w
     return activation(x.sum(axis=-1) + b)
+
+
+@BANK.mutant("neuron", "squeezes the result: a batch of one sample comes back as a number")
+def neuron_squeeze(x, w, b, activation):
+    return np.squeeze(activation(np.asarray(x, dtype=float) @ w + b))
+
+
+@BANK.mutant("neuron", "treats every input as a batch and unwraps a single result with .item()")
+def neuron_item_if_single(x, w, b, activation):
+    out = np.asarray(activation(np.atleast_2d(np.asarray(x, dtype=float)) @ w + b))
+    return out.item() if out.size == 1 else out
 
 
 @BANK.alternative("neuron", "explicit loop over rows and features, float32")
@@ -127,6 +150,22 @@ def update_inplace(w, b, x, t, lr):
 @BANK.mutant("perceptron_update", "Hebbian: always adds lr t x, ignoring the output")
 def update_hebb(w, b, x, t, lr):
     return w + lr * t * x, b + lr * t
+
+
+@BANK.mutant("perceptron_update", "copies w, then adds into the copy: fails for integer w")
+def update_copy_then_add(w, b, x, t, lr):
+    o = _step(x @ w + b)
+    w_new = w.copy()
+    w_new += lr * (t - o) * x
+    return w_new, b + lr * (t - o)
+
+
+@BANK.mutant("perceptron_update", "writes into an array shaped like w: truncates for integer w")
+def update_zeros_like(w, b, x, t, lr):
+    o = _step(x @ w + b)
+    w_new = np.zeros_like(w)
+    w_new[:] = w + lr * (t - o) * x
+    return w_new, float(b + lr * (t - o))
 
 
 @BANK.alternative("perceptron_update", "update only on a mistake, float32")
@@ -222,20 +261,66 @@ def train_centre_inplace(X, t, lr=0.1, epochs=100):
     return w, b - w @ mean, errors
 
 
-@BANK.alternative("train_perceptron", "float32 weights, errors as an int array")
+@BANK.mutant("train_perceptron", "returns errors as a numpy array instead of a list")
+def train_errors_array(X, t, lr=0.1, epochs=100):
+    w, b, errors = _train(X, t, lr, epochs)
+    return w, b, np.array(errors)
+
+
+@BANK.mutant("train_perceptron", "counts mistakes as a float sum of |t - o|: errors are floats")
+def train_float_counts(X, t, lr=0.1, epochs=100):
+    X = np.asarray(X, dtype=float)
+    t = np.asarray(t, dtype=float)
+    w, b, errors = np.zeros(X.shape[1]), 0.0, []
+    for _ in range(epochs):
+        count = 0.0
+        for xi, ti in zip(X, t):
+            o = _step(xi @ w + b)
+            count += float(abs(ti - o))
+            w, b = w + lr * (ti - o) * xi, b + lr * (ti - o)
+        errors.append(count)
+        if count == 0:
+            break
+    return w, b, errors
+
+
+@BANK.mutant("train_perceptron", "keeps the bias as a 1-element array np.zeros(1)")
+def train_bias_array(X, t, lr=0.1, epochs=100):
+    w, b, errors = _train(X, t, lr, epochs)
+    return w, np.array([b]), errors
+
+
+@BANK.mutant("train_perceptron", "w = np.zeros_like(X[0]) updated in place: integer X breaks it")
+def train_zeros_like_inplace(X, t, lr=0.1, epochs=100):
+    w, b, errors = np.zeros_like(X[0]), 0.0, []
+    for _ in range(epochs):
+        count = 0
+        for xi, ti in zip(X, t):
+            o = _step(xi @ w + b)
+            if o != ti:
+                count += 1
+                w += lr * (ti - o) * xi
+                b += lr * (ti - o)
+        errors.append(count)
+        if count == 0:
+            break
+    return w, b, errors
+
+
+@BANK.alternative("train_perceptron", "float32 weights and bias, errors as numpy ints in a list")
 def train_float32(X, t, lr=0.1, epochs=100):
     X = np.asarray(X, dtype=np.float32)
     t = np.asarray(t, dtype=np.float32)
     w, b = np.zeros(X.shape[1], dtype=np.float32), np.float32(0)
-    errors = np.zeros(0, dtype=int)
+    errors = []
     for _ in range(epochs):
-        count = 0
+        count = np.int64(0)
         for xi, ti in zip(X, t):
             o = np.float32(xi @ w + b >= 0)
             w = w + np.float32(lr) * (ti - o) * xi
             b = b + np.float32(lr) * (ti - o)
-            count += int(o != ti)
-        errors = np.append(errors, count)
+            count += np.int64(o != ti)
+        errors.append(count)
         if count == 0:
             break
     return w, b, errors
@@ -282,6 +367,17 @@ def xor_boundary():
 def xor_column_shapes():
     return (np.array([[1.0, 1.0], [1.0, 1.0]]), np.array([[-0.5, -1.5]]),
             np.array([[1.0], [-1.0]]), -0.5)
+
+
+@BANK.mutant("xor_network", "b2 as a 1-element array np.array([-0.5]) instead of a number")
+def xor_b2_array():
+    return np.array([[1.0, 1.0], [1.0, 1.0]]), np.array([-0.5, -1.5]), np.array([1.0, -1.0]), \
+        np.array([-0.5])
+
+
+@BANK.mutant("xor_network", "placeholder zeros of the right shapes (weights not chosen yet)")
+def xor_zeros():
+    return np.zeros((2, 2)), np.zeros(2), np.zeros(2), 0.0
 
 
 @BANK.alternative("xor_network", "NAND and OR hidden units, three hidden units with a spare")

@@ -151,3 +151,41 @@ def test_xor_network_with_torch():
                                       torch.as_tensor(b1)), one)
     out = torch.heaviside(hidden @ torch.as_tensor(W2) + b2, one)
     np.testing.assert_array_equal(out.numpy(), [0, 1, 1, 0])
+
+
+# ------------------------------------------------------------------ inputs the hidden tests add
+def test_step_accepts_plain_numbers_and_lists_like_torch():
+    one = torch.tensor(1.0, dtype=torch.float64)
+    for z in (0.0, -2.5, 3, [-1.0, 0.0, 2.0], [[0, -3], [4, -1]]):
+        expected = torch.heaviside(torch.as_tensor(z, dtype=torch.float64), one).numpy()
+        out = ref.step(z)
+        assert out.shape == expected.shape and out.dtype.kind == "f"
+        np.testing.assert_array_equal(out, expected)
+
+
+def test_neuron_keeps_the_batch_axis_of_a_batch_of_one():
+    rng = np.random.default_rng(4)
+    X, w = rng.normal(size=(1, 4)), rng.normal(size=4)
+    expected = torch.tanh(F.linear(torch.as_tensor(X), torch.as_tensor(w)[None, :],
+                                   torch.tensor([0.3], dtype=torch.float64)))[:, 0].numpy()
+    out = ref.neuron(X, w, 0.3, np.tanh)
+    assert out.shape == (1,)
+    np.testing.assert_allclose(out, expected, rtol=1e-12)
+
+
+def test_integer_inputs_give_the_float_results():
+    rng = np.random.default_rng(5)
+    for _ in range(20):
+        w, x = rng.integers(-3, 4, size=4), rng.integers(-2, 3, size=4)
+        b, t = int(rng.integers(-2, 3)), int(rng.integers(0, 2))
+        w_i, b_i = ref.perceptron_update(w, b, x, t, 0.25)
+        w_f, b_f = ref.perceptron_update(w.astype(float), float(b), x.astype(float), t, 0.25)
+        np.testing.assert_array_equal(w_i, w_f)
+        assert b_i == b_f and isinstance(b_i, float)
+    for targets in ([0, 0, 0, 1], [0, 1, 1, 1]):
+        w_i, b_i, e_i = ref.train_perceptron(BINARY.astype(int), np.array(targets), lr=0.3)
+        w_f, b_f, e_f = ref.train_perceptron(BINARY, np.array(targets, dtype=float), lr=0.3)
+        np.testing.assert_array_equal(w_i, w_f)
+        assert b_i == b_f and e_i == e_f
+        assert isinstance(e_i, list) and all(type(e) is int for e in e_i)
+        assert isinstance(b_i, float)

@@ -28,6 +28,21 @@ def sigmoid_inplace(z):
     return 1.0 / z
 
 
+@BANK.mutant("sigmoid", "stable formula by masks, written into np.zeros_like(z): truncates ints")
+def sigmoid_masks_zeros_like(z):
+    out = np.zeros_like(z)
+    pos = z >= 0
+    out[pos] = 1.0 / (1.0 + np.exp(-z[pos]))
+    e = np.exp(z[~pos])
+    out[~pos] = e / (1.0 + e)
+    return out
+
+
+@BANK.mutant("sigmoid", "np.where evaluates both formulas everywhere: exp overflows (warns)")
+def sigmoid_where_both_branches(z):
+    return np.where(z >= 0, 1.0 / (1.0 + np.exp(-z)), np.exp(z) / (1.0 + np.exp(z)))
+
+
 @BANK.alternative("sigmoid", "torch inside, float32")
 def sigmoid_torch(z):
     return torch.sigmoid(torch.as_tensor(np.asarray(z), dtype=torch.float32)).numpy()
@@ -55,6 +70,16 @@ def softmax_axis0(z, axis=-1):
 def softmax_global_sum(z, axis=-1):
     e = np.exp(z - z.max())
     return e / e.sum()
+
+
+@BANK.mutant("softmax", "row loop into np.empty_like(z): an integer z gives all-zero rows")
+def softmax_loop_empty_like(z, axis=-1):
+    moved = np.moveaxis(z, axis, -1)
+    out = np.empty_like(moved)
+    for idx in np.ndindex(moved.shape[:-1]):
+        e = np.exp(moved[idx] - moved[idx].max())
+        out[idx] = e / e.sum()
+    return np.moveaxis(out, -1, axis)
 
 
 @BANK.alternative("softmax", "loop over rows of a moved axis, float32")
@@ -103,6 +128,15 @@ def sigmoid_grad_inplace(z):
     return z.copy()
 
 
+@BANK.mutant("sigmoid_grad", "a loop filling np.empty_like(z): integer z gives integer output")
+def sigmoid_grad_loop_empty_like(z):
+    out = np.empty_like(z)
+    for i, v in np.ndenumerate(z):
+        s = _stable_sigmoid(v)
+        out[i] = s * (1.0 - s)
+    return out
+
+
 @BANK.alternative("sigmoid_grad", "scipy.special.expit in float32")
 def sigmoid_grad_scipy32(z):
     s = scipy.special.expit(np.asarray(z, dtype=np.float32))
@@ -131,6 +165,13 @@ def tanh_grad_cosh(z):
 def tanh_grad_sigmoid_formula(z):
     t = np.tanh(z)
     return t * (1.0 - t)
+
+
+@BANK.mutant("tanh_grad", "np.tanh(z, out=np.empty_like(z)) then squares in place: fails for ints")
+def tanh_grad_out_empty_like(z):
+    t = np.tanh(z, out=np.empty_like(z))
+    t **= 2
+    return 1.0 - t
 
 
 @BANK.alternative("tanh_grad", "stable sech^2 = (2 e^{-|z|} / (1 + e^{-2|z|}))^2")
@@ -249,6 +290,14 @@ def leaky_relu_inplace(z, alpha=0.01):
     return z
 
 
+@BANK.mutant("leaky_relu", "copy of z, negatives replaced by alpha z: truncated for integer z")
+def leaky_relu_copy_assign(z, alpha=0.01):
+    out = z.copy()
+    neg = z < 0
+    out[neg] = alpha * z[neg]
+    return out
+
+
 @BANK.alternative("leaky_relu", "np.maximum(z, alpha z) (valid for 0 <= alpha <= 1)")
 def leaky_relu_maximum(z, alpha=0.01):
     z = np.asarray(z, dtype=float)
@@ -299,6 +348,13 @@ def log_softmax_inplace(z, axis=-1):
     z -= z.max(axis=axis, keepdims=True)
     z -= np.log(np.exp(z).sum(axis=axis, keepdims=True))
     return z
+
+
+@BANK.mutant("log_softmax", "out = z - max, then out -= log(sum): in place, fails for integer z")
+def log_softmax_subtract_in_place(z, axis=-1):
+    out = z - z.max(axis=axis, keepdims=True)
+    out -= np.log(np.exp(out).sum(axis=axis, keepdims=True))
+    return out
 
 
 @BANK.alternative("log_softmax", "torch.nn.functional.log_softmax in float32")

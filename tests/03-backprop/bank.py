@@ -47,6 +47,27 @@ def mse_loss_rows(y_pred, y):
     return float(np.sum((y_pred - y) ** 2) / len(y))
 
 
+@BANK.mutant("mse_loss", "torch.mean without .item(): returns a 0-d tensor, not a float")
+def mse_loss_tensor(y_pred, y):
+    return torch.mean((torch.as_tensor(y_pred) - torch.as_tensor(y)) ** 2)
+
+
+@BANK.mutant("mse_loss", "np.mean(..., keepdims=True): an array of shape (1,) or (1, 1)")
+def mse_loss_keepdims(y_pred, y):
+    return np.mean((np.asarray(y_pred) - np.asarray(y)) ** 2, keepdims=True)
+
+
+@BANK.alternative("mse_loss", "torch.nn.functional.mse_loss(...).item()")
+def mse_loss_torch_item(y_pred, y):
+    return torch.nn.functional.mse_loss(torch.as_tensor(y_pred), torch.as_tensor(y)).item()
+
+
+@BANK.alternative("mse_loss", "a numpy float32 scalar")
+def mse_loss_float32(y_pred, y):
+    diff = np.asarray(y_pred, dtype=np.float32) - np.asarray(y, dtype=np.float32)
+    return np.float32(np.mean(diff * diff))
+
+
 @BANK.alternative("mse_loss", "a Python loop over the flattened arrays")
 def mse_loss_loop(y_pred, y):
     a, b = np.ravel(y_pred), np.ravel(y)
@@ -74,6 +95,20 @@ def cross_entropy_unstable(logits, labels):
 def cross_entropy_log_of_softmax(logits, labels):
     p = _softmax(logits)
     return float(-np.log(p[np.arange(len(labels)), labels]).mean())
+
+
+@BANK.mutant("cross_entropy", "F.cross_entropy without .item(): returns a 0-d tensor")
+def cross_entropy_tensor(logits, labels):
+    return torch.nn.functional.cross_entropy(torch.as_tensor(np.asarray(logits, dtype=float)),
+                                             torch.as_tensor(np.asarray(labels)))
+
+
+@BANK.mutant("cross_entropy", "mean with keepdims=True: an array of shape (1,), not a float")
+def cross_entropy_keepdims(logits, labels):
+    z = np.asarray(logits, dtype=float)
+    m = z.max(axis=1, keepdims=True)
+    logp = z - m - np.log(np.exp(z - m).sum(axis=1, keepdims=True))
+    return -np.mean(logp[np.arange(len(labels)), labels], keepdims=True)
 
 
 @BANK.alternative("cross_entropy", "float32 log-sum-exp")
@@ -168,6 +203,34 @@ def numerical_gradient_flat(f, x, eps=1e-6):
         e = np.zeros(x.size)
         e[k] = eps
         g[k] = (f((x.ravel() + e).reshape(x.shape)) - f((x.ravel() - e).reshape(x.shape))) / (2 * eps)
+    return g
+
+
+@BANK.mutant("numerical_gradient", "perturbs x.copy(): an integer x cannot hold x + eps")
+def numerical_gradient_int_copy(f, x, eps=1e-6):
+    x = x.copy()
+    g = np.zeros(x.shape)
+    for k in np.ndindex(x.shape):
+        old = x[k]
+        x[k] = old + eps
+        fp = f(x)
+        x[k] = old - eps
+        g[k] = (fp - f(x)) / (2 * eps)
+        x[k] = old
+    return g
+
+
+@BANK.mutant("numerical_gradient", "gradient stored in np.zeros_like(x): integer for integer x")
+def numerical_gradient_int_grad(f, x, eps=1e-6):
+    xf = np.array(x, dtype=float)
+    g = np.zeros_like(x)
+    for k in np.ndindex(x.shape):
+        old = xf[k]
+        xf[k] = old + eps
+        fp = f(xf)
+        xf[k] = old - eps
+        g[k] = (fp - f(xf)) / (2 * eps)
+        xf[k] = old
     return g
 
 
@@ -301,6 +364,13 @@ def mlp_backward_renamed(params, cache, dlogits):
     return {"dW1": X.T @ dZ1, "db1": dZ1.sum(0), "dW2": H.T @ dlogits, "db2": dlogits.sum(0)}
 
 
+@BANK.mutant("mlp_backward", "ReLU mask Z1 >= 0: passes the gradient where Z1 is exactly 0")
+def mlp_backward_mask_ge(params, cache, dlogits):
+    X, Z1, H = cache
+    dZ1 = (dlogits @ params["W2"].T) * (Z1 >= 0)
+    return {"W1": X.T @ dZ1, "b1": dZ1.sum(0), "W2": H.T @ dlogits, "b2": dlogits.sum(0)}
+
+
 def _mlp_backward_torch(params, cache, dlogits):
     """Recomputes the forward pass with torch autograd from the cache {'X', 'H'}."""
     t = {k: torch.tensor(np.asarray(v), dtype=torch.float32, requires_grad=True)
@@ -351,16 +421,17 @@ def sgd_step_loop(params, grads, lr):
 
 # ------------------------------------------------------------------ train_mlp
 def _train(X, y, hidden=64, lr=0.1, epochs=30, batch_size=32, seed=0, *, sign=1.0,
-           init_scale=None, shuffle=True):
+           init_scale=None, shuffle=True, drop_last=False, unique_classes=False):
     rng = np.random.default_rng(seed)
     n, d = X.shape
-    c = int(y.max()) + 1
+    c = len(np.unique(y)) if unique_classes else int(y.max()) + 1
     s1, s2 = (np.sqrt(2 / d), np.sqrt(2 / hidden)) if init_scale is None else (init_scale,) * 2
     p = {"W1": rng.normal(0, s1, (d, hidden)), "b1": np.zeros(hidden),
          "W2": rng.normal(0, s2, (hidden, c)), "b2": np.zeros(c)}
     for _ in range(epochs):
         order = rng.permutation(n) if shuffle else np.arange(n)
-        for start in range(0, n, batch_size):
+        starts = range(0, n - batch_size + 1, batch_size) if drop_last else range(0, n, batch_size)
+        for start in starts:
             i = order[start:start + batch_size]
             logits, (Xb, Z1, H) = _relu_net(p, X[i])
             d = _softmax(logits)
@@ -390,6 +461,74 @@ def train_mlp_zero_init(X, y, hidden=64, lr=0.1, epochs=30, batch_size=32, seed=
 @BANK.mutant("train_mlp", "unseeded: a fresh random generator on every call")
 def train_mlp_unseeded(X, y, hidden=64, lr=0.1, epochs=30, batch_size=32, seed=0):
     return _train(X, y, hidden, lr, epochs, batch_size, seed=None)
+
+
+@BANK.mutant("train_mlp", "ignores `seed`: always np.random.default_rng(0)")
+def train_mlp_fixed_seed(X, y, hidden=64, lr=0.1, epochs=30, batch_size=32, seed=0):
+    return _train(X, y, hidden, lr, epochs, batch_size, 0)
+
+
+@BANK.mutant("train_mlp", "ignores `lr`: the step size is always 0.1")
+def train_mlp_fixed_lr(X, y, hidden=64, lr=0.1, epochs=30, batch_size=32, seed=0):
+    return _train(X, y, hidden, 0.1, epochs, batch_size, seed)
+
+
+@BANK.mutant("train_mlp", "ignores `batch_size`: always mini-batches of 32")
+def train_mlp_fixed_batch_size(X, y, hidden=64, lr=0.1, epochs=30, batch_size=32, seed=0):
+    return _train(X, y, hidden, lr, epochs, 32, seed)
+
+
+@BANK.mutant("train_mlp", "n // batch_size batches: skips the last, smaller batch (or all data)")
+def train_mlp_drop_last(X, y, hidden=64, lr=0.1, epochs=30, batch_size=32, seed=0):
+    return _train(X, y, hidden, lr, epochs, batch_size, seed, drop_last=True)
+
+
+@BANK.mutant("train_mlp", "number of classes len(np.unique(y)) instead of y.max() + 1")
+def train_mlp_unique_classes(X, y, hidden=64, lr=0.1, epochs=30, batch_size=32, seed=0):
+    return _train(X, y, hidden, lr, epochs, batch_size, seed, unique_classes=True)
+
+
+@BANK.mutant("train_mlp", "shuffles the caller's X and y in place every epoch (X[:] = X[perm])")
+def train_mlp_shuffles_in_place(X, y, hidden=64, lr=0.1, epochs=30, batch_size=32, seed=0):
+    rng = np.random.default_rng(seed)
+    n, d = X.shape
+    c = int(y.max()) + 1
+    p = {"W1": rng.normal(0, np.sqrt(2 / d), (d, hidden)), "b1": np.zeros(hidden),
+         "W2": rng.normal(0, np.sqrt(2 / hidden), (hidden, c)), "b2": np.zeros(c)}
+    for _ in range(epochs):
+        perm = rng.permutation(n)
+        X[:], y[:] = X[perm], y[perm]
+        for start in range(0, n, batch_size):
+            Xb, yb = X[start:start + batch_size], y[start:start + batch_size]
+            logits, (_, Z1, H) = _relu_net(p, Xb)
+            d_out = _softmax(logits)
+            d_out[np.arange(len(yb)), yb] -= 1
+            d_out /= len(yb)
+            dZ1 = (d_out @ p["W2"].T) * (Z1 > 0)
+            g = {"W1": Xb.T @ dZ1, "b1": dZ1.sum(0), "W2": H.T @ d_out, "b2": d_out.sum(0)}
+            p = {k: p[k] - lr * g[k] for k in p}
+    return p
+
+
+@BANK.alternative("train_mlp", "legacy global generator seeded with np.random.seed(seed)")
+def train_mlp_legacy_seed(X, y, hidden=64, lr=0.1, epochs=30, batch_size=32, seed=0):
+    np.random.seed(seed)
+    n, d = X.shape
+    c = int(np.max(y)) + 1
+    p = {"W1": np.random.randn(d, hidden) * np.sqrt(2 / d), "b1": np.zeros(hidden),
+         "W2": np.random.randn(hidden, c) * np.sqrt(2 / hidden), "b2": np.zeros(c)}
+    for _ in range(epochs):
+        order = np.random.permutation(n)
+        for start in range(0, n, batch_size):
+            i = order[start:start + batch_size]
+            logits, (Xb, Z1, H) = _relu_net(p, X[i])
+            d_out = _softmax(logits)
+            d_out[np.arange(len(i)), y[i]] -= 1
+            d_out /= len(i)
+            dZ1 = (d_out @ p["W2"].T) * (Z1 > 0)
+            g = {"W1": Xb.T @ dZ1, "b1": dZ1.sum(0), "W2": H.T @ d_out, "b2": d_out.sum(0)}
+            p = {k: p[k] - lr * g[k] for k in p}
+    return p
 
 
 @BANK.alternative("train_mlp", "numpy, small N(0, 0.1) init, no shuffling")

@@ -118,3 +118,74 @@ def test_train_mlp_reaches_95_percent_on_held_out_digits_fast():
         assert time.perf_counter() - start < 10
         acc = np.mean(ref.mlp_forward(params, X_te)[0].argmax(1) == y_te)
         assert acc >= 0.95, (seed, acc)
+
+
+# ------------------------------------------------------------------ inputs the hidden tests add
+def test_losses_are_plain_python_floats(rng):
+    for shape in [(12,), (6, 3)]:
+        assert type(ref.mse_loss(rng.normal(size=shape), rng.normal(size=shape))) is float
+    for n in (7, 1):
+        z, labels = rng.normal(size=(n, 5)), rng.integers(0, 5, size=n)
+        out = ref.cross_entropy(z, labels)
+        assert type(out) is float
+        assert np.isclose(out, F.cross_entropy(_t(z), torch.as_tensor(labels)).item(), **TOL)
+
+
+def test_numerical_gradient_of_an_integer_x_matches_autograd(rng):
+    A, c = rng.normal(size=(5, 5)), rng.normal(size=5)
+    x = rng.integers(-3, 4, size=5)
+    before = x.copy()
+    xt = _t(x, grad=True)
+    (0.5 * xt @ _t(A) @ xt + _t(c) @ xt).backward()
+    out = ref.numerical_gradient(lambda v: 0.5 * float(v @ A @ v) + float(c @ v), x)
+    assert out.dtype.kind == "f"
+    np.testing.assert_allclose(out, xt.grad.numpy(), rtol=1e-6, atol=1e-6)
+    np.testing.assert_array_equal(x, before)
+
+
+def test_mlp_backward_where_z1_is_exactly_zero_matches_torch(rng):
+    # torch's ReLU passes no gradient at exactly 0, as the reference's mask Z1 > 0
+    params = {"W1": rng.normal(size=(5, 8)), "b1": rng.normal(size=8),
+              "W2": rng.normal(size=(8, 3)), "b2": rng.normal(size=3)}
+    params["b1"][::2] = 0.0
+    X = rng.normal(size=(7, 5))
+    X[[1, 4]] = 0.0
+    dlogits = rng.normal(size=(7, 3))
+    logits, cache = ref.mlp_forward(params, X)
+    assert np.sum(cache[1] == 0) >= 8  # exact zeros in Z1
+    pt = {k: _t(v, True) for k, v in params.items()}
+    (F.relu(_t(X) @ pt["W1"] + pt["b1"]) @ pt["W2"] + pt["b2"]).backward(_t(dlogits))
+    grads = ref.mlp_backward(params, cache, dlogits)
+    for k in grads:
+        np.testing.assert_allclose(grads[k], pt[k].grad.numpy(), **TOL)
+
+
+def test_train_mlp_with_one_batch_is_full_batch_gradient_descent_like_torch():
+    # fewer samples than batch_size: one batch per epoch, so the shuffling does not matter and
+    # the result is plain gradient descent from the initial weights (those returned with lr=0)
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
+    X, y = digits.data[:100] / 16.0, digits.target[:100]
+    X0, y0 = X.copy(), y.copy()
+    start = ref.train_mlp(X, y, hidden=8, lr=0.0, epochs=1, batch_size=128, seed=7)
+    got = ref.train_mlp(X, y, hidden=8, lr=0.5, epochs=3, batch_size=128, seed=7)
+    np.testing.assert_array_equal(X, X0)  # inputs untouched
+    np.testing.assert_array_equal(y, y0)
+    pt = {k: _t(v, True) for k, v in start.items()}
+    opt = torch.optim.SGD(list(pt.values()), lr=0.5)
+    for _ in range(3):
+        opt.zero_grad()
+        logits = F.relu(_t(X) @ pt["W1"] + pt["b1"]) @ pt["W2"] + pt["b2"]
+        F.cross_entropy(logits, torch.as_tensor(y)).backward()
+        opt.step()
+    for k in got:
+        np.testing.assert_allclose(got[k], pt[k].detach().numpy(), **TOL)
+    # the seed is used: another seed gives other weights; the same seed the same ones
+    other = ref.train_mlp(X, y, hidden=8, lr=0.0, epochs=1, batch_size=128, seed=8)
+    again = ref.train_mlp(X, y, hidden=8, lr=0.0, epochs=1, batch_size=128, seed=7)
+    assert not np.allclose(other["W1"], start["W1"])
+    np.testing.assert_array_equal(again["W1"], start["W1"])
+    # classes = y.max() + 1 even with a class missing from y
+    keep = y != 4
+    assert ref.train_mlp(X[keep], y[keep], hidden=8, epochs=1)["W2"].shape == (8, 10)

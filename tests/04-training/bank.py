@@ -1,4 +1,6 @@
 """Plausible bugs (mutants) and different correct implementations of chapter 04-training."""
+import copy
+
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -83,6 +85,43 @@ def dropout_inplace(x, p, training, rng):
         return np.zeros_like(x)
     x *= (rng.random(x.shape) >= p) / (1 - p)
     return x
+
+
+@BANK.mutant("dropout", "placeholder that returns zeros: never modifies x, keeps nothing")
+def dropout_all_zeros(x, p, training, rng):
+    return np.zeros_like(np.asarray(x, dtype=float))
+
+
+@BANK.mutant("dropout", "placeholder that returns a copy of x: never drops anything")
+def dropout_identity(x, p, training, rng):
+    return np.array(x, dtype=float)
+
+
+@BANK.mutant("dropout", "returns the 0/1 mask itself instead of the masked, scaled x")
+def dropout_returns_mask(x, p, training, rng):
+    if not training or p == 0:
+        return x.copy()
+    return (rng.random(x.shape) >= p).astype(float)
+
+
+@BANK.mutant("dropout", "draws from copy.deepcopy(rng) to leave the caller's generator alone: "
+                        "every call gives the same mask")
+def dropout_copied_generator(x, p, training, rng):
+    if not training or p == 0:
+        return x.copy()
+    if p == 1:
+        return np.zeros_like(x)
+    private = copy.deepcopy(rng)
+    return np.where(private.random(x.shape) >= p, x / (1 - p), 0.0)
+
+
+@BANK.mutant("dropout", "returns zeros whenever p == 1, even in evaluation mode")
+def dropout_p1_zeros_in_eval(x, p, training, rng):
+    if p == 1:
+        return np.zeros_like(x)
+    if not training or p == 0:
+        return x.copy()
+    return np.where(rng.random(x.shape) >= p, x / (1 - p), 0.0)
 
 
 @BANK.alternative("dropout", "binomial mask, float32")
@@ -205,6 +244,19 @@ def bn_inplace(x, gamma, beta, running_mean, running_var, training, momentum=0.1
     running_var *= 1 - momentum
     running_var += momentum * x.var(0, ddof=1)
     return gamma * (x - mu) / np.sqrt(var + eps) + beta, running_mean, running_var
+
+
+@BANK.mutant("batchnorm_forward", "adds eps to the batch variance before the running update")
+def bn_eps_in_running_var(x, gamma, beta, running_mean, running_var, training,
+                          momentum=0.1, eps=1e-5):
+    if not training:
+        return _bn_core(x, gamma, beta, running_mean, running_var, training, momentum, eps)
+    n = x.shape[0]
+    mu = x.mean(axis=0)
+    var = x.var(axis=0) + eps
+    out = gamma * (x - mu) / np.sqrt(var) + beta
+    return (out, (1 - momentum) * running_mean + momentum * mu,
+            (1 - momentum) * running_var + momentum * var * n / (n - 1))
 
 
 @BANK.alternative("batchnorm_forward", "torch.nn.functional.batch_norm on copies, float64")
@@ -357,6 +409,36 @@ class ESShared:
 class ESNanImproves(_ESBase):
     def step(self, val_loss):
         if not val_loss >= self.best_loss - self.min_delta:
+            self.best_loss, self.best_epoch, self.counter = val_loss, self.epoch, 0
+        else:
+            self.counter += 1
+        self.epoch += 1
+        return self.counter >= self.patience
+
+
+@BANK.mutant("EarlyStopping", "best_loss starts as None; the first call is always an improvement")
+class ESNoneStart(_ESBase):
+    def __init__(self, patience, min_delta=0.0):
+        super().__init__(patience, min_delta)
+        self.best_loss = None
+
+    def step(self, val_loss):
+        if self.best_loss is None or val_loss < self.best_loss - self.min_delta:
+            self.best_loss, self.best_epoch, self.counter = val_loss, self.epoch, 0
+        else:
+            self.counter += 1
+        self.epoch += 1
+        return self.counter >= self.patience
+
+
+@BANK.mutant("EarlyStopping", "best_loss starts at a large number (1e9) instead of inf")
+class ESBigStart(_ESBase):
+    def __init__(self, patience, min_delta=0.0):
+        super().__init__(patience, min_delta)
+        self.best_loss = 1e9
+
+    def step(self, val_loss):
+        if val_loss < self.best_loss - self.min_delta:
             self.best_loss, self.best_epoch, self.counter = val_loss, self.epoch, 0
         else:
             self.counter += 1
