@@ -217,6 +217,7 @@ def grade_submission(job: Job, slot: int | None = None, limits=None) -> dict:
                   "status": "graded", "reason": reason, "functions": functions,
                   "notes": text.cap_list(notes + cell_notes + errors, MAX_NOTES_CHARS),
                   "isolation": sandbox.isolation, "restarts": max(sandbox.restarts, 0),
+                  "uid": sandbox.uid,
                   "timestamp": snap.timestamp,
                   "seconds": round(time.perf_counter() - start, 3)}
         gradebook.write_autograded_notebook(root, result, clean_nb)
@@ -300,7 +301,8 @@ def grade_class(root: Path, chapters: list[str], workers: int = 2, scheduler: st
     def finish(job: Job, result) -> None:
         if isinstance(result, BaseException):  # the worker died or the task itself failed
             result = _ungradable(job, f"grader worker failed: {result}", infrastructure=True)
-            result["key"] = None  # not a verdict on the submission: grade it again next run
+        if result.get("infrastructure"):  # not a verdict on the submission: grade it again
+            result["key"] = None
         result = _store(root, job, result, db_url)
         summary["graded_now"] += 1
         summary["ungradable"] += result["status"] != "graded"
@@ -309,7 +311,8 @@ def grade_class(root: Path, chapters: list[str], workers: int = 2, scheduler: st
             outcomes["refused"] = result["reason"]
         bar.update(1)
 
-    run_dir = Path(tempfile.mkdtemp(prefix="nnbio-grading-"))
+    _remove_stale_run_dirs()
+    run_dir = _make_run_dir()
     old_tmp = os.environ.get("TMPDIR")
     os.environ["TMPDIR"] = str(run_dir)  # workers, their forkservers and staging folders
     try:
@@ -344,6 +347,36 @@ def grade_class(root: Path, chapters: list[str], workers: int = 2, scheduler: st
     if todo and outcomes["infrastructure"] == len(todo):
         raise RuntimeError("every submission failed inside the grader: see reports/ungradable")
     return summary
+
+
+RUN_PREFIX = "nnbio-"  # then the pid: nnbio-<pid>-XXXXXXXX
+
+
+def _make_run_dir() -> Path:
+    """This run's temporary folder. multiprocessing puts its forkserver's socket two levels
+    below it, and a Unix socket's path has at most 107 bytes: under a long TMPDIR, use /tmp."""
+    base = tempfile.gettempdir()
+    if len(os.fsencode(base)) > 48 and os.access("/tmp", os.W_OK):
+        base = "/tmp"
+    return Path(tempfile.mkdtemp(prefix=f"{RUN_PREFIX}{os.getpid()}-", dir=base))
+
+
+def _remove_stale_run_dirs() -> None:
+    """Remove the temporary folders of earlier runs that were killed before they could clean
+    up (``nnbio-<pid>-*`` whose process is gone)."""
+    import re
+
+    for path in {*Path(tempfile.gettempdir()).glob(RUN_PREFIX + "*"),
+                 *Path("/tmp").glob(RUN_PREFIX + "*")}:
+        m = re.fullmatch(r"nnbio-(\d+)-\w{8}", path.name)
+        if not m or not path.is_dir() or path.is_symlink():
+            continue
+        try:
+            os.kill(int(m.group(1)), 0)
+        except ProcessLookupError:
+            shutil.rmtree(path, ignore_errors=True)
+        except (PermissionError, OverflowError):
+            pass
 
 
 class _NoBar:

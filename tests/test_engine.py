@@ -487,13 +487,18 @@ def test_killing_the_grading_command_leaves_no_process_behind(tmp_path):
 
     shutil.copy(REPO / "nbgrader_config.py", tmp_path)
     shutil.copytree(REPO / "solutions" / CH, tmp_path / "solutions" / CH)
+    import tempfile
+
+    tmp = Path(tempfile.mkdtemp(prefix="nnbio-t-", dir="/tmp"))  # short: a socket lives below
+    env = dict(os.environ, TMPDIR=str(tmp))
     for student in ("a", "b"):
         d = tmp_path / "submitted" / student / CH
         d.mkdir(parents=True)
         (d / f"{CH}.ipynb").write_text(json.dumps(_with_cell("while True:\n    pass\n", before=None)))
     proc = subprocess.Popen([sys.executable, "-m", "autograder.cli", "--root", str(tmp_path),
                              "autograde", CH, "--workers", "2", "--no-progress"],
-                            cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            env=env)
     try:
         deadline, children = time.monotonic() + 120, set()
         while time.monotonic() < deadline:  # wait until sandboxes run the hanging cell
@@ -514,3 +519,11 @@ def test_killing_the_grading_command_leaves_no_process_behind(tmp_path):
     for p in left:
         os.kill(p, signal.SIGKILL)
     assert not left, f"processes left running after the grader was killed: {left}"
+    # the next run removes what the killed one could not clean up, and leaves nothing itself
+    subprocess.run([sys.executable, "-m", "autograder.cli", "--root", str(tmp_path), "autograde",
+                    CH, "--workers", "1", "--no-progress", "--limit", "cell_seconds=2",
+                    "--limit", "notebook_seconds=5"], cwd=REPO, env=env, timeout=600,
+                   capture_output=True)
+    left = sorted(p.name for p in tmp.iterdir())
+    shutil.rmtree(tmp, ignore_errors=True)
+    assert left == []

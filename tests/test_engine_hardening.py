@@ -69,7 +69,7 @@ def softmax(z, axis=-1):
     # the hidden input, as a string: feedback must not show it
     "returns_hidden_input": """
 def softmax(z, axis=-1):
-    return "LEAK" + repr(z.tolist())
+    return ["LEAK" + repr(z.tolist())]
 """,
     # every other process's command line (the grader's gradebook URL holds a password)
     "reads_other_processes": """
@@ -89,19 +89,26 @@ def softmax(z, axis=-1):
     "escaping_processes": """
 import os, time
 def _wander():
-    for _ in range(100000):
-        if os.fork():
-            os._exit(0)
+    start = time.time()
+    for i in range(10 ** 7):
+        if time.time() - start > 300:
+            break
+        try:
+            if os.fork():
+                os._exit(0)
+        except OSError:
+            time.sleep(0.01)
+            continue
         try:
             os.setsid()
         except OSError:
             pass
-        try:
-            with open(f"/dev/shm/grow-{os.getpid()}", "wb") as fh:
-                fh.write(b"x" * (1 << 20))
-        except OSError:
-            pass
-        time.sleep(0.05)
+        if i % 200 == 0:
+            try:
+                with open(f"/dev/shm/grow-{os.getpid()}", "wb") as fh:
+                    fh.write(b"x" * (1 << 20))
+            except OSError:
+                pass
 def softmax(z, axis=-1):
     for _ in range(2):
         if os.fork() == 0:
@@ -182,7 +189,7 @@ def hardened(tmp_path_factory):
     cell["outputs"] = [{"output_type": "display_data", "metadata": {},
                         "data": {"text/html": "<script>alert('forged')</script>"}}]
     _write(sub / "forged_html_output" / CH, nb)
-    _write(sub / '=HYPERLINK("http://evil.example","x")' / CH, _solution())
+    _write(sub / '=HYPERLINK("evil.example","x")' / CH, _solution())
 
     # --- honest work in an unusual form, and late work
     import nbformat
@@ -204,8 +211,9 @@ def hardened(tmp_path_factory):
     with Gradebook(db_url, course_id="nnbio") as gb:
         gb.update_or_create_assignment(CH, duedate="2026-01-10 12:00:00 UTC")
 
-    tmp = root / "tmpdir"
-    tmp.mkdir()
+    import tempfile
+
+    tmp = Path(tempfile.mkdtemp(prefix="nnbio-h-", dir="/tmp"))  # short: a socket lives below
     env = dict(os.environ, TMPDIR=str(tmp))
     cmd = [sys.executable, "-m", "autograder.cli", "--root", str(root), "--db", db_url,
            "autograde", CH, "--workers", "2", "--no-progress"]
@@ -217,7 +225,10 @@ def hardened(tmp_path_factory):
         out = {"rc": proc.returncode, "stdout": proc.stdout, "stderr": proc.stderr}
     except subprocess.TimeoutExpired as exc:
         out = {"rc": "timeout", "stdout": str(exc.stdout), "stderr": str(exc.stderr)}
-    after = _sandbox_processes()
+    uids = set()
+    for state_file in (root / "autograded").rglob("grading.json"):
+        uids.add(json.loads(state_file.read_text()).get("uid"))
+    after = _sandbox_processes(uids - {None})
     report = subprocess.run([sys.executable, "-m", "autograder.cli", "--root", str(root), "--db",
                              db_url, "report", CH], cwd=REPO, capture_output=True, text=True,
                             timeout=300)
@@ -225,8 +236,9 @@ def hardened(tmp_path_factory):
             "report": report}
 
 
-def _sandbox_processes() -> list[tuple[int, int]]:
-    """Live processes running under a sandbox uid (old or new scheme)."""
+def _sandbox_processes(uids: set[int]) -> list[tuple[int, int]]:
+    """Live processes running under one of this run's sandbox uids (``uids``; before uids
+    were recorded, the old fixed range). Other test files' sandboxes may run meanwhile."""
     found = []
     for pid in os.listdir("/proc"):
         if not pid.isdigit():
@@ -237,7 +249,7 @@ def _sandbox_processes() -> list[tuple[int, int]]:
             continue
         uid = int(next(ln for ln in status.splitlines() if ln.startswith("Uid:")).split()[1])
         state = next(ln for ln in status.splitlines() if ln.startswith("State:")).split()[1]
-        if (61000 <= uid < 81000 or 200_000 <= uid < 200_000 + (1 << 22)) and state != "Z":
+        if (uid in uids if uids else 61000 <= uid < 81000) and state != "Z":
             found.append((int(pid), uid))
     return found
 
@@ -349,6 +361,8 @@ def test_feedback_does_not_print_a_hidden_input(hardened):
 
 def test_no_process_outlives_grading_and_uids_are_fresh(hardened):
     assert hardened["left"] == [], hardened["left"]
+    states = [_state(hardened, s) for s in INNOCENT + ("attack_escaping_processes",)]
+    assert len({s["uid"] for s in states}) == len(states)  # one uid per submission
     isolation = {_state(hardened, s)["isolation"] for s in INNOCENT}
     assert isolation == {"full"}, isolation
     # the escaping processes cost the attacker nothing else and the innocent nothing at all
@@ -361,7 +375,9 @@ def test_anonymous_shared_memory_is_refused(hardened):
 
 
 def test_temporary_folders_are_cleaned_up(hardened):
-    assert sorted(p.name for p in hardened["tmp"].iterdir()) == []
+    left = sorted(p.name for p in hardened["tmp"].iterdir())
+    shutil.rmtree(hardened["tmp"], ignore_errors=True)
+    assert left == []
 
 
 # ------------------------------------------------------------ injection
@@ -375,6 +391,7 @@ def test_forged_outputs_are_cleared(hardened):
 def test_csv_cells_never_start_a_formula(hardened):
     import csv
 
+    assert "HYPERLINK" in (hardened["root"] / "reports" / "summary.csv").read_text()
     for name in ("summary.csv", "grades.csv", "timings.csv"):
         with open(hardened["root"] / "reports" / name, newline="") as fh:
             for row in csv.reader(fh):
