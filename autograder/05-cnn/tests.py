@@ -12,8 +12,8 @@ Conv1d); if that fails, tensors of equal size are paired in every order (layers 
 another order). Models are only driven through ``make``, ``n_trainable``, ``parameters`` and
 ``set_parameters``, so the tests work when the student's code runs in another process.
 
-Points: conv_output_size 3, conv1d 5, conv2d 5, max_pool1d 4, max_pool2d 4,
-receptive_field 3, one_hot_genotypes 4, count_parameters 3, DeepGS 4, DualStreamCNN 4.
+Points: conv_output_size 4, conv1d 6, conv2d 5, max_pool1d 4, max_pool2d 4,
+receptive_field 3, one_hot_genotypes 4, count_parameters 5, DeepGS 4, DualStreamCNN 4.
 """
 import itertools
 
@@ -72,6 +72,31 @@ def with_dilation(student, ref, rng):
     _check_sizes(student, ref, cases + [(10, 3, 0, 1, 2)])
 
 
+def _is_number(value, integral=False) -> bool:
+    """A plain Python or numpy number (not a tensor, array, list or bool). A torch tensor the
+    student returns is a torch.Tensor in one process and arrives as an ndarray from the sandbox:
+    both are rejected, so the check behaves the same in both modes."""
+    kinds = (int, np.integer) if integral else (int, float, np.integer, np.floating)
+    return isinstance(value, kinds) and not isinstance(value, (bool, np.bool_))
+
+
+@SUITE.test("conv_output_size", points=1,
+            hint="return a Python int: use floor division // (or int(...)), not np.floor or /, "
+                 "since the size is used to allocate arrays and np.zeros(13.0) fails")
+def returns_an_int(student, ref, rng):
+    cases = [(int(n), int(k), int(p), int(s), int(d)) for n, k, p, s, d in
+             zip(rng.integers(20, 120, size=6), rng.integers(1, 8, size=6),
+                 rng.integers(0, 4, size=6), rng.integers(1, 4, size=6),
+                 rng.integers(1, 3, size=6))]
+    for n, k, p, s, d in cases + [(12, 3, 0, 3, 1)]:
+        given = f"n={n}, kernel_size={k}, padding={p}, stride={s}, dilation={d}"
+        out = student(n, k, padding=p, stride=s, dilation=d)
+        expect(_is_number(out, integral=True), "conv_output_size",
+               f"returned a {type(out).__name__}; expected an int", given)
+        exp = ref.conv_output_size(n, k, padding=p, stride=s, dilation=d)
+        expect(int(out) == exp, "conv_output_size", f"expected {exp}, got {int(out)}", given)
+
+
 # ------------------------------------------------------------------ conv1d and conv2d
 def _conv_case(student, ref, name, x, w, b=None, **kwargs):
     args = "".join(f", {k}={v!r}" for k, v in kwargs.items())
@@ -123,6 +148,19 @@ def bias_none_or_given(student, ref, rng):
     _conv_case(student, ref, "conv1d", x, w, b, padding=1)
     kernel_as_long_as_x = rng.normal(size=(3, 2, 10))  # one output position
     _conv_case(student, ref, "conv1d", x, kernel_as_long_as_x, b)
+
+
+@SUITE.test("conv1d", points=1,
+            hint="inputs may have different dtypes, e.g. float32 one-hot genotypes (or integer "
+                 "codes) with float64 weights: convert everything to one float dtype before "
+                 "computing (torch's conv1d refuses to mix float32 and float64)")
+def float32_or_integer_input_with_float64_weights(student, ref, rng):
+    codes = rng.integers(0, 4, size=(3, 30))
+    x32 = np.eye(4, dtype=np.float32)[codes].transpose(0, 2, 1).copy()  # one-hot (N, 4, L)
+    w, b = rng.normal(size=(5, 4, 6)), rng.normal(size=5)
+    _conv_case(student, ref, "conv1d", x32, w, b, padding=2)
+    dosages = rng.integers(0, 3, size=(2, 1, 25))  # int64 marker codes, one channel
+    _conv_case(student, ref, "conv1d", dosages, rng.normal(size=(3, 1, 5)), None, stride=2)
 
 
 @SUITE.test("conv1d", points=1, hint="build new arrays (np.pad returns a copy); never write "
@@ -376,6 +414,29 @@ result = m
 """
 
 
+_NESTED = """
+class Block(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.features = torch.nn.Sequential(
+            torch.nn.Conv1d(4, 6, 5), torch.nn.ReLU(),
+            torch.nn.Sequential(torch.nn.Conv1d(6, 6, 3), torch.nn.BatchNorm1d(6)))
+        self.heads = torch.nn.ModuleList([torch.nn.Linear(6, 2), torch.nn.Linear(6, 1)])
+        self.scale = torch.nn.Parameter(torch.ones(6))
+
+
+class Net(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.block = Block()
+        self.rnn = torch.nn.GRU(6, 3)
+        self.out = torch.nn.Linear(3, 1)
+
+
+result = Net()
+"""
+
+
 def _check_count(student, ref, source, label):
     out = _int_result(student(make(student, source)), "count_parameters", label)
     exp = ref.count_parameters(make(None, source))
@@ -408,6 +469,31 @@ def buffers_and_shared_weights(student, ref, rng):
                  "(frozen layers)")
 def frozen_layers_are_not_counted(student, ref, rng):
     _check_count(student, ref, _FROZEN, "a network whose first Linear layer is frozen")
+
+
+@SUITE.test("count_parameters", points=1,
+            hint="layers inside sub-blocks (an nn.Sequential or nn.ModuleList inside your own "
+                 "module), recurrent layers and bare nn.Parameter attributes all count: "
+                 "model.parameters() walks every submodule, model.children() only the first level")
+def layers_nested_in_sub_blocks(student, ref, rng):
+    _check_count(student, ref, _NESTED, "a custom module holding a block (a Sequential inside a "
+                                        "Sequential, a ModuleList, an nn.Parameter), a GRU and a "
+                                        "Linear layer")
+
+
+@SUITE.test("count_parameters", points=1,
+            hint="return a Python int (p.numel() is an int, and so is their sum), not a torch "
+                 "tensor or an array")
+def returns_an_int(student, ref, rng):
+    d_in = int(rng.integers(3, 30))
+    for source, label in ((f"torch.nn.Linear({d_in}, 4)", f"model nn.Linear({d_in}, 4)"),
+                          (_STACK, "a Sequential of two Conv1d layers and a Linear layer")):
+        out = student(make(student, source))
+        expect(_is_number(out), "count_parameters",
+               f"returned a {type(out).__name__}; expected an int", label)
+        exp = ref.count_parameters(make(None, source))
+        got = _int_result(out, "count_parameters", label)
+        expect(got == exp, "count_parameters", f"expected {exp}, got {got}", label)
 
 
 # ------------------------------------------------------------------ DeepGS and DualStreamCNN

@@ -6,12 +6,14 @@ torch in tests/06-rnn/test_reference.py); inputs are passed as copies, and the "
 tests check the values as well as the inputs.
 
 Points: rnn_step 4, rnn_forward 4, rnn_backward 7, lstm_step 5, gru_step 5, one_hot_dna 5,
-train_motif_classifier 6.
+train_motif_classifier 8.
 
 ``train_motif_classifier`` is trained once per student function on sequences simulated here
 with the chapter's generative model (i.i.d. AT-rich background, one instance of a 15-bp
 GRE-like PWM planted at a random position in half of the sequences), with a seed the student
-never sees, and graded on held-out sequences and its wall time.
+never sees, and graded on held-out sequences and its wall time. Reproducibility is checked by
+training twice on a small part of the data with the same ``seed`` after setting the global
+random states (torch, numpy, random) where the student's code runs to different values.
 """
 import time
 import weakref
@@ -19,7 +21,7 @@ import weakref
 import numpy as np
 
 from autograder.testing import (Failure, Suite, describe, expect, expect_close, expect_shape,
-                                expect_unchanged, to_array)
+                                expect_unchanged, make, to_array)
 
 SUITE = Suite("06-rnn")
 
@@ -533,3 +535,63 @@ def predictions_are_reproducible_and_case_insensitive(student, ref, rng):
            f"{len(part)} sequences", "300 held-out sequences and their lower-case copies")
     expect(np.mean(first == labels[:300]) >= 0.75, "train_motif_classifier",
            "the predictions are reproducible but mostly wrong", "300 held-out sequences")
+
+
+_GLOBAL_SEEDS = ("import random\nrandom.seed({0})\nnp.random.seed({0})\n"
+                 "torch.manual_seed({0})\nresult = 0")
+_N_SMALL = 300  # training sequences of the reproducibility test
+
+
+@SUITE.test("train_motif_classifier", points=1,
+            hint="seed every source of randomness from `seed`: torch.manual_seed(seed) before "
+                 "creating the network (initial weights, dropout) and a generator seeded with "
+                 "`seed` for the shuffling, so that the same data and seed give the same model "
+                 "whatever the global random state")
+def same_seed_gives_the_same_model(student, ref, rng):
+    (seqs, labels), (test_seqs, _) = _motif_data()
+    given = (f"{_N_SMALL} training sequences, seed=7 twice (the global random state set "
+             f"differently before each call), predictions on {len(test_seqs)} held-out sequences")
+    runs = []
+    for global_seed in (1234, 98765):
+        make(student, _GLOBAL_SEEDS.format(global_seed))
+        model = student(list(seqs[:_N_SMALL]), labels[:_N_SMALL].copy(), seed=7)
+        predict = getattr(model, "predict", None)
+        if not callable(predict):
+            raise Failure(f"train_motif_classifier with {given}: the returned "
+                          f"{type(model).__name__} has no .predict(sequences) method")
+        runs.append(_predictions(predict, test_seqs, "train_motif_classifier"))
+    differ = int(np.sum(runs[0] != runs[1]))
+    expect(differ == 0, "train_motif_classifier",
+           f"two models trained with the same seed disagree on {differ} of {len(test_seqs)} "
+           "held-out sequences", given)
+
+
+def _with_unknown_bases(rng, seqs, rate=0.03):
+    out = []
+    for s in seqs:
+        chars = np.array(list(s))
+        hit = rng.random(len(chars)) < rate
+        chars[hit] = rng.choice(["N", "n"], size=int(hit.sum()))
+        out.append("".join(chars))
+    return out
+
+
+@SUITE.test("train_motif_classifier", points=1,
+            hint="sequencing reads contain N (an unknown base): predict must accept any letter "
+                 "and encode it as one_hot_dna does (a row of zeros), not fail on it")
+def predicts_sequences_with_unknown_bases(student, ref, rng):
+    predict, _ = _model(student)
+    _, (seqs, labels) = _motif_data()
+    noisy = _with_unknown_bases(rng, seqs[:400])
+    given = "400 held-out sequences in which about 3% of the bases were replaced by N or n"
+    pred = _predictions(predict, noisy, "train_motif_classifier")
+    odd = pred[(pred != 0) & (pred != 1)]
+    expect(odd.size == 0, "train_motif_classifier",
+           "predict returned values other than 0 and 1", given)
+    clean = float(np.mean(_predictions(predict, seqs[:400], "train_motif_classifier")
+                          == labels[:400]))
+    acc = float(np.mean(pred == labels[:400]))
+    wanted = max(0.6, min(0.75, clean - 0.1))  # a few Ns may cost a little, not everything
+    expect(acc >= wanted, "train_motif_classifier",
+           f"held-out accuracy {acc:.3f} on these sequences ({clean:.3f} on the same sequences "
+           f"without N), expected at least {wanted:.2f}", given)

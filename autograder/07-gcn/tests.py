@@ -11,9 +11,11 @@ seeded generator. Every test checks returned values, and inputs are passed as co
   point. The model is only driven through calls and the helpers of autograder.testing, so the
   tests work in one process and in the sandboxed engine alike.
 * ``karate_club_predictions`` is graded by its accuracy against the real split of Zachary's club
-  (networkx node attribute ``club``) and its wall time; each (function, seed) is trained once.
+  (networkx node attribute ``club``) and its wall time; each (function, seed) is trained once,
+  except for the reproducibility test, which calls it again with the same seed after setting the
+  global random states (torch, numpy, random) where the student's code runs to other values.
 
-Points: normalize_adjacency 5, gcn_layer 4, GCN 7, graph_readout 5, smiles_to_graph 5,
+Points: normalize_adjacency 6, gcn_layer 4, GCN 7, graph_readout 7, smiles_to_graph 5,
 karate_club_predictions 6.
 """
 import os
@@ -91,6 +93,21 @@ def integer_input_and_tiny_graphs(student, ref, rng):
     two = np.array([[0.0, 1.0], [1.0, 0.0]])
     expect_close(student(two.copy()), ref.normalize_adjacency(two), "normalize_adjacency",
                  "two nodes joined by an edge, A = [[0, 1], [1, 0]]")
+
+
+@SUITE.test("normalize_adjacency", points=1,
+            hint="A + I adds 1 to the diagonal even where A already has a self-loop (A_ii > 0): "
+                 "the diagonal of A~ is A_ii + 1 and the degree includes it; do not overwrite "
+                 "the diagonal with 1 (np.fill_diagonal) or take max(A, I)")
+def graphs_that_already_have_self_loops(student, ref, rng):
+    A = _random_graph(rng, 8, p=0.4)
+    A[[0, 3, 5], [0, 3, 5]] = 1.0
+    expect_close(student(A.copy()), ref.normalize_adjacency(A), "normalize_adjacency",
+                 f"a 0/1 symmetric A {describe(A)} where nodes 0, 3 and 5 have a self-loop")
+    W = _random_graph(rng, 7, p=0.5, weighted=True)
+    W[np.diag_indices(7)] = rng.uniform(0.5, 2.0, size=7)
+    expect_close(student(W.copy()), ref.normalize_adjacency(W), "normalize_adjacency",
+                 f"a weighted symmetric A {describe(W)} with a weighted self-loop on every node")
 
 
 @SUITE.test("normalize_adjacency", points=1,
@@ -419,6 +436,37 @@ def graphs_without_nodes(student, ref, rng):
         expect(np.all(np.isfinite(out)), "graph_readout", "returned NaN or inf", given)
 
 
+@SUITE.test("graph_readout", points=1,
+            hint="integer node features (counts, one-hot codes) still have fractional means: "
+                 "build the output as a float array (np.zeros((n_graphs, F))), not with H's dtype")
+def integer_node_features(student, ref, rng):
+    idx = rng.permutation(np.repeat(np.arange(4), [3, 2, 5, 4]))
+    H = rng.integers(0, 5, size=(len(idx), 3))
+    for reduce in ("mean", "sum"):
+        expect_close(student(H.copy(), idx.copy(), 4, reduce=reduce),
+                     ref.graph_readout(H, idx, 4, reduce=reduce), "graph_readout",
+                     _readout_given(H, idx, 4, reduce) + ", integer features")
+
+
+@SUITE.test("graph_readout", points=1,
+            hint="a batch without any node (H of shape (0, F)) gives n_graphs rows of zeros, and "
+                 "a single graph gives one row; avoid graph_index.max() and code that needs at "
+                 "least one node")
+def no_nodes_at_all_and_a_single_graph(student, ref, rng):
+    H = np.zeros((0, 4))
+    idx = np.zeros(0, dtype=np.int64)
+    for reduce in ("mean", "sum"):
+        out = expect_close(student(H.copy(), idx.copy(), 3, reduce=reduce), np.zeros((3, 4)),
+                           "graph_readout", _readout_given(H, idx, 3, reduce) + " (no nodes)")
+        expect(np.all(np.isfinite(out)), "graph_readout", "returned NaN or inf", "no nodes")
+    H1 = rng.normal(size=(6, 5))
+    idx1 = np.zeros(6, dtype=np.int64)
+    for reduce in ("mean", "sum"):
+        expect_close(student(H1.copy(), idx1.copy(), 1, reduce=reduce),
+                     ref.graph_readout(H1, idx1, 1, reduce=reduce), "graph_readout",
+                     _readout_given(H1, idx1, 1, reduce) + " (one graph)")
+
+
 @SUITE.test("graph_readout", points=1, hint="build a new output array; do not write into H")
 def does_not_modify_its_inputs(student, ref, rng):
     idx = rng.permutation(np.repeat(np.arange(3), [4, 3, 5]))
@@ -504,6 +552,8 @@ def nci_molecules(student, ref, rng):
 
 # ------------------------------------------------------------------ karate_club_predictions
 TIME_LIMIT = 60.0  # seconds for one call
+_GLOBAL_SEEDS = ("import random\nrandom.seed({0})\nnp.random.seed({0})\n"
+                 "torch.manual_seed({0})\nresult = 0")
 _RUNS = weakref.WeakKeyDictionary()  # student function -> {seed: (predictions, seconds, error)}
 _TRUTH = {}
 
@@ -600,11 +650,14 @@ def accurate_with_another_seed(student, ref, rng):
                  "the same weights, dropout masks and predictions")
 def same_seed_gives_the_same_predictions(student, ref, rng):
     first, _, given = _predictions(student, 0)
-    value = _one_thread_call(student, 0)
-    second = expect_shape(value, (34,), "karate_club_predictions", given + ", second call")
-    expect(np.array_equal(first, second), "karate_club_predictions",
-           f"two calls with the same seed disagree on {int(np.sum(first != second))} members",
-           given)
+    # the global random state where the student's code runs must not matter
+    for global_seed in (101, 202, 303, 404):
+        make(student, _GLOBAL_SEEDS.format(global_seed))
+        value = _one_thread_call(student, 0)
+        again = expect_shape(value, (34,), "karate_club_predictions", given + ", another call")
+        expect(np.array_equal(first, again), "karate_club_predictions",
+               f"calls with the same seed disagree on {int(np.sum(first != again))} members "
+               "(the global random state was set differently before each call)", given)
 
 
 @SUITE.test("karate_club_predictions", points=1,

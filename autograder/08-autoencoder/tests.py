@@ -10,8 +10,15 @@ through ``parameters``/``set_parameters``. Training tests run on a seeded simula
 on cells of scanpy's bundled pbmc68k_reduced in a split the student never sees, with a
 wall-time limit.
 
-Points: Autoencoder 6, train_autoencoder 7, reconstruction_mse 4, pca_reconstruction_mse 5,
-masking_noise 6.
+Points: Autoencoder 6, train_autoencoder 12, reconstruction_mse 5, pca_reconstruction_mse 6,
+masking_noise 7.
+
+Return types are checked so that they mean the same in one process and across the sandbox
+boundary: a torch tensor the student returns is a ``torch.Tensor`` here and arrives as a numpy
+array from the sandbox, and both are rejected where the contract says "a float" (a Python or
+numpy number is accepted). Which cells each training step sees is observed with a model built
+by trusted source where the student's code runs, that notes the cell numbers (column 0 of X)
+of every batch it is called on with gradients enabled.
 """
 import copy
 import time
@@ -102,6 +109,20 @@ def ref_autoencoder(dims):
     from autograder import registry
 
     return registry.reference("08-autoencoder").Autoencoder(*dims)
+
+
+def _is_number(value) -> bool:
+    """A Python or numpy number: not a tensor (torch.Tensor here, ndarray from the sandbox), not
+    an array, not a bool."""
+    return (isinstance(value, (int, float, np.integer, np.floating))
+            and not isinstance(value, (bool, np.bool_)))
+
+
+def _expect_number(value, what, given):
+    expect(_is_number(value), what,
+           f"returned a {type(value).__name__}; expected a Python float (float(...) or "
+           ".item() of a 0-d tensor)", given)
+    return float(value)
 
 
 def _build(student, dims):
@@ -346,6 +367,125 @@ def held_out_pbmc_quality_and_time(student, ref, rng):
            ">= 0.55 (chance is about 0.35)", given)
 
 
+def _heterogeneous_cells(rng, n, d):
+    """Low-rank cells in which a quarter are scaled up, so that batches differ in their error."""
+    X = _low_rank_data(rng, n=n, d=d)
+    X[rng.permutation(n)[:n // 4]] *= 3.0
+    return X
+
+
+@SUITE.test("train_autoencoder", points=1,
+            hint="each epoch's loss is the mean over *all* of the epoch's batches (weighted by "
+                 "their sizes), not the loss of the last batch: accumulate loss.item() * "
+                 "len(batch) over the epoch and divide by n")
+def each_loss_averages_all_batches_of_its_epoch(student, ref, rng):
+    X = _heterogeneous_cells(rng, 120, 10)
+    model, local = _autoencoder_for(student, (10, 8, 2), seed=6)
+    expected = ref.reconstruction_mse(local, X)  # the learning rate is too small to change it
+    arr, _ = _train(student, model, X.copy(), epochs=3, lr=1e-9, batch_size=20, seed=0)
+    given = (f"X {describe(X)}, epochs=3, lr=1e-9 (the model barely changes, so every epoch's "
+             "mean loss equals the MSE of the initial model on all of X), batch_size=20")
+    expect_close(arr, np.full(3, expected), "train_autoencoder", given, rtol=1e-4, atol=1e-7)
+
+
+_RECORDER = """
+class Recorder(torch.nn.Module):
+    def __init__(self, d, k):
+        super().__init__()
+        self.net = torch.nn.Sequential(torch.nn.Linear(d, k), torch.nn.Linear(k, d))
+        self.seen = []
+
+    def forward(self, x):
+        if torch.is_grad_enabled():
+            self.seen.append(np.rint(x[:, 0].detach().double().cpu().numpy()).astype(np.int64))
+        return self.net(x)
+
+
+result = Recorder({d}, {k})
+"""
+
+
+@SUITE.test("train_autoencoder", points=1,
+            hint="every epoch must visit all n cells once, in mini-batches of batch_size rows "
+                 "(keep the last, smaller batch), in a new order: create the seeded generator "
+                 "once, before the epoch loop, and draw a new permutation from it every epoch")
+def every_epoch_visits_every_cell_once_in_a_new_order(student, ref, rng):
+    n, d, epochs, batch_size = 60, 6, 3, 16
+    X = rng.normal(size=(n, d)).astype(np.float32)
+    X[:, 0] = np.arange(n)  # column 0 holds each cell's number
+    model = make(student, _RECORDER.format(d=d, k=3))
+    given = f"X {describe(X)}, epochs={epochs}, batch_size={batch_size}"
+    _train(student, model, X.copy(), epochs=epochs, lr=1e-3, batch_size=batch_size, seed=2)
+    seen = model.seen
+    batches = [np.asarray(b).reshape(-1) for b in (seen if isinstance(seen, list) else [])]
+    batches = [b for b in batches if 0 < b.size <= batch_size]  # not full passes over X
+    batches = [b for k, b in enumerate(batches)  # one batch sent twice through the model
+               if k == 0 or not np.array_equal(b, batches[k - 1])]
+    ids = np.concatenate(batches) if batches else np.zeros(0, dtype=np.int64)
+    expect(ids.size == epochs * n, "train_autoencoder",
+           f"the model was trained on {ids.size} cells in mini-batches of at most {batch_size} "
+           f"rows over {epochs} epochs; expected {epochs} x {n} = {epochs * n}", given)
+    orders = ids.reshape(epochs, n)
+    for e, order in enumerate(orders):
+        expect(np.array_equal(np.sort(order), np.arange(n)), "train_autoencoder",
+               f"epoch {e + 1} did not visit every cell exactly once", given)
+    expect(not np.array_equal(orders[0], np.arange(n)), "train_autoencoder",
+           "the cells of the first epoch were visited in their original order: shuffle them",
+           given)
+    for e in range(1, epochs):
+        expect(not np.array_equal(orders[e], orders[0]), "train_autoencoder",
+               f"epoch {e + 1} visited the cells in the same order as epoch 1: every epoch "
+               "needs a new random order", given)
+
+
+@SUITE.test("train_autoencoder", points=1,
+            hint="with one batch per epoch (batch_size = n) every correct implementation takes "
+                 "the same Adam steps: one torch.optim.Adam(model.parameters(), lr=lr) created "
+                 "once before the loop (no SGD, no weight decay), the mean squared error, "
+                 "zero_grad, backward, step; record the loss computed before the step")
+def full_batch_training_follows_adam(student, ref, rng):
+    X = _low_rank_data(rng, n=48, d=12)
+    model, local = _autoencoder_for(student, (12, 8, 3), seed=7)
+    expected = ref.train_autoencoder(local, X.copy(), epochs=8, lr=0.02, batch_size=48, seed=0)
+    arr, _ = _train(student, model, X.copy(), epochs=8, lr=0.02, batch_size=48, seed=0)
+    expect_close(arr, expected, "train_autoencoder",
+                 f"X {describe(X)}, Autoencoder(12, 8, 3), epochs=8, lr=0.02, batch_size=48 "
+                 "(one batch per epoch)", rtol=1e-3, atol=1e-6)
+
+
+@SUITE.test("train_autoencoder", points=1,
+            hint="X may be float64 (numpy's default): convert it with "
+                 "torch.as_tensor(X, dtype=torch.float32), since a float32 model cannot take a "
+                 "float64 tensor (torch.from_numpy keeps float64)")
+def float64_input(student, ref, rng):
+    X = _low_rank_data(rng, n=64, d=10).astype(np.float64)
+    model, local = _autoencoder_for(student, (10, 8, 2))
+    before = ref.reconstruction_mse(local, X)
+    arr, _ = _train(student, model, X.copy(), epochs=5, lr=1e-2, batch_size=16, seed=0)
+    after = ref.reconstruction_mse(_sync(local, model), X)
+    given = f"X {describe(X)}, epochs=5, lr=0.01, batch_size=16"
+    expect(arr[-1] < arr[0] and after < before, "train_autoencoder",
+           "training on float64 data did not reduce the loss", given)
+
+
+@SUITE.test("train_autoencoder", points=1,
+            hint="return a Python list of floats: append loss.item() (or float(loss)), not the "
+                 "loss tensor, and do not turn the list into an array or a tensor")
+def returns_a_list_of_floats(student, ref, rng):
+    X = _low_rank_data(rng, n=48, d=10)
+    model, _ = _autoencoder_for(student, (10, 8, 2))
+    losses = student(model, X.copy(), epochs=3, lr=1e-2, batch_size=16, seed=0)
+    given = f"X {describe(X)}, epochs=3"
+    expect(isinstance(losses, (list, tuple)), "train_autoencoder",
+           f"returned a {type(losses).__name__}; expected a list of {3} floats", given)
+    expect(len(losses) == 3, "train_autoencoder",
+           f"returned {len(losses)} losses for 3 epochs", given)
+    odd = [type(v).__name__ for v in losses if not _is_number(v)]
+    expect(not odd, "train_autoencoder",
+           f"the list holds a {odd[0] if odd else ''}, expected Python floats (loss.item())",
+           given)
+
+
 @SUITE.test("train_autoencoder", points=1,
             hint="convert X to a tensor (torch.as_tensor(X, dtype=torch.float32) copies or shares "
                  "memory, but never write into it)")
@@ -395,6 +535,16 @@ def evaluation_mode_is_deterministic(student, ref, rng):
     for _ in range(2):
         got = to_float(student(model, X.copy()), "reconstruction_mse")
         expect_close(got, expected, "reconstruction_mse", given)
+
+
+@SUITE.test("reconstruction_mse", points=1,
+            hint="return a Python float: float(err) or err.item(), not the 0-d tensor")
+def returns_a_float(student, ref, rng):
+    model, local = _autoencoder_for(student, (12, 7, 3), seed=8)
+    X = rng.normal(size=(10, 12)).astype(np.float32)
+    given = f"Autoencoder(12, 7, 3), X {describe(X)}"
+    got = _expect_number(student(model, X.copy()), "reconstruction_mse", given)
+    expect_close(got, ref.reconstruction_mse(local, X), "reconstruction_mse", given)
 
 
 @SUITE.test("reconstruction_mse", points=1, hint="do not write into X; build new tensors")
@@ -451,6 +601,16 @@ def fewer_cells_than_genes(student, ref, rng):
     X = rng.normal(size=(10, 30)) + rng.normal(0, 2, size=30)
     for k in (1, 4):
         _check_pca(student, ref, X, k)
+
+
+@SUITE.test("pca_reconstruction_mse", points=1,
+            hint="return a Python float (float(...)); a torch computation returns a 0-d tensor")
+def returns_a_float(student, ref, rng):
+    X = rng.normal(size=(30, 6)) @ rng.normal(size=(6, 6))
+    given = f"X {describe(X)}, k=2"
+    got = _expect_number(student(X.copy(), 2), "pca_reconstruction_mse", given)
+    expect_close(got, ref.pca_reconstruction_mse(X, 2), "pca_reconstruction_mse", given,
+                 rtol=1e-4, atol=1e-9)
 
 
 @SUITE.test("pca_reconstruction_mse", points=1, hint="work on a centred copy, e.g. X - X.mean(0)")
@@ -547,6 +707,20 @@ def reproducible_with_the_given_rng(student, ref, rng):
     expect_equal(b, a, "masking_noise", "two generators with the same seed (21), p=0.5")
     expect(np.any(a != c), "masking_noise",
            "generators with different seeds gave the same mask", f"X {describe(X)}, p=0.5")
+
+
+@SUITE.test("masking_noise", points=1,
+            hint="draw from `rng` itself, so that it advances: a denoising autoencoder calls "
+                 "masking_noise once per batch with one generator and needs a new mask each "
+                 "time; do not copy the generator or build a new one from it")
+def successive_calls_with_one_generator_give_new_masks(student, ref, rng):
+    X = _positive(rng, shape=(30, 20))
+    gen = _generator(student, 31)
+    given = f"X {describe(X)}, p=0.5, the same generator passed to two calls"
+    a = expect_shape(student(X.copy(), 0.5, gen), X.shape, "masking_noise", given)
+    b = expect_shape(student(X.copy(), 0.5, gen), X.shape, "masking_noise", given)
+    expect(np.any((a == 0) != (b == 0)), "masking_noise",
+           "two calls with one generator zeroed exactly the same entries", given)
 
 
 @SUITE.test("masking_noise", points=1,

@@ -30,6 +30,18 @@ def conv_output_size_true_division(n, kernel_size, padding=0, stride=1, dilation
     return (n + 2 * padding - dilation * (kernel_size - 1) - 1) / stride + 1
 
 
+@BANK.mutant("conv_output_size", "np.floor of a true division: the right size, but as a float "
+                                 "(13.0), which cannot size an array")
+def conv_output_size_float(n, kernel_size, padding=0, stride=1, dilation=1):
+    return np.floor((n + 2 * padding - dilation * (kernel_size - 1) - 1) / stride) + 1
+
+
+@BANK.mutant("conv_output_size", "math.ceil instead of floor: counts an incomplete last window")
+def conv_output_size_ceil(n, kernel_size, padding=0, stride=1, dilation=1):
+    import math
+    return math.ceil((n + 2 * padding - dilation * (kernel_size - 1) - 1) / stride) + 1
+
+
 @BANK.alternative("conv_output_size", "counts the window starts with range()")
 def conv_output_size_range(n, kernel_size, padding=0, stride=1, dilation=1):
     span = dilation * (kernel_size - 1) + 1
@@ -92,6 +104,14 @@ def conv1d_mutates_bias(x, w, b=None, stride=1, padding=0):
         out += b[None, :, None]
         x *= 0.0  # "free memory"
     return out
+
+
+@BANK.mutant("conv1d", "torch.from_numpy on each input without a common dtype: fails for "
+                       "float32 one-hot input with float64 weights")
+def conv1d_no_common_dtype(x, w, b=None, stride=1, padding=0):
+    return F.conv1d(torch.from_numpy(np.asarray(x)), torch.from_numpy(np.asarray(w)),
+                    None if b is None else torch.from_numpy(np.asarray(b)), stride=stride,
+                    padding=padding).numpy()
 
 
 @BANK.alternative("conv1d", "explicit loops over samples, channels and positions")
@@ -365,6 +385,38 @@ def count_including_frozen(model):
 def count_state_dict(model):
     return sum(v.numel() for v in model.state_dict().values()
                if v.dtype.is_floating_point)
+
+
+@BANK.mutant("count_parameters", "walks model.children() only: misses layers nested in sub-blocks")
+def count_first_level(model):
+    seen = {}
+    for layer in list(model.children()) or [model]:
+        for p in layer.parameters(recurse=False):
+            if p.requires_grad:
+                seen[id(p)] = p.numel()
+    return sum(seen.values())
+
+
+@BANK.mutant("count_parameters", "adds up the .weight and .bias of every module: misses other "
+                                 "parameters (an nn.Parameter attribute, a GRU's weight_ih_l0)")
+def count_weights_and_biases(model):
+    seen = {}
+    for m in model.modules():
+        for name in ("weight", "bias"):
+            p = getattr(m, name, None)
+            if isinstance(p, torch.nn.Parameter) and p.requires_grad:
+                seen[id(p)] = p.numel()
+    return sum(seen.values())
+
+
+@BANK.mutant("count_parameters", "returns a 0-d torch tensor (a sum of torch.prod of the shapes)")
+def count_as_tensor(model):
+    return sum(torch.prod(torch.tensor(p.shape)) for p in model.parameters() if p.requires_grad)
+
+
+@BANK.alternative("count_parameters", "np.sum of the sizes: a numpy integer")
+def count_numpy_int(model):
+    return np.sum([p.numel() for p in model.parameters() if p.requires_grad], dtype=np.int64)
 
 
 @BANK.alternative("count_parameters", "named_parameters and np.prod of the shapes")

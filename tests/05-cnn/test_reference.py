@@ -159,3 +159,47 @@ def test_dualstream_equals_functional_keras_style_same_padding():
     torch.testing.assert_close(model(x), expected, rtol=1e-6, atol=1e-6)
     assert ref.count_parameters(model) == (10 * 4 * 4 + 10) * 2 + (10 * 10 * 20 + 10) + \
         (10 * 10 * 4 + 10) + (10 * n + 1)
+
+
+def test_conv1d_mixed_dtypes_match_torch_in_float64():
+    codes = RNG.integers(0, 4, size=(3, 30))
+    x32 = np.eye(4, dtype=np.float32)[codes].transpose(0, 2, 1).copy()
+    w, b = RNG.normal(size=(5, 4, 6)), RNG.normal(size=5)
+    expected = F.conv1d(_t(x32), _t(w), _t(b), padding=2).numpy()
+    np.testing.assert_allclose(ref.conv1d(x32, w, b, padding=2), expected, rtol=1e-6, atol=1e-6)
+    dosages = RNG.integers(0, 3, size=(2, 1, 25))
+    w1 = RNG.normal(size=(3, 1, 5))
+    np.testing.assert_allclose(ref.conv1d(dosages, w1, stride=2),
+                               F.conv1d(_t(dosages), _t(w1), stride=2).numpy(), atol=1e-6)
+
+
+def test_count_parameters_of_nested_modules_and_its_type():
+    class Block(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.features = nn.Sequential(nn.Conv1d(4, 6, 5), nn.ReLU(),
+                                          nn.Sequential(nn.Conv1d(6, 6, 3), nn.BatchNorm1d(6)))
+            self.heads = nn.ModuleList([nn.Linear(6, 2), nn.Linear(6, 1)])
+            self.scale = nn.Parameter(torch.ones(6))
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.block = Block()
+            self.rnn = nn.GRU(6, 3)
+            self.out = nn.Linear(3, 1)
+
+    by_hand = ((6 * 4 * 5 + 6) + (6 * 6 * 3 + 6) + 2 * 6 + (6 * 2 + 2) + (6 + 1) + 6
+               + (3 * 3 * 6 + 3 * 3 * 3 + 2 * 3 * 3) + (3 + 1))
+    count = ref.count_parameters(Net())
+    assert type(count) is int and count == by_hand
+
+
+@pytest.mark.parametrize("trial", range(10))
+def test_conv_output_size_is_a_python_int(trial):
+    rng = np.random.default_rng(100 + trial)
+    n, k, p, s, d = (int(v) for v in (rng.integers(20, 120), rng.integers(1, 8),
+                                      rng.integers(0, 4), rng.integers(1, 4), rng.integers(1, 3)))
+    size = ref.conv_output_size(n, k, padding=p, stride=s, dilation=d)
+    assert type(size) is int
+    assert np.zeros(size).shape == (size,)

@@ -423,13 +423,22 @@ def train_case_sensitive(sequences, labels, seed=0):
     return _Model(lambda seqs: (model(seqs) > 0).astype(int))
 
 
+def _strict_one_hot(seq):
+    """A dictionary lookup that only knows A, C, G and T (KeyError on N)."""
+    index = {"A": 0, "C": 1, "G": 2, "T": 3}
+    out = np.zeros((len(seq), 4), dtype=np.float32)
+    out[np.arange(len(seq)), [index[ch] for ch in seq.upper()]] = 1.0
+    return out
+
+
 def _cnn(sequences, labels, seed, dropout=0.0, eval_mode=True, upper=True, filters=12,
-         epochs=6, dtype=torch.float32):
-    torch.manual_seed(seed)
+         epochs=6, dtype=torch.float32, seeded=True, strict=False):
+    if seeded:
+        torch.manual_seed(seed)
 
     def enc(seqs):
-        return torch.as_tensor(np.stack([_one_hot(s, upper=upper) for s in seqs]),
-                               dtype=dtype).transpose(1, 2)
+        rows = [_strict_one_hot(s) if strict else _one_hot(s, upper=upper) for s in seqs]
+        return torch.as_tensor(np.stack(rows), dtype=dtype).transpose(1, 2)
 
     net = nn.Sequential(nn.Conv1d(4, filters, 12), nn.ReLU(), nn.AdaptiveMaxPool1d(1),
                         nn.Flatten(), nn.Dropout(dropout), nn.Linear(filters, 1)).to(dtype)
@@ -453,6 +462,18 @@ def _cnn(sequences, labels, seed, dropout=0.0, eval_mode=True, upper=True, filte
         with torch.no_grad():
             return net(enc(seqs))[:, 0].double().numpy()
     return score
+
+
+@BANK.mutant("train_motif_classifier", "never seeds torch: the same seed gives another model")
+def train_unseeded(sequences, labels, seed=0):
+    model = _cnn(sequences, labels, seed, seeded=False)
+    return _Model(lambda seqs: (model(seqs) > 0).astype(int))
+
+
+@BANK.mutant("train_motif_classifier", "encodes with a dictionary of A, C, G, T: fails on N")
+def train_strict_alphabet(sequences, labels, seed=0):
+    model = _cnn(sequences, labels, seed, strict=True)
+    return _Model(lambda seqs: (model(seqs) > 0).astype(int))
 
 
 @BANK.alternative("train_motif_classifier", "a CNN in float64 with other widths, list output")

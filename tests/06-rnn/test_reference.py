@@ -188,3 +188,23 @@ def test_motif_classifier_is_fast_and_near_the_bayes_optimum():
     assert bayes - acc < 0.03, (acc, bayes)
     same = ref.train_motif_classifier(train, y_train, seed=0)
     np.testing.assert_array_equal(same.predict(test[:200]), model.predict(test[:200]))
+
+
+def test_motif_classifier_ignores_the_global_random_state_and_reads_N():
+    import random
+
+    registry.suite("06-rnn")
+    tests = sys.modules["autograder._chapters.ch06_tests"]
+    (train, y_train), (test, y_test) = tests._motif_data()
+    runs = []
+    for global_seed in (1234, 98765):
+        random.seed(global_seed)
+        np.random.seed(global_seed)
+        torch.manual_seed(global_seed)
+        runs.append(ref.train_motif_classifier(train[:300], y_train[:300], seed=7).predict(test))
+    np.testing.assert_array_equal(runs[0], runs[1])
+    # N (unknown base) is an all-zero row, so a few Ns barely change the predictions
+    model = ref.train_motif_classifier(train, y_train, seed=0)
+    noisy = tests._with_unknown_bases(np.random.default_rng(0), test[:400])
+    assert sum(s.upper().count("N") for s in noisy) > 400
+    assert np.mean(model.predict(noisy) == y_test[:400]) >= 0.9

@@ -52,6 +52,23 @@ def normalize_binary_degree(A):
     return (A + np.eye(len(A))) / np.sqrt(np.outer(d, d))
 
 
+@BANK.mutant("normalize_adjacency", "sets the diagonal to 1 (np.fill_diagonal) instead of adding I: "
+                                    "wrong for graphs that already have self-loops")
+def normalize_fill_diagonal(A):
+    At = np.array(A, dtype=float)
+    np.fill_diagonal(At, 1.0)
+    d = At.sum(1)
+    return At / np.sqrt(np.outer(d, d))
+
+
+@BANK.mutant("normalize_adjacency", "adds only the missing self-loops, max(A, I), as PyG's "
+                                    "add_remaining_self_loops does")
+def normalize_remaining_self_loops(A):
+    At = np.maximum(np.asarray(A, dtype=float), np.eye(len(A)))
+    d = At.sum(1)
+    return At / np.sqrt(np.outer(d, d))
+
+
 @BANK.alternative("normalize_adjacency", "explicit loops over entries")
 def normalize_loops(A):
     n = len(A)
@@ -246,6 +263,30 @@ def readout_always_mean(H, graph_index, n_graphs, reduce="mean"):
     return out / np.maximum(np.bincount(graph_index, minlength=n_graphs), 1)[:, None]
 
 
+@BANK.mutant("graph_readout", "output array created with H's dtype: integer features give "
+                              "truncated means")
+def readout_keeps_dtype(H, graph_index, n_graphs, reduce="mean"):
+    H = np.asarray(H)
+    out = np.zeros((n_graphs, H.shape[1]), dtype=H.dtype)
+    for g in range(n_graphs):
+        rows = H[graph_index == g]
+        if len(rows):
+            out[g] = rows.sum(0) if reduce == "sum" else rows.mean(0)
+    return out
+
+
+@BANK.mutant("graph_readout", "checks the indices with graph_index.max(): fails for a batch "
+                              "without nodes")
+def readout_checks_max(H, graph_index, n_graphs, reduce="mean"):
+    if graph_index.max() >= n_graphs:
+        raise ValueError("graph_index out of range")
+    out = np.zeros((n_graphs, H.shape[1]))
+    np.add.at(out, graph_index, H)
+    if reduce == "sum":
+        return out
+    return out / np.maximum(np.bincount(graph_index, minlength=n_graphs), 1)[:, None]
+
+
 @BANK.alternative("graph_readout", "loop with a boolean mask per graph")
 def readout_loop(H, graph_index, n_graphs, reduce="mean"):
     H = np.asarray(H, dtype=float)
@@ -337,12 +378,13 @@ def smiles_networkx(smiles):
 
 
 # ------------------------------------------------------------------ karate_club_predictions
-def _karate_gcn(seed, epochs=100, lr=0.05):
+def _karate_gcn(seed, epochs=100, lr=0.05, seeded=True):
     g = nx.karate_club_graph()
     A = nx.to_numpy_array(g, nodelist=range(34), weight=None) + np.eye(34)
     d = A.sum(1)
     A_hat = torch.tensor(A / np.sqrt(np.outer(d, d)), dtype=torch.float32)
-    torch.manual_seed(seed)
+    if seeded:
+        torch.manual_seed(seed)
     model = GCNSequential(34, 16, 2)
     opt = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=5e-4)
     X = torch.eye(34)
@@ -373,6 +415,12 @@ def karate_probabilities(seed=0):
 @BANK.mutant("karate_club_predictions", "argmax over the wrong axis (nodes instead of classes)")
 def karate_wrong_axis(seed=0):
     return _karate_gcn(seed).argmax(0).numpy()
+
+
+@BANK.mutant("karate_club_predictions", "never calls torch.manual_seed(seed): the predictions "
+                                        "depend on the global random state")
+def karate_unseeded(seed=0):
+    return _karate_gcn(seed, seeded=False).argmax(1).numpy()
 
 
 @BANK.alternative("karate_club_predictions", "a GCN written differently, 200 epochs at lr 0.01")

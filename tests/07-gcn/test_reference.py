@@ -199,3 +199,47 @@ def test_karate_club_predictions_agree_with_the_spectral_split():
         spectral = 1 - spectral
     assert np.mean(spectral == _club_labels()) >= 0.9  # the oracle itself is good
     assert np.mean(ref.karate_club_predictions(0) == spectral) >= 0.85
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_normalize_adjacency_adds_I_to_existing_self_loops(weighted):
+    A = _graph(4, n=9, weighted=weighted)
+    A[np.diag_indices(9)] = np.random.default_rng(4).uniform(0.5, 2.0, size=9) if weighted else 1.0
+    G = nx.from_numpy_array(A)  # keeps A's self-loops as edges (i, i)
+    for i in G.nodes:
+        G[i][i]["weight"] = A[i, i] + 1.0  # the self-loops of A + I
+    L = nx.normalized_laplacian_matrix(G, nodelist=range(len(A)), weight="weight").toarray()
+    np.testing.assert_allclose(ref.normalize_adjacency(A), np.eye(len(A)) - L, atol=1e-10)
+    At = A + np.eye(9)
+    d = At.sum(1)
+    np.testing.assert_allclose(ref.normalize_adjacency(A), At / np.sqrt(np.outer(d, d)),
+                               atol=1e-12)
+
+
+def test_graph_readout_of_integer_features_empty_batches_and_one_graph():
+    rng = np.random.default_rng(9)
+    idx = rng.permutation(np.repeat(np.arange(4), [3, 2, 5, 4]))
+    H = rng.integers(0, 5, size=(len(idx), 3))
+    frame = pd.DataFrame(H.astype(float)).groupby(idx)
+    np.testing.assert_allclose(ref.graph_readout(H, idx, 4), frame.mean().to_numpy(), atol=1e-12)
+    np.testing.assert_allclose(ref.graph_readout(H, idx, 4, reduce="sum"),
+                               frame.sum().to_numpy(), atol=1e-12)
+    for reduce in ("mean", "sum"):
+        out = ref.graph_readout(np.zeros((0, 4)), np.zeros(0, dtype=np.int64), 3, reduce=reduce)
+        np.testing.assert_array_equal(out, np.zeros((3, 4)))
+    H1 = rng.normal(size=(6, 5))
+    np.testing.assert_allclose(ref.graph_readout(H1, np.zeros(6, dtype=int), 1),
+                               H1.mean(0, keepdims=True), atol=1e-12)
+
+
+def test_karate_club_predictions_ignore_the_global_random_state():
+    import random
+
+    runs = []
+    for global_seed in (101, 202, 303, 404):
+        random.seed(global_seed)
+        np.random.seed(global_seed)
+        torch.manual_seed(global_seed)
+        runs.append(ref.karate_club_predictions(0))
+    for run in runs[1:]:
+        np.testing.assert_array_equal(run, runs[0])

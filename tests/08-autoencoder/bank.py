@@ -128,14 +128,20 @@ class AutoencoderParams(nn.Module):
 
 # ------------------------------------------------------------------ train_autoencoder
 def _loop(model, X, epochs, lr, batch_size, seed, *, zero_grad=True, shuffle=True,
-          seeded=True, reduction="mean", report="mean", full_batch=False):
-    data = torch.as_tensor(np.asarray(X, dtype=np.float32))
+          seeded=True, reduction="mean", report="mean", full_batch=False, reseed=False,
+          drop_last=False, new_optimizer=False, keep_dtype=False):
+    data = torch.from_numpy(np.asarray(X)) if keep_dtype else \
+        torch.as_tensor(np.asarray(X, dtype=np.float32))
     n = len(data)
     gen = torch.Generator().manual_seed(seed)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     bs = n if full_batch else batch_size
     out = []
     for _ in range(epochs):
+        if reseed:
+            gen = torch.Generator().manual_seed(seed)
+        if new_optimizer:
+            opt = torch.optim.Adam(model.parameters(), lr=lr)
         if not shuffle:
             order = torch.arange(n)
         elif seeded:
@@ -143,15 +149,20 @@ def _loop(model, X, epochs, lr, batch_size, seed, *, zero_grad=True, shuffle=Tru
         else:
             order = torch.randperm(n)
         losses = []
-        for i in range(0, n, bs):
+        for i in range(0, n - bs + 1 if drop_last else n, bs):
             xb = data[order[i:i + bs]]
             loss = F.mse_loss(model(xb), xb, reduction=reduction)
             if zero_grad:
                 opt.zero_grad()
             loss.backward()
             opt.step()
-            losses.append(loss.item())
-        out.append(float(np.sum(losses)) if report == "sum" else float(np.mean(losses)))
+            losses.append(loss.item() if report != "tensor" else loss.detach())
+        if report == "tensor":
+            out.append(torch.stack(losses).mean())
+        elif report == "last":
+            out.append(losses[-1])
+        else:
+            out.append(float(np.sum(losses)) if report == "sum" else float(np.mean(losses)))
     return out
 
 
@@ -189,6 +200,60 @@ def train_full_batch(model, X, epochs, lr, batch_size, seed=0):
 def train_a_copy(model, X, epochs, lr, batch_size, seed=0):
     import copy
     return _loop(copy.deepcopy(model), X, epochs, lr, batch_size, seed)
+
+
+@BANK.mutant("train_autoencoder", "reports the last batch's loss of each epoch, not the "
+                                  "epoch's mean")
+def train_last_batch_loss(model, X, epochs, lr, batch_size, seed=0):
+    return _loop(model, X, epochs, lr, batch_size, seed, report="last")
+
+
+@BANK.mutant("train_autoencoder", "re-creates the seeded generator every epoch: every epoch "
+                                  "visits the cells in the same order")
+def train_reseeded_every_epoch(model, X, epochs, lr, batch_size, seed=0):
+    return _loop(model, X, epochs, lr, batch_size, seed, reseed=True)
+
+
+@BANK.mutant("train_autoencoder", "drops the last, incomplete batch (drop_last=True)")
+def train_drop_last(model, X, epochs, lr, batch_size, seed=0):
+    return _loop(model, X, epochs, lr, batch_size, seed, drop_last=True)
+
+
+@BANK.mutant("train_autoencoder", "creates a new Adam optimiser every epoch: its moment "
+                                  "estimates restart from zero")
+def train_new_adam_every_epoch(model, X, epochs, lr, batch_size, seed=0):
+    return _loop(model, X, epochs, lr, batch_size, seed, new_optimizer=True)
+
+
+@BANK.mutant("train_autoencoder", "torch.from_numpy(X): a float64 X gives a float64 tensor that "
+                                  "the float32 model rejects")
+def train_from_numpy(model, X, epochs, lr, batch_size, seed=0):
+    return _loop(model, X, epochs, lr, batch_size, seed, keep_dtype=True)
+
+
+@BANK.mutant("train_autoencoder", "records the epoch losses as 0-d tensors, not Python floats")
+def train_tensor_losses(model, X, epochs, lr, batch_size, seed=0):
+    return _loop(model, X, epochs, lr, batch_size, seed, report="tensor")
+
+
+@BANK.alternative("train_autoencoder", "torch.manual_seed(seed) and torch.randperm without a "
+                                       "generator; a tuple of numpy float32 losses")
+def train_global_seed(model, X, epochs, lr, batch_size, seed=0):
+    torch.manual_seed(seed)
+    data = torch.tensor(np.asarray(X), dtype=torch.float32)
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    history = []
+    for _ in range(epochs):
+        perm = torch.randperm(len(data))
+        total = np.float32(0.0)
+        for batch in data[perm].split(batch_size):
+            loss = nn.functional.mse_loss(model(batch), batch)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            total += np.float32(loss.item()) * len(batch)
+        history.append(total / np.float32(len(data)))
+    return tuple(history)
 
 
 @BANK.alternative("train_autoencoder", "DataLoader with a seeded generator, unweighted batch mean")
@@ -257,6 +322,23 @@ def recon_rmse(model, X):
         return float(torch.sqrt(((model(x) - x) ** 2).mean()))
 
 
+@BANK.mutant("reconstruction_mse", "returns the 0-d tensor instead of a float")
+def recon_tensor(model, X):
+    model.eval()
+    x = torch.as_tensor(np.asarray(X, dtype=np.float32))
+    with torch.no_grad():
+        return ((model(x) - x) ** 2).mean()
+
+
+@BANK.alternative("reconstruction_mse", "numpy float32 scalar from the numpy error")
+def recon_numpy_scalar(model, X):
+    model.eval()
+    x = np.asarray(X, dtype=np.float32)
+    with torch.no_grad():
+        out = model(torch.from_numpy(x.copy())).numpy()
+    return np.mean((out - x) ** 2)
+
+
 @BANK.alternative("reconstruction_mse", "torch forward, error computed in numpy float64")
 def recon_numpy(model, X):
     model.eval()
@@ -323,6 +405,21 @@ def pca_inplace(X, k):
     return float(np.mean((X - X @ vt[:k].T @ vt[:k]) ** 2))
 
 
+@BANK.mutant("pca_reconstruction_mse", "torch.linalg.svd, returns the 0-d tensor")
+def pca_torch_tensor(X, k):
+    t = torch.as_tensor(np.asarray(X, dtype=np.float64))
+    tc = t - t.mean(dim=0)
+    s = torch.linalg.svdvals(tc)
+    return (s[k:] ** 2).sum() / t.numel()
+
+
+@BANK.alternative("pca_reconstruction_mse", "discarded singular values, a numpy float64")
+def pca_singular_values(X, k):
+    X = np.asarray(X, dtype=float)
+    s = np.linalg.svd(X - X.mean(0), compute_uv=False)
+    return np.sum(s[k:] ** 2) / X.size
+
+
 @BANK.alternative("pca_reconstruction_mse", "scikit-learn PCA and inverse_transform")
 def pca_sklearn(X, k):
     from sklearn.decomposition import PCA
@@ -380,6 +477,14 @@ def mask_per_gene(X, p, rng):
 @BANK.mutant("masking_noise", "makes its own generator with a fixed seed, ignoring rng")
 def mask_fixed_seed(X, p, rng):
     own = np.random.default_rng(0)
+    return np.where(own.random(np.shape(X)) < p, 0.0, X)
+
+
+@BANK.mutant("masking_noise", "draws from a copy of rng (\"not to modify the input\"): the "
+                              "caller's generator never advances, every call gives the same mask")
+def mask_copied_generator(X, p, rng):
+    import copy
+    own = copy.deepcopy(rng)
     return np.where(own.random(np.shape(X)) < p, 0.0, X)
 
 

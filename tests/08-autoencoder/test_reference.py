@@ -127,3 +127,69 @@ def test_masking_noise_zeroes_a_fraction_p_without_rescaling(p):
     # the same mask as a Bernoulli(p) draw from the same generator
     mask = np.random.default_rng(6).random(X.shape) < p
     assert np.array_equal(out == 0, mask)
+
+
+def test_full_batch_training_replays_torch_adam_step_by_step():
+    rng = np.random.default_rng(7)
+    X = rng.normal(size=(48, 12)).astype(np.float32)
+    torch.manual_seed(7)
+    start = ref.Autoencoder(12, 8, 3)
+    losses = ref.train_autoencoder(copy.deepcopy(start), X, epochs=8, lr=0.02, batch_size=48)
+    model = copy.deepcopy(start)
+    opt = torch.optim.Adam(model.parameters(), lr=0.02)
+    data = torch.from_numpy(X)
+    replay = []
+    for _ in range(8):
+        loss = nn.MSELoss()(model(data), data)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        replay.append(loss.item())
+    np.testing.assert_allclose(losses, replay, rtol=1e-6)
+    assert type(losses) is list and all(type(v) is float for v in losses)
+
+
+def test_a_tiny_learning_rate_reports_the_initial_mse_every_epoch():
+    rng = np.random.default_rng(8)
+    X = rng.normal(size=(120, 10))  # float64: converted to float32 inside
+    X[rng.permutation(120)[:30]] *= 3.0
+    torch.manual_seed(8)
+    model = ref.Autoencoder(10, 8, 2)
+    initial = ref.reconstruction_mse(model, X)
+    losses = ref.train_autoencoder(model, X, epochs=3, lr=1e-9, batch_size=20, seed=0)
+    np.testing.assert_allclose(losses, initial, rtol=1e-5)
+
+
+def test_every_epoch_visits_every_cell_once_in_a_new_order():
+    class Recorder(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.net = nn.Linear(3, 3)
+            self.seen = []
+
+        def forward(self, x):
+            self.seen.append(x[:, 0].detach().numpy().round().astype(int))
+            return self.net(x)
+
+    X = np.random.default_rng(9).normal(size=(60, 3)).astype(np.float32)
+    X[:, 0] = np.arange(60)
+    model = Recorder()
+    ref.train_autoencoder(model, X, epochs=3, lr=1e-3, batch_size=16, seed=2)
+    assert [len(b) for b in model.seen] == [16, 16, 16, 12] * 3
+    orders = np.concatenate(model.seen).reshape(3, 60)
+    for order in orders:
+        np.testing.assert_array_equal(np.sort(order), np.arange(60))
+    assert not np.array_equal(orders[0], orders[1]) and not np.array_equal(orders[0], orders[2])
+
+
+def test_float_results_and_masks_that_advance_the_generator():
+    torch.manual_seed(10)
+    model = ref.Autoencoder(6, 4, 2)
+    X = np.random.default_rng(10).normal(size=(9, 6))
+    assert type(ref.reconstruction_mse(model, X)) is float
+    assert type(ref.pca_reconstruction_mse(X, 2)) is float
+    gen = np.random.default_rng(11)
+    a = ref.masking_noise(np.ones((30, 20)), 0.5, gen)
+    b = ref.masking_noise(np.ones((30, 20)), 0.5, gen)
+    assert not np.array_equal(a, b)
+    np.testing.assert_array_equal(a == 0, np.random.default_rng(11).random((30, 20)) < 0.5)
