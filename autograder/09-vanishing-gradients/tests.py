@@ -11,8 +11,8 @@ only constructed, called and read through ``parameters``/``set_parameters``/``n_
 Initialisers are tested statistically on large draws (bounds, variance, shape of the
 distribution by a Kolmogorov-Smirnov test) and for reproducibility with the generator given.
 
-Points: xavier_uniform 6, he_normal 5, clip_grad_norm 6, layer_grad_norms 6, ResidualBlock 5,
-adam_step 7.
+Points: xavier_uniform 7, he_normal 6, clip_grad_norm 7, layer_grad_norms 10, ResidualBlock 6,
+adam_step 8 (44 in all).
 """
 import numpy as np
 import scipy.stats
@@ -40,6 +40,25 @@ def _draw(student, name, fan_in, fan_out, seed, **kwargs):
     return expect_shape(out, (fan_in, fan_out), name,
                         f"fan_in={fan_in}, fan_out={fan_out}{extra} (a weight matrix is "
                         "(fan_in, fan_out))")
+
+
+def _is_number(value):
+    """A plain real number (Python or numpy scalar); a torch tensor (in one process) or the
+    array it becomes across the sandbox boundary is not one."""
+    return isinstance(value, (int, float, np.integer, np.floating)) and \
+        not isinstance(value, (bool, np.bool_))
+
+
+def _successive_draws(student, name, seed):
+    """Two calls with one generator: the second must continue the generator's stream."""
+    gen = _generator(student, seed)
+    given = "fan_in=5, fan_out=4, the same generator passed to two calls in a row"
+    first = expect_shape(student(5, 4, gen), (5, 4), name, given)
+    second = expect_shape(student(5, 4, gen), (5, 4), name, given)
+    expect(np.any(first != second), name,
+           "two calls in a row with one generator returned the same weights: two layers "
+           "initialised one after the other would start identical (each call must draw new "
+           "numbers from the generator it is given, advancing it)", given)
 
 
 def _check_variance(w, expected_var, name, given, tol=0.04):
@@ -136,6 +155,14 @@ def reproducible_with_the_given_rng(student, ref, rng):
            "generators seeded with 21 and 22 gave the same weights", "fan_in=6, fan_out=4")
 
 
+@SUITE.test("xavier_uniform", points=1,
+            hint="draw from the generator you are given itself (rng.uniform(...)), not from a "
+                 "copy of it or a new generator with a fixed seed: the next call must get new "
+                 "numbers")
+def successive_calls_advance_the_generator(student, ref, rng):
+    _successive_draws(student, "xavier_uniform", 23)
+
+
 # ------------------------------------------------------------------ he_normal
 @SUITE.test("he_normal", points=1,
             hint="return an array of shape (fan_in, fan_out), drawn from a normal distribution "
@@ -191,6 +218,14 @@ def reproducible_with_the_given_rng(student, ref, rng):
     expect_equal(b, a, "he_normal", "fan_in=6, fan_out=4 and two generators seeded with 41")
     expect(np.any(a != c), "he_normal",
            "generators seeded with 41 and 42 gave the same weights", "fan_in=6, fan_out=4")
+
+
+@SUITE.test("he_normal", points=1,
+            hint="draw from the generator you are given itself (rng.normal(...)), not from a "
+                 "copy of it or a new generator with a fixed seed: the next call must get new "
+                 "numbers")
+def successive_calls_advance_the_generator(student, ref, rng):
+    _successive_draws(student, "he_normal", 43)
 
 
 # ------------------------------------------------------------------ clip_grad_norm
@@ -283,6 +318,17 @@ def does_not_modify_the_gradients(student, ref, rng):
     for k, (c, e) in enumerate(zip(out[0], exp_clipped)):
         expect_close(c, e, f"clip_grad_norm (clipped[{k}])", f"grads {_describe_list(before)}",
                      rtol=1e-5, atol=1e-9)
+
+
+@SUITE.test("clip_grad_norm", points=1,
+            hint="return total_norm as a plain Python float (float(...) or .item()), not a "
+                 "torch tensor or a one-element array")
+def total_norm_is_a_plain_number(student, ref, rng):
+    grads = _grads(rng, 2.0)
+    given = f"grads {_describe_list(grads)}, max_norm=1.0"
+    _, total = _clip(student, ref, grads, 1.0, given)
+    expect(_is_number(total), "clip_grad_norm (total_norm)",
+           f"returned a {type(total).__name__}; expected a float", given)
 
 
 # ------------------------------------------------------------------ layer_grad_norms
@@ -411,6 +457,83 @@ def deep_sigmoid_network_shows_vanishing_gradients(student, ref, rng):
            "the first layer's gradient should be far smaller than the last layer's here")
 
 
+_NESTED_SOURCE = """
+class NestedNet(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.stem = torch.nn.Linear(6, 10)
+        self.body = torch.nn.Sequential(
+            torch.nn.Tanh(),
+            torch.nn.Sequential(torch.nn.Linear(10, 10, bias=False), torch.nn.Tanh()),
+            torch.nn.Linear(10, 8), torch.nn.ReLU())
+        self.gate = torch.nn.Parameter(torch.linspace(0.5, 1.5, 8).reshape(1, 8))
+        self.head = torch.nn.Linear(8, 3)
+
+    def forward(self, x):
+        return self.head(self.body(self.stem(x)) * self.gate)
+
+
+result = NestedNet()
+"""
+
+
+@SUITE.test("layer_grad_norms", points=1,
+            hint="look through every sub-module with model.modules() (it recurses into blocks "
+                 "and nested nn.Sequential), not model.children() or `for layer in model`; keep "
+                 "only the nn.Linear layers (isinstance), whatever other parameters there are")
+def finds_linear_layers_nested_in_submodules(student, ref, rng):
+    model, local = _models(student, _NESTED_SOURCE, 7)
+    X, y = _classification_data(rng, 24, 6, 3)
+    _check_norms(student, ref, model, local, X, y, "torch.nn.CrossEntropyLoss()",
+                 "a custom nn.Module with 4 nn.Linear layers, two of them inside a nested "
+                 "nn.Sequential (one without bias), and an extra 2-D parameter that is not a "
+                 "Linear weight, X of shape (24, 6), loss_fn=nn.CrossEntropyLoss()")
+
+
+@SUITE.test("layer_grad_norms", points=1,
+            hint="use X and y as they are given: do not cast them to float32 (.float()), the "
+                 "model may be in double precision")
+def works_with_a_double_precision_model(student, ref, rng):
+    source = _mlp_source((5, 7, 7, 1)) + ".double()"
+    model, local = _models(student, source, 8)
+    X = torch.as_tensor(rng.normal(size=(18, 5)), dtype=torch.float64)
+    y = torch.as_tensor(rng.normal(size=(18, 1)), dtype=torch.float64)
+    _check_norms(student, ref, model, local, X, y, "torch.nn.MSELoss()",
+                 "an MLP 5->7->7->1 in float64 (model.double()), X and y float64 tensors, "
+                 "loss_fn=nn.MSELoss()", rtol=1e-6, atol=1e-10)
+
+
+@SUITE.test("layer_grad_norms", points=1,
+            hint="return plain numbers: a list of Python floats (layer.weight.grad.norm().item()) "
+                 "or a 1-D numpy array, not a list of torch tensors")
+def returns_plain_numbers(student, ref, rng):
+    model, local = _models(student, _mlp_source((4, 6, 6, 2)), 9)
+    X, y = _classification_data(rng, 15, 4, 2)
+    given = "an MLP 4->6->6->2, X of shape (15, 4), loss_fn=nn.CrossEntropyLoss()"
+    got = student(model, X.clone(), y.clone(), make(student, "torch.nn.CrossEntropyLoss()"))
+    if isinstance(got, (list, tuple)):
+        expect(all(_is_number(v) for v in got), "layer_grad_norms",
+               f"returned a {type(got).__name__} of tensors (or arrays), not of numbers; "
+               "expected Python floats (use .item() or float(...))", given)
+    expect_close(got, ref.layer_grad_norms(local, X, y, torch.nn.CrossEntropyLoss()),
+                 "layer_grad_norms", given)
+
+
+@SUITE.test("layer_grad_norms", points=1,
+            hint="measure the model as it is given: do not switch it to eval mode (model.eval() "
+                 "changes what BatchNorm and Dropout do, and the caller's model would stay in "
+                 "eval mode)")
+def measures_the_model_in_the_mode_it_is_in(student, ref, rng):
+    source = _mlp_source((8, 12, 12, 3), act="torch.nn.ReLU()", extra="torch.nn.BatchNorm1d({})")
+    model, local = _models(student, source, 10)
+    X, y = _classification_data(rng, 32, 8, 3)
+    given = ("an MLP 8->12->12->3 with BatchNorm1d layers, in training mode, X of shape (32, 8), "
+             "loss_fn=nn.CrossEntropyLoss()")
+    _check_norms(student, ref, model, local, X, y, "torch.nn.CrossEntropyLoss()", given)
+    expect(bool(getattr(model, "training")), "layer_grad_norms",
+           "the model was left in eval mode (model.training is False)", given)
+
+
 # ------------------------------------------------------------------ ResidualBlock
 def _t(a):
     return torch.as_tensor(np.asarray(a), dtype=torch.float32)
@@ -490,6 +613,24 @@ def identity_weights_give_x_plus_relu_x(student, ref, rng):
     x = rng.normal(0, 2, size=(6, dim))
     expect_close(block(_t(x)), x + np.maximum(x, 0), "ResidualBlock(4)",
                  "identity weight matrices, zero biases, x of shape (6, 4) with both signs")
+
+
+@SUITE.test("ResidualBlock", points=1,
+            hint="compute a new tensor, e.g. return x + self.linear2(...); `x += ...` (or "
+                 "out = x; out += ...) writes into the caller's input")
+def does_not_modify_its_input(student, ref, rng):
+    dim = 5
+    block = _block(student, dim)
+    torch.manual_seed(2)
+    reference = ref.ResidualBlock(dim)
+    _copy_into(block, parameters(reference), dim)
+    x = _t(rng.normal(size=(6, dim)))
+    before = x.detach().numpy().copy()
+    out = block(x)
+    expect_unchanged(before, x.detach().numpy(), f"ResidualBlock({dim})", "x")
+    with torch.no_grad():
+        expected = reference(_t(before))
+    expect_close(out, expected, f"ResidualBlock({dim})", "x of shape (6, 5)")
 
 
 # ------------------------------------------------------------------ adam_step
@@ -597,3 +738,20 @@ def does_not_modify_its_inputs(student, ref, rng):
     exp = ref.adam_step(before["param"], before["grad"], before["m"], before["v"], 2)
     for name, o, e in zip(("param", "m", "v"), out, exp):
         expect_close(o, e, f"adam_step (new {name})", "t=2", rtol=1e-5, atol=1e-12)
+
+
+@SUITE.test("adam_step", points=1,
+            hint="a weight whose gradient is exactly 0 at t = 1 has m_hat = v_hat = 0 and must "
+                 "not move: keep eps in the denominator, lr * m_hat / (sqrt(v_hat) + eps) "
+                 "(mind the brackets)")
+def exactly_zero_gradients_at_the_first_step(student, ref, rng):
+    param, grad = rng.normal(size=(4, 5)), rng.normal(size=(4, 5))
+    grad[rng.random((4, 5)) < 0.4] = 0.0
+    grad[0, 0] = grad[3, 4] = 0.0  # e.g. the weights of a dead ReLU unit
+    given = _adam_given(param, t=1) + ", m = v = 0, some gradient entries exactly 0"
+    new, _, _ = _adam(student, ref, param, grad, np.zeros_like(param), np.zeros_like(param), 1,
+                      given)
+    zero = grad == 0
+    expect_close(new[zero], param[zero], "adam_step (new param)",
+                 given + " (the weights with a zero gradient must not move)", rtol=1e-6,
+                 atol=1e-12)

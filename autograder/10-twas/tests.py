@@ -12,11 +12,17 @@ here with numpy and seeds the student never sees:
   to a cis-heritability h2 in [0.15, 0.5], plus Gaussian noise and a baseline mean;
 * trait (twas): three causal genes each explaining 5 % of the trait variance through their
   genetically regulated expression, all other genes null; regions are independent, so
-  null genes' p-values should be uniform.
+  null genes' p-values should be uniform;
+* the elastic-net mixing itself: blocks of SNPs in perfect LD (identical dosages) among
+  independent SNPs without effect, where a lasso keeps one SNP per block, the elastic net
+  spreads the weight evenly and ridge regression zeroes nothing;
+* edge cases: SNPs monomorphic in the reference panel, integer dosages, a gene whose cis SNPs
+  are all constant in the panel (its model keeps no SNP, so it cannot be tested).
 
-Points: cis_window_mask 5, fit_expression_model 6, impute_expression 4, association_test 6,
-twas 10, spredixcan_z 5.
+Points: cis_window_mask 6, fit_expression_model 11, impute_expression 4, association_test 6,
+twas 12, spredixcan_z 6 (45 in all).
 """
+import hashlib
 import time
 import weakref
 
@@ -37,6 +43,22 @@ def _tuple(out, n, what):
         raise Failure(f"{what} should return a tuple of {n} values, got {kind}"
                       + (f" of length {len(out)}" if isinstance(out, (tuple, list)) else ""))
     return out
+
+
+def _is_number(value):
+    """A plain real number (Python or numpy scalar); a torch tensor (in one process), or the
+    array it becomes across the sandbox boundary, is not one."""
+    return isinstance(value, (int, float, np.integer, np.floating)) and \
+        not isinstance(value, (bool, np.bool_))
+
+
+def _is_boolean(value):
+    """A boolean array (or list of bools), wherever the student's code ran."""
+    if type(value).__module__.startswith("torch"):
+        return str(getattr(value, "dtype", "")) == "torch.bool"
+    if isinstance(value, (list, tuple)):
+        return all(isinstance(v, (bool, np.bool_)) for v in value)
+    return isinstance(value, np.ndarray) and value.dtype == np.bool_
 
 
 # ------------------------------------------------------------------ simulation helpers
@@ -139,6 +161,19 @@ def shapes_and_input_unchanged(student, ref, rng):
     expect_equal(student(empty, 0, 10), np.zeros(0), "cis_window_mask", "no SNPs at all")
 
 
+@SUITE.test("cis_window_mask", points=1,
+            hint="return the comparisons' boolean array itself (dtype bool), not 0/1 integers: "
+                 "G[:, mask] with an integer array picks columns 0 and 1 again and again")
+def returns_a_boolean_mask(student, ref, rng):
+    pos = np.sort(rng.integers(0, 3_000_000, size=50))
+    given = f"snp_positions {describe(pos)}, gene_start=1_200_000, gene_end=1_260_000"
+    out = student(pos.copy(), 1_200_000, 1_260_000)
+    expect_equal(out, ref.cis_window_mask(pos, 1_200_000, 1_260_000), "cis_window_mask", given)
+    kind = getattr(out, "dtype", type(out).__name__)
+    expect(_is_boolean(out), "cis_window_mask",
+           f"returned values of type {kind}; expected a boolean mask (dtype bool)", given)
+
+
 # ------------------------------------------------------------------ fit_expression_model
 FIT_TIME_LIMIT = 30.0
 
@@ -155,10 +190,25 @@ def _fit(student, G, e, **kw):
     return w, b, given
 
 
+_REF_FITS = {}
+
+
+def _ref_fit(ref, G, e, seed=0):
+    """The reference's (weights, intercept), computed once per data set (the data are seeded,
+    so every student is compared with the same fit)."""
+    data = np.ascontiguousarray(G, dtype=np.float64).tobytes() + \
+        np.ascontiguousarray(e, dtype=np.float64).tobytes()
+    key = (ref.__name__, hashlib.sha1(data).hexdigest(), int(seed))
+    if key not in _REF_FITS:
+        _REF_FITS[key] = ref.fit_expression_model(np.array(G, dtype=np.float64), e.copy(),
+                                                  seed=seed)
+    return _REF_FITS[key]
+
+
 def _held_out_r2(student, ref, seed, **problem):
     G, e, G_test, e_test = _expression_problem(seed, **problem)
     w, b, given = _fit(student, G, e)
-    rw, rb = ref.fit_expression_model(G, e)
+    rw, rb = _ref_fit(ref, G, e)
     return _r2(G_test @ w + b, e_test), _r2(G_test @ rw + rb, e_test), given
 
 
@@ -225,10 +275,126 @@ def deterministic_fast_and_inputs_unchanged(student, ref, rng):
     expect_close(again[0], to_array(out[0], "fit_expression_model: weights"),
                  "fit_expression_model: weights of a second call with the same seed", given)
     w = to_array(out[0], "fit_expression_model: weights").reshape(-1)
-    rw, rb = ref.fit_expression_model(keep_G, keep_e, seed=3)
+    rw, rb = _ref_fit(ref, keep_G, keep_e, seed=3)
     got = _r2(G_test @ w + to_float(out[1], "fit_expression_model: intercept"), e_test)
     expect(got >= _r2(G_test @ rw + rb, e_test) - 0.05, "fit_expression_model",
            f"held-out R^2 {got:.3f} is too low", given)
+
+
+def _ld_problem(seed, n=300, n_blocks=3, size=4, n_null=36, h2=0.5):
+    """Three causal LD blocks of `size` identical SNPs (perfect LD) among independent null SNPs,
+    the columns shuffled. Returns G, expression, the blocks' columns and the null columns."""
+    draw = np.random.default_rng(seed)
+    null, _ = _dosages(draw, n, n_null, rho=0.3)
+    latent = np.stack([(draw.random((2, n)) < draw.uniform(0.25, 0.5)).sum(0)
+                       for _ in range(n_blocks)], axis=1).astype(np.float64)
+    G = np.concatenate([np.repeat(latent, size, axis=1), null], axis=1)
+    order = draw.permutation(G.shape[1])
+    where = np.argsort(order)  # where each original column went
+    signal = latent @ np.array([1.0, -1.0, 0.8])[:n_blocks]
+    signal = (signal - signal.mean()) / signal.std() * np.sqrt(h2)
+    e = 6.0 + signal + draw.normal(0, np.sqrt(1 - h2), size=n)
+    blocks = [where[b * size:(b + 1) * size] for b in range(n_blocks)]
+    return G[:, order], e, blocks, where[n_blocks * size:]
+
+
+_LD_FITS = weakref.WeakKeyDictionary()
+
+
+def _ld_fit(student):
+    """(weights, blocks, null columns, given) of the student's fit on the LD problem, once."""
+    try:
+        found = _LD_FITS[student]
+    except (KeyError, TypeError):
+        G, e, blocks, null = _ld_problem(108)
+        try:
+            found = (_fit(student, G, e)[0], blocks, null, None)
+        except Exception as exc:  # noqa: BLE001 - re-raised by each test that needs it
+            found = (None, blocks, null, exc)
+        try:
+            _LD_FITS[student] = found
+        except TypeError:
+            pass
+    w, blocks, null, exc = found
+    if exc is not None:
+        raise exc
+    return w, blocks, null, ("G of shape (300, 48): 3 causal LD blocks of 4 SNPs in perfect LD "
+                             "(identical dosages) among 36 independent SNPs without effect")
+
+
+@SUITE.test("fit_expression_model", points=1,
+            hint="the l2 part of the elastic net (l1_ratio=0.5) shares weight among SNPs in LD: "
+                 "SNPs with identical dosages get equal weights; a lasso (l1_ratio=1, LassoCV) "
+                 "picks one SNP per block")
+def shares_weight_among_snps_in_perfect_ld(student, ref, rng):
+    w, blocks, _, given = _ld_fit(student)
+    shares = []
+    for cols in blocks:
+        total = np.abs(w[cols]).sum()
+        shares.append(np.abs(w[cols]).max() / total if total > 0 else 1.0)
+    worst = int(np.argmax(shares))
+    expect(np.mean(shares) <= 0.5, "fit_expression_model",
+           f"within a causal block the largest weight carries {shares[worst]:.0%} of the block's "
+           f"total |weight| (on average {np.mean(shares):.0%}); the elastic net spreads it "
+           "evenly over SNPs in perfect LD (25 % each here)", given)
+
+
+@SUITE.test("fit_expression_model", points=1,
+            hint="the l1 part of the elastic net sets the weights of most SNPs without effect to "
+                 "exactly 0; ridge regression (no l1 part) keeps every SNP")
+def sets_most_null_snp_weights_to_zero(student, ref, rng):
+    w, _, null, given = _ld_fit(student)
+    scale = np.abs(w).max()
+    zero = np.abs(w[null]) <= 1e-8 * scale if scale > 0 else np.ones(null.size, bool)
+    expect(zero.mean() >= 1 / 3, "fit_expression_model",
+           f"only {int(zero.sum())} of the {null.size} SNPs without effect have weight 0; the "
+           "elastic net's l1 penalty should zero most of them", given)
+
+
+@SUITE.test("fit_expression_model", points=1,
+            hint="shuffle the CV folds with the seed you are given, KFold(5, shuffle=True, "
+                 "random_state=seed): without random_state the folds, and so the chosen penalty, "
+                 "change with numpy's global random state")
+def same_seed_same_model_whatever_the_global_random_state(student, ref, rng):
+    G, e, _, _ = _expression_problem(107, n_train=200, n_test=10, m=60, h2=0.15)
+    given = f"G {describe(G)}, expression {describe(e)}, seed=5, called twice"
+    make(student, "np.random.seed(1)\nresult = 0")
+    w1, b1, _ = _fit(student, G, e, seed=5)
+    make(student, "np.random.seed(2)\nresult = 0")
+    w2, b2, _ = _fit(student, G, e, seed=5)
+    expect_close(w2, w1, "fit_expression_model: weights of the second call", given)
+    expect_close(b2, b1, "fit_expression_model: intercept of the second call", given)
+
+
+@SUITE.test("fit_expression_model", points=1,
+            hint="a SNP that does not vary in the reference panel (sd 0) must not give a division "
+                 "by zero when you standardise: use sd 1 for it (its weight is then 0)")
+def snps_monomorphic_in_the_reference_panel(student, ref, rng):
+    G, e, G_test, e_test = _expression_problem(109, n_train=200, n_test=1000, m=40, h2=0.4)
+    constant = np.array([3, 17, 18, 33])
+    G[:, constant] = np.array([0.0, 2.0, 0.0, 1.0])  # monomorphic here, polymorphic later
+    w, b, given = _fit(student, G, e)
+    given += " (4 SNPs constant in the reference panel)"
+    rw, rb = _ref_fit(ref, G, e)
+    scale = max(np.abs(w).max(), 1e-12)
+    expect(np.all(np.abs(w[constant]) <= 1e-6 * scale), "fit_expression_model",
+           "SNPs that do not vary in the reference panel should get weight 0", given)
+    got, want = _r2(G_test @ w + b, e_test), _r2(G_test @ rw + rb, e_test)
+    expect(got >= want - 0.05, "fit_expression_model",
+           f"held-out R^2 {got:.3f}, the reference reaches {want:.3f}", given)
+
+
+@SUITE.test("fit_expression_model", points=1,
+            hint="dosages may come as integers (int8, as genotype files store them): convert to "
+                 "float (np.asarray(G, dtype=float)) before centring or scaling")
+def integer_dosages(student, ref, rng):
+    G, e, G_test, e_test = _expression_problem(110, n_train=200, n_test=1000, m=40, h2=0.4)
+    G8 = G.astype(np.int8)
+    w, b, given = _fit(student, G8, e)
+    rw, rb = _ref_fit(ref, G, e)
+    got, want = _r2(G_test @ w + b, e_test), _r2(G_test @ rw + rb, e_test)
+    expect(got >= want - 0.05, "fit_expression_model",
+           f"held-out R^2 {got:.3f}, the reference reaches {want:.3f}", given)
 
 
 # ------------------------------------------------------------------ impute_expression
@@ -410,8 +576,9 @@ GIVEN = ("a reference panel of 200 people (600 SNPs, 21 genes), a GWAS cohort of
          "and a trait caused by 3 genes")
 
 
-def _table(out, n_rows, what="twas"):
+def _table(out, n_rows, what="twas", given=None):
     """The columns of the student's DataFrame as a dict of lists."""
+    given = GIVEN if given is None else given
     kind = getattr(out, "_remote_type", None) or type(out).__name__
     if kind != "DataFrame":
         raise Failure(f"{what} returned a {kind}; expected a pandas DataFrame "
@@ -421,11 +588,11 @@ def _table(out, n_rows, what="twas"):
         raise Failure(f"{what}: could not read the returned DataFrame")
     missing = [c for c in ("gene", "n_snps", "cv_r2", "z", "p") if c not in cols]
     if missing:
-        raise Failure(f"{what} with {GIVEN}: the DataFrame lacks the column(s) {missing}; it has "
+        raise Failure(f"{what} with {given}: the DataFrame lacks the column(s) {missing}; it has "
                       f"{list(cols)[:8]}")
     for c in ("gene", "n_snps", "cv_r2", "z", "p"):
         if len(cols[c]) != n_rows:
-            raise Failure(f"{what} with {GIVEN}: expected {n_rows} rows (one per gene), got "
+            raise Failure(f"{what} with {given}: expected {n_rows} rows (one per gene), got "
                           f"{len(cols[c])}")
     table = {"gene": [str(g) for g in cols["gene"]]}
     for c in ("n_snps", "cv_r2", "z", "p"):
@@ -614,6 +781,69 @@ def inputs_unchanged_and_fast(student, ref, rng):
     expect(np.sum(_tested(table)) >= _N_GENES - 2, "twas", "most genes should be tested", GIVEN)
 
 
+@SUITE.test("twas", points=1,
+            hint="cv_r2 must be measured on people left out of the fit (cross-validation, e.g. "
+                 "from ElasticNetCV's mse_path_); the R^2 of the final model on the reference "
+                 "panel it was fitted on is optimistic")
+def cv_r2_is_not_an_in_sample_r2(student, ref, rng):
+    table, _, _ = _student_table(student)
+    want = _reference_table(ref)["cv_r2"][:_N_GENES]
+    got = table["cv_r2"][:_N_GENES]
+    both = np.isfinite(got) & np.isfinite(want)
+    expect(both.sum() >= _N_GENES - 2, "twas: column cv_r2", "NaN for genes that have cis SNPs",
+           GIVEN)
+    bias = float(np.mean(got[both] - want[both]))
+    expect(bias <= 0.03, "twas: column cv_r2",
+           f"on average {bias:.3f} above the reference's cross-validated R^2 over the "
+           f"{int(both.sum())} genes: it looks like an in-sample R^2", GIVEN)
+
+
+_UNTESTABLE = {}
+UNTESTABLE_GIVEN = ("two genes, the second with 12 cis SNPs that are all monomorphic in the "
+                    "reference panel of 150 people (but vary in the GWAS cohort of 400)")
+
+
+def _untestable_data():
+    """Gene 0: an ordinary heritable gene; gene 1: every cis SNP constant in the reference panel,
+    so no expression model can keep a SNP and the gene cannot be tested."""
+    if not _UNTESTABLE:
+        draw = np.random.default_rng(1011)
+        n_ref, n_gwas, m = 150, 400, 12
+        G0, _ = _dosages(draw, n_ref + n_gwas, m, rho=0.6)
+        e0, grex = _gene_expression(draw, G0, [3, 8], 0.4)
+        G1, _ = _dosages(draw, n_ref + n_gwas, m, rho=0.6)
+        G1[:n_ref] = np.round(G1[:n_ref].mean(axis=0))  # monomorphic in the reference panel
+        E = np.column_stack([e0[:n_ref], draw.normal(5, 1, size=n_ref)])
+        y = 0.3 * grex[n_ref:] / grex[n_ref:].std() + draw.normal(size=n_gwas)
+        pos = np.concatenate([np.sort(draw.uniform(1.5e6, 2.5e6, m)),
+                              np.sort(draw.uniform(9.5e6, 10.5e6, m))]).round()
+        _UNTESTABLE.update(G_ref=np.concatenate([G0[:n_ref], G1[:n_ref]], axis=1), E_ref=E,
+                           G_gwas=np.concatenate([G0[n_ref:], G1[n_ref:]], axis=1), y=y,
+                           positions=pos, names=["ENSG_A", "ENSG_B"],
+                           starts=[2_000_000, 10_000_000], ends=[2_030_000, 10_030_000])
+    return _UNTESTABLE
+
+
+@SUITE.test("twas", points=1,
+            hint="a gene whose expression model keeps no SNP (all weights 0, e.g. when its cis "
+                 "SNPs do not vary in the reference panel) has a constant GReX and cannot be "
+                 "tested: report z = p = NaN instead of raising an error (check np.any(w != 0) "
+                 "before the association test)")
+def gene_whose_model_keeps_no_snp_is_not_tested(student, ref, rng):
+    d = _untestable_data()
+    genes = make(student, _genes_source(d))
+    out = student(d["G_ref"].copy(), d["E_ref"].copy(), d["G_gwas"].copy(), d["y"].copy(), genes,
+                  d["positions"].copy())
+    table = _table(out, 2, given=UNTESTABLE_GIVEN)
+    expect_equal(table["n_snps"], [12, 12], "twas: column n_snps", UNTESTABLE_GIVEN)
+    expect(np.isfinite(table["p"][0]), "twas", "the ordinary gene should be tested (finite p)",
+           UNTESTABLE_GIVEN)
+    z, p = table["z"][1], table["p"][1]
+    untested = (np.isnan(z) and np.isnan(p)) or (z == 0 and p == 1)
+    expect(untested, "twas", f"the gene whose SNPs are all constant in the reference panel got "
+           f"z = {z:.3g}, p = {p:.3g}; expected NaN (not tested)", UNTESTABLE_GIVEN)
+
+
 # ------------------------------------------------------------------ spredixcan_z
 def _pd_cov(rng, m):
     A = rng.normal(size=(m, m + 3))
@@ -686,3 +916,18 @@ def returns_a_number_and_inputs_unchanged(student, ref, rng):
     for name, before, after in zip(("weights", "snp_z", "snp_cov"), keep, (w, z, cov)):
         expect_unchanged(before, after, "spredixcan_z", name)
     expect_close(got, ref.spredixcan_z(*keep), "spredixcan_z", f"snp_cov {describe(keep[2])}")
+
+
+@SUITE.test("spredixcan_z", points=1,
+            hint="return a plain float (float(...)): not a (1, 1) array from column vectors, a "
+                 "one-element array or a torch tensor")
+def returns_a_plain_float(student, ref, rng):
+    m = 6
+    w, z, cov = rng.normal(size=m), rng.normal(size=m), _pd_cov(rng, m)
+    given = f"weights {describe(w)}, snp_z {describe(z)}, snp_cov {describe(cov)}"
+    got = student(w.copy(), z.copy(), cov.copy())
+    expect_close(to_float(got, "spredixcan_z"), ref.spredixcan_z(w, z, cov), "spredixcan_z", given)
+    shape = getattr(got, "shape", None)
+    expect(_is_number(got), "spredixcan_z",
+           f"returned a {type(got).__name__}" + (f" of shape {tuple(shape)}" if shape is not None
+                                                 else "") + "; expected a float", given)

@@ -5,8 +5,8 @@ generator, and checks returned values against the reference (itself checked agai
 scipy in tests/11-frontiers/test_reference.py). Inputs are passed as copies, except in the
 dedicated "does not modify its inputs" tests.
 
-Points: scaled_dot_product_attention 7, gan_discriminator_loss 5, gan_generator_loss 4,
-correlation_rdm 5, compare_rdms 5 (26 in all).
+Points: scaled_dot_product_attention 7, gan_discriminator_loss 6, gan_generator_loss 5,
+correlation_rdm 6, compare_rdms 6 (30 in all).
 """
 import numpy as np
 
@@ -15,6 +15,20 @@ from autograder.testing import (Failure, Suite, call_without_warnings, describe,
 
 SUITE = Suite("11-frontiers")
 ATT = "scaled_dot_product_attention"
+
+
+def _is_number(value):
+    """A plain real number (Python or numpy scalar); a torch tensor (in one process), or the
+    array it becomes across the sandbox boundary, is not one."""
+    return isinstance(value, (int, float, np.integer, np.floating)) and \
+        not isinstance(value, (bool, np.bool_))
+
+
+def _expect_plain_number(value, name, given):
+    shape = getattr(value, "shape", None)
+    expect(_is_number(value), name,
+           f"returned a {type(value).__name__}" + (f" of shape {tuple(shape)}" if shape is not None
+                                                  else "") + "; expected a Python float", given)
 
 
 # ------------------------------------------------------------------ attention helpers
@@ -225,6 +239,17 @@ def does_not_modify_its_inputs(student, ref, rng):
                  f"real_logits {describe(rb)}, fake_logits {describe(fb)}")
 
 
+@SUITE.test(DLOSS, points=1,
+            hint="return a plain Python float (float(...), or .item() on a torch result), not a "
+                 "0-d tensor or a one-element array")
+def returns_a_python_float(student, ref, rng):
+    real, fake = rng.normal(0, 2, size=12), rng.normal(0, 2, size=(6, 1))
+    given = f"real_logits {describe(real)}, fake_logits {describe(fake)}"
+    value = student(real.copy(), fake.copy())
+    expect_close(to_float(value, DLOSS), ref.gan_discriminator_loss(real, fake), DLOSS, given)
+    _expect_plain_number(value, DLOSS, given)
+
+
 @SUITE.test(GLOSS, points=1,
             hint="non-saturating loss: the generator wants its fakes called real, so it is "
                  "BCE(fake, 1) = mean(-log sigma(fake)); with logits 0 it is log 2 = 0.693")
@@ -262,6 +287,17 @@ def does_not_modify_its_input(student, ref, rng):
     expect_unchanged(before, fake, GLOSS, "fake_logits")
     expect_close(to_float(value, GLOSS), ref.gan_generator_loss(before), GLOSS,
                  f"fake_logits {describe(before)}")
+
+
+@SUITE.test(GLOSS, points=1,
+            hint="return a plain Python float (float(...), or .item() on a torch result), not a "
+                 "0-d tensor or a one-element array")
+def returns_a_python_float(student, ref, rng):
+    fake = rng.normal(0, 2, size=(10, 1))
+    given = f"fake_logits {describe(fake)}"
+    value = student(fake.copy())
+    expect_close(to_float(value, GLOSS), ref.gan_generator_loss(fake), GLOSS, given)
+    _expect_plain_number(value, GLOSS, given)
 
 
 # ------------------------------------------------------------------ correlation_rdm
@@ -322,6 +358,19 @@ def does_not_modify_its_input(student, ref, rng):
     out = student(acts)
     expect_unchanged(before, acts, RDM, "acts")
     expect_close(out, ref.correlation_rdm(before), RDM, f"acts {describe(before)}")
+
+
+@SUITE.test(RDM, points=1,
+            hint="activations may be integer spike counts: convert to float (np.asarray(acts, "
+                 "dtype=float)) before centring; a copy of an integer array cannot hold the "
+                 "centred values")
+def integer_spike_counts(student, ref, rng):
+    rates = np.exp(rng.normal(size=(9, 1)) + rng.normal(size=(1, 25)))
+    counts = rng.poisson(3 * rates).astype(np.int64)
+    counts[:, [4, 11]] = 0  # silent units
+    counts[np.arange(9), rng.integers(0, 25, size=9)] += 1 + np.arange(9)  # no constant row
+    given = f"acts {describe(counts)} (integer spike counts, two silent units)"
+    expect_close(student(counts.copy()), ref.correlation_rdm(counts), RDM, given)
 
 
 # ------------------------------------------------------------------ compare_rdms
@@ -398,3 +447,14 @@ def does_not_modify_its_inputs(student, ref, rng):
     expect_unchanged(bb, b, CMP, "b")
     expect_close(to_float(value, CMP), ref.compare_rdms(ab, bb), CMP,
                  f"a {describe(ab)}, b {describe(bb)}")
+
+
+@SUITE.test(CMP, points=1,
+            hint="return a plain Python float (float(...), or .item() on a torch result), not a "
+                 "0-d tensor or a (1, 1) slice of a correlation matrix")
+def returns_a_python_float(student, ref, rng):
+    a, b = _rdm_pair(rng, 8)
+    given = f"a {describe(a)}, b {describe(b)}"
+    value = student(a.copy(), b.copy())
+    expect_close(to_float(value, CMP), ref.compare_rdms(a, b), CMP, given)
+    _expect_plain_number(value, CMP, given)

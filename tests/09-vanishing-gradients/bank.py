@@ -1,4 +1,6 @@
 """Mutants and alternative implementations for 09-vanishing-gradients (see autograder/bank.py)."""
+import copy
+
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -72,6 +74,28 @@ def xavier_torch(fan_in, fan_out, rng, gain=1.0):
     return w.T.numpy().copy()
 
 
+@BANK.mutant("xavier_uniform", "draws from a copy of rng to leave the caller's generator "
+                                "untouched: successive layers get identical weights")
+def xavier_copied_rng(fan_in, fan_out, rng, gain=1.0):
+    a = gain * np.sqrt(6.0 / (fan_in + fan_out))
+    return copy.deepcopy(rng).uniform(-a, a, size=(fan_in, fan_out))
+
+
+@BANK.mutant("xavier_uniform", "re-seeds a new generator from rng's seed sequence instead of "
+                                "drawing from rng itself")
+def xavier_reseeded(fan_in, fan_out, rng, gain=1.0):
+    a = gain * np.sqrt(6.0 / (fan_in + fan_out))
+    return np.random.default_rng(rng.bit_generator.seed_seq).uniform(-a, a, (fan_in, fan_out))
+
+
+@BANK.alternative("xavier_uniform", "an independent child generator from rng.spawn, columns "
+                                    "drawn one at a time")
+def xavier_spawned(fan_in, fan_out, rng, gain=1.0):
+    child = rng.spawn(1)[0]
+    a = gain * np.sqrt(6.0 / (fan_in + fan_out))
+    return np.stack([child.uniform(-a, a, size=fan_in) for _ in range(fan_out)], axis=1)
+
+
 # ------------------------------------------------------------------ he_normal
 @BANK.mutant("he_normal", "passes the variance 2 / fan_in as the standard deviation")
 def he_variance_as_std(fan_in, fan_out, rng):
@@ -115,6 +139,11 @@ def he_torch(fan_in, fan_out, rng):
     w = torch.empty(fan_out, fan_in, dtype=torch.float64)
     w.normal_(0.0, float(np.sqrt(2.0 / fan_in)), generator=gen)
     return w.T.numpy().copy()
+
+
+@BANK.mutant("he_normal", "draws from a copy of rng: successive layers get identical weights")
+def he_copied_rng(fan_in, fan_out, rng):
+    return copy.deepcopy(rng).normal(0.0, np.sqrt(2.0 / fan_in), size=(fan_in, fan_out))
 
 
 # ------------------------------------------------------------------ clip_grad_norm
@@ -189,6 +218,27 @@ def clip_flat(grads, max_norm):
         scale = np.float32(max_norm / (total + 1e-6))
         return [np.asarray(g, dtype=np.float32) * scale for g in grads], total
     return [np.array(g, dtype=np.float32) for g in grads], total
+
+
+@BANK.mutant("clip_grad_norm", "computed in torch: total_norm returned as a 0-d tensor, not a "
+                                "float")
+def clip_torch_tensor_total(grads, max_norm):
+    ts = [torch.as_tensor(np.asarray(g, dtype=np.float64)) for g in grads]
+    total = torch.sqrt(sum((t ** 2).sum() for t in ts))
+    scale = torch.clamp(max_norm / (total + 1e-6), max=1.0)
+    return [(t * scale).numpy() for t in ts], total
+
+
+@BANK.mutant("clip_grad_norm", "torch.nn.utils.clip_grad_norm_ on copies, returning its tensor "
+                                "total as it is")
+def clip_torch_util_tensor(grads, max_norm):
+    params = []
+    for g in grads:
+        p = torch.zeros(np.shape(g), dtype=torch.float64, requires_grad=True)
+        p.grad = torch.tensor(np.array(g, dtype=np.float64))
+        params.append(p)
+    total = torch.nn.utils.clip_grad_norm_(params, max_norm)
+    return [p.grad.numpy() for p in params], total
 
 
 # ------------------------------------------------------------------ layer_grad_norms
@@ -267,6 +317,52 @@ def lgn_hard_coded_loss(model, X, y, loss_fn):
     loss = F.cross_entropy(out, y) if not y.is_floating_point() else F.mse_loss(out, y)
     loss.backward()
     return [float(m.weight.grad.norm()) for m in model.modules() if isinstance(m, nn.Linear)]
+
+
+@BANK.mutant("layer_grad_norms", "model.children(): misses Linear layers nested in sub-modules")
+def lgn_children(model, X, y, loss_fn):
+    model.zero_grad()
+    loss_fn(model(X), y).backward()
+    return [float(m.weight.grad.norm()) for m in model.children() if isinstance(m, nn.Linear)]
+
+
+@BANK.mutant("layer_grad_norms", "iterates `for layer in model`: only works for nn.Sequential")
+def lgn_iterate(model, X, y, loss_fn):
+    model.zero_grad()
+    loss_fn(model(X), y).backward()
+    return [layer.weight.grad.norm().item() for layer in model if isinstance(layer, nn.Linear)]
+
+
+@BANK.mutant("layer_grad_norms", "every 2-D parameter taken for a Linear weight")
+def lgn_two_d_parameters(model, X, y, loss_fn):
+    model.zero_grad()
+    loss_fn(model(X), y).backward()
+    return [p.grad.norm().item() for p in model.parameters() if p.dim() == 2]
+
+
+@BANK.mutant("layer_grad_norms", "casts X (and float targets) to float32: breaks float64 models")
+def lgn_float32(model, X, y, loss_fn):
+    X = torch.as_tensor(X, dtype=torch.float32)
+    y = y.float() if y.is_floating_point() else y
+    model.zero_grad()
+    loss_fn(model(X), y).backward()
+    return [m.weight.grad.norm().item() for m in model.modules() if isinstance(m, nn.Linear)]
+
+
+@BANK.mutant("layer_grad_norms", "a list of 0-d torch tensors (forgets .item())")
+def lgn_tensor_list(model, X, y, loss_fn):
+    model.zero_grad()
+    loss_fn(model(X), y).backward()
+    return [m.weight.grad.norm() for m in model.modules() if isinstance(m, nn.Linear)]
+
+
+@BANK.mutant("layer_grad_norms", "switches to model.eval() to 'only measure': BatchNorm then "
+                                  "uses running statistics, and the model stays in eval mode")
+def lgn_eval(model, X, y, loss_fn):
+    model.eval()
+    model.zero_grad()
+    loss_fn(model(X), y).backward()
+    return [m.weight.grad.norm().item() for m in model.modules() if isinstance(m, nn.Linear)]
 
 
 @BANK.alternative("layer_grad_norms", "torch.autograd.grad on the weights, numpy norms")
@@ -351,6 +447,17 @@ class ResidualBlockSwapped(nn.Module):
         return x + self.linear2(torch.relu(self.linear1(x)))
 
 
+@BANK.mutant("ResidualBlock", "adds the branch into x in place (x += F(x)), changing the input")
+class ResidualBlockInPlace(nn.Module):
+    def __init__(self, dim):
+        super().__init__()
+        self.linear1, self.linear2 = nn.Linear(dim, dim), nn.Linear(dim, dim)
+
+    def forward(self, x):
+        x += self.linear2(torch.relu(self.linear1(x)))
+        return x
+
+
 @BANK.alternative("ResidualBlock", "nn.Sequential branch and F.relu-free nn.ReLU module")
 class ResidualBlockSequential(nn.Module):
     def __init__(self, dim):
@@ -432,6 +539,22 @@ def adam_in_place(param, grad, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-
     v += (1 - beta2) * grad ** 2
     param -= lr * (m / (1 - beta1 ** t)) / (np.sqrt(v / (1 - beta2 ** t)) + eps)
     return param, m, v
+
+
+@BANK.mutant("adam_step", "brackets: eps added to the step, lr * m_hat / sqrt(v_hat) + eps")
+def adam_eps_precedence(param, grad, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+    m_new = beta1 * m + (1 - beta1) * grad
+    v_new = beta2 * v + (1 - beta2) * grad ** 2
+    m_hat, v_hat = m_new / (1 - beta1 ** t), v_new / (1 - beta2 ** t)
+    return param - (lr * m_hat / np.sqrt(v_hat) + eps), m_new, v_new
+
+
+@BANK.mutant("adam_step", "no eps at all: 0 / 0 for weights whose gradient is exactly zero")
+def adam_no_eps(param, grad, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+    m_new = beta1 * m + (1 - beta1) * grad
+    v_new = beta2 * v + (1 - beta2) * grad ** 2
+    m_hat, v_hat = m_new / (1 - beta1 ** t), v_new / (1 - beta2 ** t)
+    return param - lr * m_hat / np.sqrt(v_hat), m_new, v_new
 
 
 @BANK.alternative("adam_step", "torch.optim.Adam with its state set to (t - 1, m, v)")

