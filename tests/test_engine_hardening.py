@@ -119,6 +119,23 @@ def softmax(z, axis=-1):
     import numpy as np
     return np.zeros_like(z)
 """,
+    # files in every writable place: shared memory and scratch files count in one budget
+    "fills_scratch": """
+import os
+def softmax(z, axis=-1):
+    total, chunk = 0, b"x" * (1 << 20)
+    for folder in ("/dev/shm", "/tmp", "."):
+        try:
+            for i in range(200):  # files of 32 MB (each file is also limited in size)
+                with open(os.path.join(folder, f"fill-{i}.bin"), "wb") as fh:
+                    for _ in range(32):
+                        fh.write(chunk)
+                        fh.flush()
+                        total += 1
+        except OSError:
+            pass
+    raise RuntimeError(f"WROTE {total} MB")
+""",
     # anonymous memory outside the address-space limit
     "memfd_and_sysv_shm": """
 import os, ctypes
@@ -367,6 +384,12 @@ def test_no_process_outlives_grading_and_uids_are_fresh(hardened):
     assert isolation == {"full"}, isolation
     # the escaping processes cost the attacker nothing else and the innocent nothing at all
     assert all(_full(_state(hardened, s)) for s in INNOCENT)
+
+
+def test_shared_memory_and_scratch_files_share_one_budget(hardened):
+    rep = _report(_state(hardened, "attack_fills_scratch"))
+    wrote = int(rep.split("WROTE ")[1].split()[0])
+    assert 0 < wrote <= 256 + 16, rep  # scratch_mb (default 256), not one budget per folder
 
 
 def test_anonymous_shared_memory_is_refused(hardened):
