@@ -332,7 +332,7 @@ def grade_class(root: Path, chapters: list[str], workers: int = 2, scheduler: st
 
             for job, result in pool.run(todo, _safe_grade, max(1, workers), _job_seconds,
                                         initializer=_warm,
-                                        memory_mb=Limits().grader_memory_mb):
+                                        memory_mb=Limits(**(limits or {})).grader_memory_mb):
                 finish(job, result)
     finally:
         bar.close()

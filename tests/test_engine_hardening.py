@@ -461,3 +461,24 @@ def test_a_sandbox_below_the_policy_is_refused_unless_the_instructor_allows_it(t
                           allow_weak_isolation=True)
     assert summary["graded_now"] == 1 and summary["weak_isolation"]
     assert _full(load_state(tmp_path, "alice", CH))
+
+
+# ------------------------------------------------------------ a dying grading worker
+
+def test_a_submission_whose_worker_died_is_stored_with_the_reason_and_graded_next_run(tmp_path):
+    """Workers that cannot even start (an address-space limit too small for torch) die on
+    every attempt: the submission is stored with the reason and no key, the command says the
+    grader failed, and the next run, with a sane limit, grades it."""
+    from autograder.engine import grade_class
+
+    shutil.copy(REPO / "nbgrader_config.py", tmp_path)
+    shutil.copytree(REPO / "solutions" / CH, tmp_path / "solutions" / CH)
+    _write(tmp_path / "submitted" / "alice" / CH, _solution())
+    with pytest.raises(RuntimeError, match="every submission failed inside the grader"):
+        grade_class(tmp_path, [CH], workers=1, progress=False,
+                    limits={"grader_memory_mb": 300})
+    state = load_state(tmp_path, "alice", CH)
+    assert state["status"] == "ungradable" and state["key"] is None, state
+    assert "worker process" in state["reason"] and "2 attempts" in state["reason"], state
+    summary = grade_class(tmp_path, [CH], workers=1, progress=False)
+    assert summary["graded_now"] == 1 and _full(load_state(tmp_path, "alice", CH))
