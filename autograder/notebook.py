@@ -76,7 +76,8 @@ def clean(nb: dict) -> dict:
         else:
             cell.pop("outputs", None)
             cell.pop("execution_count", None)
-            cell.pop("attachments", None) if cell.get("cell_type") != "markdown" else None
+            if cell.get("cell_type") != "markdown":  # only markdown cells carry attachments
+                cell.pop("attachments", None)
         cells.append(cell)
     out["cells"] = cells
     return out

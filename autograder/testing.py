@@ -104,7 +104,7 @@ def to_array(value: Any, what: str, shape: tuple | None = None) -> np.ndarray:
         if value.dtype.kind not in "biuf":
             raise Failure(f"{what} returned an array of dtype {value.dtype}; expected numbers")
     elif isinstance(value, (list, tuple)):
-        if _count(value, MAX_ELEMENTS + 1) > MAX_ELEMENTS:
+        if sum(1 for _ in _leaves(value, MAX_ELEMENTS + 1)) > MAX_ELEMENTS:
             raise Failure(f"{what} returned a list of more than {MAX_ELEMENTS:,} values")
     else:
         raise Failure(f"{what} returned {text.shorten(type(value).__name__, 60)}; expected a "
@@ -112,7 +112,7 @@ def to_array(value: Any, what: str, shape: tuple | None = None) -> np.ndarray:
     try:
         arr = np.array(value, dtype=np.float64, copy=True, subok=False)
     except (TypeError, ValueError, OverflowError):
-        kinds = sorted({type(v).__name__ for v in _flat(value, 50)})
+        kinds = sorted({type(v).__name__ for v in _leaves(value, 50)})
         raise Failure(f"{what} returned something that is not a numeric array (it holds "
                       f"{', '.join(kinds[:4]) or 'nothing usable'})") from None
     return np.asarray(arr).view(np.ndarray)
@@ -126,27 +126,17 @@ def _check_size(actual: tuple, what: str, shape: tuple | None) -> None:
         raise Failure(f"{what} returned an array of {size:,} values, far more than expected")
 
 
-def _count(value, limit: int) -> int:
-    """Number of leaves of a nested list/tuple, counting at most ``limit``."""
-    n, todo = 0, [value]
+def _leaves(value, limit: int):
+    """The leaves of a nested list/tuple (its numbers, strings...), at most ``limit`` of them,
+    one at a time (nothing is copied)."""
+    todo, n = [value], 0
     while todo and n < limit:
         v = todo.pop()
         if isinstance(v, (list, tuple)):
             todo.extend(v)
         else:
             n += 1
-    return n
-
-
-def _flat(value, limit: int):
-    todo, out = [value], []
-    while todo and len(out) < limit:
-        v = todo.pop()
-        if isinstance(v, (list, tuple)):
-            todo.extend(v)
-        else:
-            out.append(v)
-    return out
+            yield v
 
 
 def to_float(value: Any, what: str) -> float:
