@@ -7,7 +7,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from nnbio_helpers import data, plotting, widgets
+from nnbio_helpers import data, plotting, style, widgets
 
 
 def test_digits_split_is_seeded_disjoint_and_scaled():
@@ -46,19 +46,69 @@ def test_explore_is_static_panels_in_the_book(monkeypatch):
     assert out is None  # shown once, not again as the cell's value
     (fig,) = shown
     assert len(fig.axes) == 2
-    assert fig.axes[1].get_title() == "slope=4"
+    assert fig.axes[1].get_title() == "slope = 4"
     assert len(fig.axes[0].lines) == 1
     plt.close(fig)
 
 
-def test_explore_is_a_live_widget_in_jupyter(monkeypatch):
+def test_static_panels_are_at_most_two_per_row_and_fit_the_column(monkeypatch):
+    monkeypatch.setenv("NNBIO_STATIC_WIDGETS", "1")
+    shown = []
+    monkeypatch.setattr(plt, "show", lambda: shown.append(plt.gcf()))
+    widgets.explore(_draw, {"slope": (0.1, 5.0)}, static=[{"slope": s} for s in (1, 2, 3, 4, 5)])
+    (fig,) = shown
+    assert len(fig.axes) == 5  # the unused sixth cell is removed
+    columns = {round(ax.get_position().x0, 3) for ax in fig.axes}
+    assert len(columns) == 2
+    assert fig.get_size_inches()[0] <= style.MAX_WIDTH
+    plt.close(fig)
+
+
+def test_static_mode_creates_no_widget(monkeypatch):
+    """A widget object in a built page makes the book load widget JavaScript from a CDN."""
+    monkeypatch.setenv("NNBIO_STATIC_WIDGETS", "1")
+    monkeypatch.setattr(plt, "show", lambda: None)
+    before = len(ipywidgets.Widget.widgets)
+    widgets.explore(_draw, {"slope": widgets.choices((0.5, 1.0, 2.0))}, static=[{"slope": 1.0}])
+    assert len(ipywidgets.Widget.widgets) == before
+    plt.close("all")
+
+
+def _live_widget(monkeypatch, sliders):
     monkeypatch.delenv("NNBIO_STATIC_WIDGETS", raising=False)
-    w = widgets.explore(_draw, {"slope": (0.1, 5.0)}, static=[{"slope": 1.0}])
+    shown = []
+    monkeypatch.setattr(widgets, "_display", shown.append)
+    assert widgets.explore(_draw, sliders, static=[{"slope": 1.0}]) is None
+    (w,) = shown  # displayed by explore itself: a trailing ";" in the cell cannot hide it
     assert isinstance(w, ipywidgets.interactive)
+    return w
+
+
+def test_explore_is_a_live_widget_in_jupyter(monkeypatch):
+    w = _live_widget(monkeypatch, {"slope": (0.1, 5.0)})
     slider = w.children[0]
     slider.value = 2.0  # moving the slider redraws without error
     assert w.kwargs["slope"] == pytest.approx(2.0)
     plt.close("all")
+
+
+def test_choices_become_a_selection_slider_when_live(monkeypatch):
+    w = _live_widget(monkeypatch, {"slope": widgets.choices((0.5, 1.0, 2.0), "slope")})
+    slider = w.children[0]
+    assert isinstance(slider, ipywidgets.SelectionSlider)
+    slider.value = 2.0
+    assert w.kwargs["slope"] == 2.0
+    plt.close("all")
+
+
+def test_style_palette_is_okabe_ito_with_a_line_style_per_colour():
+    import matplotlib as mpl
+
+    style.use()
+    cycle = list(mpl.rcParams["axes.prop_cycle"])
+    assert cycle[0]["color"] == "#0072B2" and cycle[1]["color"] == "#E69F00"
+    assert len({str(c["linestyle"]) for c in cycle}) == len(cycle)
+    assert mpl.rcParams["font.size"] >= 10
 
 
 def test_decision_boundary_plot_draws_the_data():

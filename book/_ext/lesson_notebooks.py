@@ -1,0 +1,241 @@
+"""Chapter pages as notebooks a reader can open anywhere: MyST markdown -> plain Jupyter.
+
+The book's pages are MyST notebooks (``book/<chapter>/index.md``). Jupyter, Colab and a
+JupyterHub read ``.ipynb`` files whose markdown is plain CommonMark, so this module turns a
+page into one with jupytext and rewrites the MyST-only parts of its text:
+
+* ``:::{dropdown} Answer`` blocks (the answers to the questions) -> ``<details>`` blocks,
+  collapsed until the reader opens them, as in the book;
+* ``{footcite:t}`key``` / ``{footcite:p}`key``` -> "Author et al. (Year)" / "(Author et al.,
+  Year)", and ``{footbibliography}`` -> the list of the page's references;
+* ``{numref}`fig-...``` -> "Figure N" (figures numbered in page order), and each captioned
+  figure's caption is placed under its cell as "Figure N. ...";
+* ``{glue:text}`name:fmt``` (a number from the page's own run) -> a note that the value is
+  printed by the cells above;
+* links to other chapters -> the sibling notebooks; ``{download}`` links -> relative paths.
+
+A first cell installs the course's helper package when it is missing (Colab, a bare hub).
+
+``python book/_ext/lesson_notebooks.py`` (``make notebooks``) writes ``notebooks/<chapter>.ipynb`` for every chapter
+(committed, so Colab and Binder can open them from the repository; a test checks they are up
+to date); the book build converts the same pages for its download buttons.
+"""
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from functools import lru_cache
+from pathlib import Path
+
+import jupytext
+import nbformat
+
+BOOK = Path(__file__).resolve().parents[1]
+OUT = BOOK.parent / "notebooks"
+
+DROPDOWN = re.compile(r"^(?P<indent>[ \t]*):::\{dropdown\}[ \t]*(?P<title>.*)$")
+FENCE_OPEN = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>:::+|```+)\{(?P<name>[\w:-]+)\}[ \t]*(?P<arg>.*)$")
+CITE = re.compile(r"\{footcite:(?P<kind>[pt])\}`(?P<keys>[^`]+)`")
+NUMREF = re.compile(r"\{numref\}`(?P<text>[^`<]*?)(?:<(?P<target>[^`>]+)>)?`")
+GLUE = re.compile(r"\{glue:text\}`(?P<name>[^`:]+)(?::[^`]*)?`")
+DOWNLOAD = re.compile(r"\{download\}`(?P<text>[^`<]+?)\s*<(?P<target>[^`>]+)>`")
+CHAPTER_LINK = re.compile(r"\]\((?:\.\./)?(?P<chapter>\d\d-[\w-]+)/index(?:\.md)?(?P<anchor>#[^)]*)?\)")
+LABEL_LINE = re.compile(r"^\([\w-]+\)=\s*$")
+ADMONITIONS = {"note": "Note", "tip": "Tip", "important": "Important", "warning": "Warning",
+               "caution": "Caution", "seealso": "See also", "hint": "Hint"}
+
+
+def chapters() -> list[str]:
+    return sorted(p.parent.name for p in BOOK.glob("[0-9][0-9]-*/index.md"))
+
+
+@lru_cache(maxsize=None)
+def bibliography():
+    """All entries of the book's .bib files, by key."""
+    from pybtex.database import parse_file
+
+    entries = {}
+    for bib in sorted(BOOK.rglob("*.bib")):
+        if "_build" not in bib.parts:
+            entries.update(parse_file(str(bib)).entries)
+    return entries
+
+
+def _surnames(entry) -> list[str]:
+    people = entry.persons.get("author") or entry.persons.get("editor") or []
+    return [" ".join(p.last_names).replace("{", "").replace("}", "") for p in people]
+
+
+def _author_year(key: str) -> tuple[str, str]:
+    entry = bibliography().get(key.strip())
+    if entry is None:
+        return key.strip(), ""
+    names = _surnames(entry)
+    who = (names[0] if len(names) == 1 else f"{names[0]} & {names[1]}" if len(names) == 2
+           else f"{names[0]} et al." if names else entry.fields.get("title", key))
+    return who, entry.fields.get("year", "")
+
+
+def _cite(match: re.Match) -> str:
+    parts = [_author_year(k) for k in match["keys"].split(",")]
+    if match["kind"] == "t":
+        return "; ".join(f"{who} ({year})" for who, year in parts)
+    return "(" + "; ".join(f"{who}, {year}" for who, year in parts) + ")"
+
+
+def _reference_list(keys: list[str]) -> str:
+    lines = []
+    for key in dict.fromkeys(keys):
+        entry = bibliography().get(key)
+        if entry is None:
+            continue
+        who, year = _author_year(key)
+        f = entry.fields
+        venue = f.get("journal") or f.get("booktitle") or f.get("publisher") or ""
+        title = f.get("title", "").replace("{", "").replace("}", "")
+        link = f" https://doi.org/{f['doi']}" if "doi" in f else (f" {f['url']}" if "url" in f else "")
+        lines.append(f"- {who} ({year}). {title}. *{venue}*.{link}".replace(". *.*", ""))
+    return "\n".join(lines)
+
+
+def _blocks(text: str) -> str:
+    """Rewrite fenced directives: dropdowns to <details>, admonitions to block quotes,
+    {footbibliography} to a marker filled in later, others to their plain body."""
+    out: list[str] = []
+    stack: list[tuple[str, str, str]] = []  # (fence, kind, indent) of the open directives
+    options_allowed = False
+    for line in text.splitlines():
+        quote = "> " * sum(kind == "quote" for _, kind, _ in stack)
+        if stack and line.strip() == stack[-1][0]:
+            fence, kind, indent = stack.pop()
+            if kind == "details":
+                out += ["", indent + "</details>"]
+            options_allowed = False
+            continue
+        opened = FENCE_OPEN.match(line)
+        if opened and opened["name"] != "code-cell":
+            indent, name, arg = opened["indent"], opened["name"], opened["arg"].strip()
+            if name == "dropdown":
+                out += [f"{indent}{quote}<details><summary>{arg or 'Details'}</summary>", ""]
+                kind = "details"
+            elif name in ADMONITIONS or name == "admonition":
+                out.append(f"{indent}{quote}> **{arg or ADMONITIONS.get(name, '')}**")
+                out.append(f"{indent}{quote}>")
+                kind = "quote"
+            elif name == "footbibliography":
+                out.append("<!-- references -->")
+                kind = "drop"
+            else:
+                kind = "plain"
+            stack.append((opened["fence"], kind, indent))
+            options_allowed = True
+            continue
+        if options_allowed and re.match(r"^\s*:[\w-]+:", line):
+            continue  # directive options (:open:, :class: ...)
+        options_allowed = False
+        if LABEL_LINE.match(line) or (stack and stack[-1][1] == "drop"):
+            continue
+        if quote:
+            indent = stack[-1][2]
+            body = line[len(indent):] if line.startswith(indent) else line.lstrip()
+            out.append(f"{indent}{quote}{body}".rstrip())
+        else:
+            out.append(line)
+    return "\n".join(out)
+
+
+def _markdown(text: str, figures: dict[str, int]) -> str:
+    text = _blocks(text)
+    text = CITE.sub(_cite, text)
+    text = NUMREF.sub(lambda m: f"Figure {figures.get((m['target'] or m['text']).strip(), '?')}",
+                      text)
+    text = GLUE.sub("(the value printed by the cells above)", text)
+    text = DOWNLOAD.sub(lambda m: f"[{m['text'].strip()}]({m['target'].replace('../../', '../')})",
+                        text)
+    text = CHAPTER_LINK.sub(lambda m: f"]({m['chapter']}.ipynb{m['anchor'] or ''})", text)
+    return text
+
+
+def setup_cell(repo_url: str, branch: str) -> nbformat.NotebookNode:
+    source = (
+        "# Colab, Binder or a bare JupyterHub: install the course's helper package if it is\n"
+        "# missing (does nothing where the course environment is set up).\n"
+        "try:\n"
+        "    import nnbio_helpers  # noqa: F401\n"
+        "except ImportError:\n"
+        f'    %pip install -q "nnbio @ git+{repo_url}@{branch}"\n')
+    return nbformat.v4.new_code_cell(source, metadata={"tags": ["setup"]})
+
+
+def convert(page: Path, repo_url: str, branch: str = "main") -> nbformat.NotebookNode:
+    """The notebook a reader opens for ``page`` (a book/<chapter>/index.md)."""
+    nb = jupytext.read(page, fmt="md:myst")
+    figures: dict[str, int] = {}
+    for cell in nb.cells:
+        name = cell.metadata.get("mystnb", {}).get("figure", {}).get("name")
+        if cell.cell_type == "code" and name:
+            figures[name] = len(figures) + 1
+    cited = [k.strip() for m in CITE.finditer(page.read_text()) for k in m["keys"].split(",")]
+    cells = [setup_cell(repo_url, branch)]
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            text = _markdown(cell.source, figures)
+            text = text.replace("<!-- references -->", _reference_list(cited))
+            cells.append(nbformat.v4.new_markdown_cell(text))
+            continue
+        if cell.cell_type != "code":
+            continue
+        meta = cell.metadata.get("mystnb", {})
+        tags = [t for t in cell.metadata.get("tags", []) if t != "remove-input"]
+        new = nbformat.v4.new_code_cell(cell.source, metadata={"tags": tags} if tags else {})
+        cells.append(new)
+        figure = meta.get("figure", {})
+        if figure.get("caption"):
+            number = figures.get(figure.get("name"), "")
+            caption = _markdown(figure["caption"].strip(), figures)
+            cells.append(nbformat.v4.new_markdown_cell(f"*Figure {number}.* {caption}"))
+    out = nbformat.v4.new_notebook(cells=cells)
+    out.metadata = {"kernelspec": {"display_name": "Python 3", "language": "python",
+                                   "name": "python3"},
+                    "language_info": {"name": "python"}}
+    for i, cell in enumerate(out.cells):
+        cell["id"] = f"{page.parent.name}-{i}"
+    return out
+
+
+def text_of(nb: nbformat.NotebookNode) -> str:
+    return nbformat.writes(nb) + "\n"
+
+
+def repository_setting() -> tuple[str, str]:
+    """The repository URL and branch of book/_config.yml (the one place a fork changes)."""
+    import yaml
+
+    config = yaml.safe_load((BOOK / "_config.yml").read_text())
+    repo = config.get("repository", {})
+    return repo["url"].rstrip("/"), repo.get("branch", "main")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="fail if notebooks/ is out of date")
+    args = parser.parse_args(argv)
+    url, branch = repository_setting()
+    stale = []
+    OUT.mkdir(exist_ok=True)
+    for chapter in chapters():
+        target = OUT / f"{chapter}.ipynb"
+        text = text_of(convert(BOOK / chapter / "index.md", url, branch))
+        if not target.exists() or target.read_text() != text:
+            stale.append(target.name)
+            if not args.check:
+                target.write_text(text)
+    if args.check and stale:
+        print("out of date (run `make notebooks`):", ", ".join(stale))
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

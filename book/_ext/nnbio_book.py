@@ -1,0 +1,157 @@
+"""The book's own Sphinx extension: "open this chapter anywhere".
+
+For every chapter page (``NN-name/index``) it
+
+* converts the page to a plain Jupyter notebook (``lesson_notebooks.py`` beside this file) and ships it
+  beside the page as ``NN-name/NN-name-lesson.ipynb``;
+* puts a bar under the chapter title: download the chapter and the exercise as notebooks, or
+  open either in Colab, Binder or a JupyterHub (through nbgitpuller).
+
+The links are built from the ``repository`` setting of ``book/_config.yml`` (url, branch):
+a fork changes that one place. ``nnbio_launch`` (in ``sphinx.config``) names the services;
+an empty URL leaves that button out. Colab and Binder open the committed copies in
+``notebooks/`` and ``exercises/``, which therefore must exist in the repository.
+"""
+from __future__ import annotations
+
+import html
+import re
+import sys
+from pathlib import Path
+from urllib.parse import quote, urlencode
+
+from docutils import nodes
+
+BOOK = Path(__file__).resolve().parents[1]
+REPO = BOOK.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import lesson_notebooks  # noqa: E402
+
+CHAPTER = re.compile(r"^(?P<chapter>\d\d-[\w-]+)/index$")
+DEFAULTS = {"colab_url": "https://colab.research.google.com", "binderhub_url": "https://mybinder.org",
+            "jupyterhub_url": "", "notebook_interface": "lab"}
+
+
+def repository(config) -> tuple[str, str, str, str]:
+    """(url, owner, name, branch) of the book's repository setting."""
+    options = config.html_theme_options
+    url = options.get("repository_url", "").rstrip("/")
+    match = re.match(r"https://github\.com/(?P<owner>[^/]+)/(?P<name>[^/]+)$", url)
+    if not match:
+        raise ValueError(f"repository.url in book/_config.yml must be a GitHub URL, not {url!r}")
+    return url, match["owner"], match["name"], options.get("repository_branch", "main")
+
+
+def launch_links(config, path: str) -> list[tuple[str, str]]:
+    """(label, URL) pairs that open ``path`` (a file of the repository) in each service."""
+    url, owner, name, branch = repository(config)
+    services = {**DEFAULTS, **(config.nnbio_launch or {})}
+    links = []
+    if services["colab_url"]:
+        links.append(("Colab", f"{services['colab_url'].rstrip('/')}/github/{owner}/{name}/blob/"
+                               f"{branch}/{path}"))
+    if services["binderhub_url"]:
+        ui = "labpath" if services["notebook_interface"] == "lab" else "filepath"
+        links.append(("Binder", f"{services['binderhub_url'].rstrip('/')}/v2/gh/{owner}/{name}/"
+                                f"{branch}?{ui}={quote(path)}"))
+    if services["jupyterhub_url"]:
+        query = urlencode({"repo": url, "branch": branch,
+                           "urlpath": f"{services['notebook_interface']}/tree/{name}/{path}"})
+        links.append(("JupyterHub", f"{services['jupyterhub_url'].rstrip('/')}/hub/"
+                                    f"user-redirect/git-pull?{query}"))
+    links.append(("GitHub", f"{url}/blob/{branch}/{path}"))
+    return links
+
+
+def _bar(config, chapter: str) -> str:
+    def row(what: str, download: str, path: str) -> str:
+        items = [f'<a class="nnbio-download" href="{html.escape(download)}" download>'
+                 f"Download .ipynb</a>"]
+        items += [f'<a class="nnbio-launch" href="{html.escape(link)}">{label}</a>'
+                  for label, link in launch_links(config, path)]
+        return f'<span class="nnbio-what">{what}</span> ' + " · ".join(items)
+
+    lesson = row("This chapter as a notebook:", f"{chapter}-lesson.ipynb",
+                 f"notebooks/{chapter}.ipynb")
+    exercise = row("The exercise:", f"{chapter}-exercise.ipynb",
+                   f"exercises/{chapter}/{chapter}.ipynb")
+    return (f'<div class="nnbio-open-anywhere" role="navigation" aria-label="Open this chapter">'
+            f"<div>{lesson}</div><div>{exercise}</div></div>")
+
+
+def add_bar(app, doctree, docname):
+    match = CHAPTER.match(docname)
+    if not match or app.builder.format != "html":
+        return
+    section = next(iter(doctree.findall(nodes.section)), None)
+    if section is None:
+        return
+    title = next(iter(section.findall(nodes.title)))
+    title.parent.insert(title.parent.index(title) + 1,
+                        nodes.raw("", _bar(app.config, match["chapter"]), format="html"))
+
+
+def write_notebooks(app, exception):
+    if exception is not None or app.builder.format != "html":
+        return
+    url, _, _, branch = repository(app.config)
+    out = Path(app.outdir)
+    for docname in app.env.found_docs:
+        match = CHAPTER.match(docname)
+        if not match:
+            continue
+        chapter = match["chapter"]
+        page = Path(app.srcdir) / chapter / "index.md"
+        (out / chapter).mkdir(parents=True, exist_ok=True)
+        (out / chapter / f"{chapter}-lesson.ipynb").write_text(
+            lesson_notebooks.text_of(lesson_notebooks.convert(page, url, branch)))
+        exercise = REPO / "exercises" / chapter / f"{chapter}.ipynb"
+        if not exercise.exists():  # a one-chapter developer build keeps exercises/ beside book/
+            exercise = Path(app.srcdir).parent / "exercises" / chapter / f"{chapter}.ipynb"
+        (out / chapter / f"{chapter}-exercise.ipynb").write_bytes(exercise.read_bytes())
+
+
+CSS = """
+.nnbio-open-anywhere { font-size: 0.9em; margin: 0.2em 0 1.2em; padding: 0.5em 0.8em;
+  border-left: 3px solid #0072B2; background: #f3f8fc; line-height: 1.8; }
+.nnbio-open-anywhere .nnbio-what { font-weight: 600; }
+html[data-theme="dark"] .nnbio-open-anywhere { background: #1d2a33; }
+"""
+
+
+def write_css(app, exception):
+    if exception is None and app.builder.format == "html":
+        (Path(app.outdir) / "_static" / "nnbio.css").write_text(CSS)
+
+
+def theme_options(app, config):
+    """One search field (the sidebar's; the theme's header would show a second one) and a
+    named colour mode (with none, the theme's script logs an error on every page; light
+    because the figures are drawn on white)."""
+    config.html_theme_options.setdefault("navbar_persistent", [])
+    config.html_context.setdefault("default_mode", "light")
+
+
+def dedupe_scripts(app, pagename, templatename, context, doctree):
+    """Include each script once: extensions that register the same inline script twice
+    (sphinx-thebe's configuration, once with filename None and once with '') make the browser
+    throw on the second declaration of its constants."""
+    seen, kept = set(), []
+    for script in context.get("script_files", []):
+        attributes = getattr(script, "attributes", {})
+        key = (str(getattr(script, "filename", script) or ""), attributes.get("body", ""))
+        if key not in seen:
+            seen.add(key)
+            kept.append(script)
+    context["script_files"] = kept
+
+
+def setup(app):
+    app.connect("config-inited", theme_options)
+    app.connect("html-page-context", dedupe_scripts, priority=900)
+    app.add_config_value("nnbio_launch", {}, "html")
+    app.connect("doctree-resolved", add_bar)
+    app.connect("build-finished", write_notebooks)
+    app.connect("build-finished", write_css)
+    app.add_css_file("nnbio.css")
+    return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "1"}
