@@ -4,6 +4,7 @@ For every chapter page (``NN-name/index``) it
 
 * converts the page to a plain Jupyter notebook (``lesson_notebooks.py`` beside this file) and ships it
   beside the page as ``NN-name/NN-name-lesson.ipynb``;
+* keeps figures legible on a phone (``JS`` below);
 * puts a bar under the chapter title: download the chapter and the exercise as notebooks, or
   open either in Colab, Binder or a JupyterHub (through nbgitpuller).
 
@@ -111,17 +112,54 @@ def write_notebooks(app, exception):
         (out / chapter / f"{chapter}-exercise.ipynb").write_bytes(exercise.read_bytes())
 
 
+# On a phone a figure drawn for the ~700 px column would shrink to half its size, and its text
+# to 6-8 px. There, figures keep at least PHONE_SCALE of their size inside a box that scrolls
+# sideways (the page itself does not), so their labels stay readable; tap-and-swipe shows the
+# rest. On wider screens nothing changes.
+PHONE_SCALE = 0.75
+JS = """
+(function () {
+  const PHONE = window.matchMedia("(max-width: 640px)");
+  function fit(img) {
+    const box = img.closest(".nnbio-figure-scroll");
+    if (!box || !img.naturalWidth) return;
+    const room = box.clientWidth;
+    const wanted = Math.round(img.naturalWidth * %(scale)s);
+    img.style.maxWidth = "none";
+    img.style.width = (PHONE.matches && wanted > room) ? wanted + "px" : "";
+    if (!PHONE.matches) img.style.maxWidth = "";
+  }
+  function setup() {
+    document.querySelectorAll("figure img, .cell_output img").forEach(function (img) {
+      if (!img.parentElement.classList.contains("nnbio-figure-scroll")) {
+        const box = document.createElement("div");
+        box.className = "nnbio-figure-scroll";
+        img.parentElement.insertBefore(box, img);
+        box.appendChild(img);
+      }
+      if (img.complete) fit(img); else img.addEventListener("load", function () { fit(img); });
+    });
+  }
+  function refit() { document.querySelectorAll(".nnbio-figure-scroll img").forEach(fit); }
+  document.addEventListener("DOMContentLoaded", setup);
+  PHONE.addEventListener("change", refit);
+  window.addEventListener("resize", refit);
+})();
+""".replace("%(scale)s", str(PHONE_SCALE))
+
 CSS = """
 .nnbio-open-anywhere { font-size: 0.9em; margin: 0.2em 0 1.2em; padding: 0.5em 0.8em;
   border-left: 3px solid #0072B2; background: #f3f8fc; line-height: 1.8; }
 .nnbio-open-anywhere .nnbio-what { font-weight: 600; }
 html[data-theme="dark"] .nnbio-open-anywhere { background: #1d2a33; }
+.nnbio-figure-scroll { overflow-x: auto; max-width: 100%; }
 """
 
 
-def write_css(app, exception):
+def write_static(app, exception):
     if exception is None and app.builder.format == "html":
         (Path(app.outdir) / "_static" / "nnbio.css").write_text(CSS)
+        (Path(app.outdir) / "_static" / "nnbio.js").write_text(JS)
 
 
 def theme_options(app, config):
@@ -152,6 +190,7 @@ def setup(app):
     app.add_config_value("nnbio_launch", {}, "html")
     app.connect("doctree-resolved", add_bar)
     app.connect("build-finished", write_notebooks)
-    app.connect("build-finished", write_css)
+    app.connect("build-finished", write_static)
     app.add_css_file("nnbio.css")
+    app.add_js_file("nnbio.js")
     return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "1"}
