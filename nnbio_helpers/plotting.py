@@ -3,17 +3,30 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.colors import ListedColormap
+
+from .style import CYCLE
+
+MARKERS = "o^sDvP*X"
 
 
 def plot_decision_boundary(ax, predict, X, y, resolution: int = 200, pad: float = 0.5):
-    """Shade the 2-D plane by ``predict(points) -> labels`` and scatter ``X`` coloured by ``y``."""
+    """Shade the 2-D plane by ``predict(points) -> labels`` and scatter ``X`` by ``y``, each
+    class in its own Okabe-Ito colour and marker (readable without colour vision)."""
     x0, x1 = X[:, 0].min() - pad, X[:, 0].max() + pad
     y0, y1 = X[:, 1].min() - pad, X[:, 1].max() + pad
     gx, gy = np.meshgrid(np.linspace(x0, x1, resolution), np.linspace(y0, y1, resolution))
     grid = np.column_stack([gx.ravel(), gy.ravel()])
     zz = np.asarray(predict(grid)).reshape(gx.shape)
-    ax.contourf(gx, gy, zz, alpha=0.25, cmap="coolwarm", levels=np.unique(zz).size)
-    ax.scatter(X[:, 0], X[:, 1], c=y, cmap="coolwarm", edgecolor="k", s=30)
+    classes = np.unique(np.concatenate([np.unique(zz), np.unique(y)]))
+    cmap = ListedColormap([CYCLE[i % len(CYCLE)] for i in range(len(classes))])
+    index = {c: i for i, c in enumerate(classes)}
+    ax.contourf(gx, gy, np.vectorize(index.get)(zz), alpha=0.2, cmap=cmap,
+                levels=np.arange(len(classes) + 1) - 0.5)
+    for c in classes:
+        mine = np.asarray(y) == c
+        ax.scatter(X[mine, 0], X[mine, 1], color=CYCLE[index[c] % len(CYCLE)],
+                   marker=MARKERS[index[c] % len(MARKERS)], edgecolor="k", s=30, label=str(c))
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
     return ax

@@ -171,5 +171,5 @@ def pipeline(ax, labels: Sequence[str], y: float = 0.6, x0: float = 0.1, width: 
     for i in range(len(centres) - 1):
         (xa, ya), (xb, yb) = centres[i], centres[i + 1]
         arrow(ax, (xa + width / 2, ya), (xb - width / 2, yb),
-              label=arrow_labels[i] if arrow_labels else "", label_offset=(0, 0.18), fontsize=8)
+              label=arrow_labels[i] if arrow_labels else "", label_offset=(0, 0.18), fontsize=9)
     return centres
