@@ -4,7 +4,7 @@
   initial segment, axon) above the artificial neuron that abstracts it: inputs $x_i$,
   weights $w_i$, the sum $z = \\sum_i w_i x_i + b$ with its bias, the step activation and the
   output $a$, each part under its biological counterpart.
-- ``xor_network()``: the 2-2-1 threshold network that computes XOR, with every weight and
+- ``xor_network_diagram()``: the 2-2-1 threshold network that computes XOR, with every weight and
   bias written on it (hidden units OR and NAND, output unit AND).
 - ``decision_regions(ax, predict, X, y)``: shade where a classifier predicts class 1 and
   scatter two labelled groups with the book's colour-blind-safe pair of colours and
@@ -106,7 +106,7 @@ def neuron_schematic():
     return fig
 
 
-def xor_network():
+def xor_network_diagram():
     """The 2-2-1 step network that computes XOR = OR AND NAND, weights and biases shown.
 
     Hidden unit 1 computes OR (weights 1, 1; bias -0.5), hidden unit 2 computes NAND
