@@ -162,6 +162,68 @@ def test_built_book_has_no_solution_code():
         assert "BEGIN SOLUTION" not in nb.read_text(), nb
 
 
+HINT_MIN_LEN = 20
+# converting the input is a step every exercise states in its text; it gives nothing away
+GENERIC = re.compile(r"^(\w+) = np\.asarray\(\1(, dtype=float)?\)$")
+CODE_SPAN = re.compile(r"`([^`\n]+)`")
+# an expression or a statement, not a name or a call with keyword arguments
+COMPUTES = re.compile(r"[-+*/@]| = |\breturn\b|\bfor\b")
+
+
+def _code_lines() -> set[str]:
+    """Solution and reference lines of at least HINT_MIN_LEN characters, with no exception for
+    lines students already see in code cells: a markdown cell has no reason to repeat them."""
+    found: list[str] = []
+    for nb_path in sorted((REPO / "solutions").glob("*/*.ipynb")):
+        for cell in json.loads(nb_path.read_text())["cells"]:
+            found += _region("".join(cell["source"]), "### BEGIN SOLUTION", "### END SOLUTION")
+    for py in sorted((REPO / "autograder").glob("[0-9][0-9]-*/reference.py")):
+        found += _code_lines_of_functions(py)
+    normed = {_norm(s) for s in found}
+    return {s for s in normed if len(s) >= HINT_MIN_LEN and not s.startswith("#")
+            and s not in ALLOWED and not GENERIC.match(s)}
+
+
+def markdown_leaks(markdown: str, code_lines: set[str]) -> list[str]:
+    """Lines of ``markdown`` that are a solution or reference line, and inline code spans of
+    at least HINT_MIN_LEN characters that compute something and are part of one (a hint that
+    hands over code). Naming a function to look up (`np.asarray(z, dtype=float)`) is allowed."""
+    found = set()
+    for line in markdown.splitlines():
+        line = _norm(line.strip("`"))
+        if line in code_lines:
+            found.add(line)
+    for span in CODE_SPAN.findall(markdown):
+        span = _norm(span)
+        if len(span) >= HINT_MIN_LEN and COMPUTES.search(span) \
+                and any(span in line for line in code_lines):
+            found.add(span)
+    return sorted(found)
+
+
+@pytest.mark.parametrize("nb_path", sorted((REPO / "exercises").glob("*/*.ipynb")),
+                         ids=lambda p: p.parent.name)
+def test_exercise_markdown_gives_no_code(nb_path):
+    """No hint or other markdown cell of an exercise contains a line of the solution or of the
+    reference implementation, or a code span taken from one."""
+    code_lines = _code_lines()
+    cells = json.loads(nb_path.read_text())["cells"]
+    leaks = {i: markdown_leaks("".join(c["source"]), code_lines)
+             for i, c in enumerate(cells) if c["cell_type"] == "markdown"}
+    assert {i: found for i, found in leaks.items() if found} == {}
+
+
+def test_markdown_leak_check_catches_a_hint_that_hands_over_code():
+    code_lines = _code_lines()
+    line = sorted(code_lines)[0]
+    assert markdown_leaks(f"<details><summary>Hint 2</summary>\n\n    {line}\n</details>",
+                          code_lines) == [line]
+    statement = next(s for s in sorted(code_lines) if " = " in s[:HINT_MIN_LEN])
+    span = statement[:HINT_MIN_LEN + 2]
+    assert markdown_leaks(f"Try `{span}` here.", code_lines) == [_norm(span)]
+    assert markdown_leaks("Look up `np.cumsum` and think about the shapes.", code_lines) == []
+
+
 def test_leak_check_catches_a_copied_line(tmp_path):
     secret = sorted(secrets())[0]
     page = tmp_path / "page.md"
