@@ -8,7 +8,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: all setup book book-clean exercises test test-fast benchmark grading-benchmark lock clean
+.PHONY: all setup book book-clean exercises notebooks test test-fast benchmark grading-benchmark lock clean
 
 all: book
 
@@ -33,6 +33,10 @@ book-clean:
 # Regenerate the student notebooks from solutions/ with nbgrader.
 exercises: $(STAMP)
 	$(BIN)/python -m autograder.cli release
+
+# Regenerate notebooks/ (the chapter pages as plain notebooks, for Colab and Binder).
+notebooks: $(STAMP)
+	$(BIN)/python book/_ext/lesson_notebooks.py
 
 # Every test: builds the book first (the leak tests read the built HTML).
 test: book

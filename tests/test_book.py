@@ -3,6 +3,7 @@ every chapter of the table of contents is there with figures and its exercise do
 formulas render offline (MathJax is shipped with the book, not fetched from a CDN)."""
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -34,7 +35,7 @@ def test_every_chapter_with_an_exercise_is_in_the_book():
 def test_chapter_page_has_figures_and_its_exercise(built, chapter):
     page = (built / chapter / "index.html").read_text()
     assert len(re.findall(r"<img[^>]+src=\"[^\"]+\.png\"", page)) >= 2, "figures missing"
-    link = re.search(rf'href="([^"]*{re.escape(chapter)}\.ipynb)"', page)
+    link = re.search(rf'href="(?!https?:)([^"]*_downloads[^"]*{re.escape(chapter)}\.ipynb)"', page)
     assert link, "no download link to the exercise notebook"
     notebook = (built / chapter / link.group(1)).resolve()
     assert notebook.exists() and "BEGIN SOLUTION" not in notebook.read_text()
@@ -46,3 +47,90 @@ def test_math_renders_offline(built):
     page = (built / "02-activations" / "index.html").read_text()
     assert "_static/mathjax/tex-chtml.js" in page
     assert "cdn.jsdelivr.net/npm/mathjax" not in page
+
+
+IMG = re.compile(r"<img\b[^>]*>")
+FIGURE = re.compile(r"<figure\b.*?</figure>", re.S)
+
+
+def _attribute(tag: str, name: str) -> str | None:
+    match = re.search(rf'\b{name}="([^"]*)"', tag)
+    return None if match is None else match.group(1)
+
+
+def figure_problems(page: str) -> list[str]:
+    """Images of a built page without a caption or without real alt text (not empty, not a
+    file name)."""
+    problems = []
+    in_figures = {img for fig in FIGURE.findall(page) if "<figcaption" in fig
+                  for img in IMG.findall(fig)}
+    for img in IMG.findall(page):
+        src, alt = _attribute(img, "src") or "", _attribute(img, "alt")
+        if "_static/" in src:  # the theme's logos and icons
+            continue
+        if not alt or re.search(r"\.(png|svg|jpe?g)$", alt) or alt.startswith("_images"):
+            problems.append(f"{src}: alt text {alt!r}")
+        if img not in in_figures:
+            problems.append(f"{src}: no numbered caption")
+    return problems
+
+
+@pytest.mark.parametrize("chapter", _chapters())
+def test_every_figure_has_a_caption_and_alt_text(built, chapter):
+    page = (built / chapter / "index.html").read_text()
+    assert figure_problems(page) == []
+    assert re.search(r'<span class="caption-number">Fig\. \d+ </span>', page)
+
+
+def test_figure_check_catches_a_bare_image():
+    bare = '<img alt="_images/abc.png" src="../_images/abc.png" />'
+    assert len(figure_problems(bare)) == 2
+    good = ('<figure class="align-default" id="fig-x"><img alt="A line rising." '
+            'src="../_images/abc.png" /><figcaption><p><span class="caption-number">Fig. 1 '
+            '</span>A line.</p></figcaption></figure>')
+    assert figure_problems(good) == []
+
+
+LAUNCH = re.compile(r'href="(https://(?:colab\.research\.google\.com/github|mybinder\.org/v2/gh|'
+                    r'github\.com)/[^"]+)"')
+
+
+def _repository_file(url: str) -> str | None:
+    """The repository path a launch link opens, or None for a link to another repository."""
+    config = yaml.safe_load((REPO / "book" / "_config.yml").read_text())["repository"]
+    owner_name = config["url"].removeprefix("https://github.com/").rstrip("/")
+    branch = config.get("branch", "main")
+    for prefix in (f"https://colab.research.google.com/github/{owner_name}/blob/{branch}/",
+                   f"https://github.com/{owner_name}/blob/{branch}/"):
+        if url.startswith(prefix):
+            return url.removeprefix(prefix)
+    binder = f"https://mybinder.org/v2/gh/{owner_name}/{branch}?labpath="
+    if url.startswith(binder):
+        from urllib.parse import unquote
+
+        return unquote(url.removeprefix(binder))
+    return None
+
+
+@pytest.mark.parametrize("chapter", _chapters())
+def test_open_anywhere_links_point_at_files_in_the_repository(built, chapter):
+    """Download, Colab, Binder and GitHub links for the chapter and its exercise: the files
+    they open exist in this repository (Colab and Binder read them from its default branch)."""
+    page = (built / chapter / "index.html").read_text()
+    opened = [_repository_file(u.replace("&amp;", "&")) for u in LAUNCH.findall(page)]
+    opened = [p for p in opened if p is not None]
+    assert {f"notebooks/{chapter}.ipynb", f"exercises/{chapter}/{chapter}.ipynb"} <= set(opened)
+    for path in opened:
+        assert (REPO / path).is_file(), f"a launch link opens {path}, which is not in the repository"
+    for download in (f"{chapter}-lesson.ipynb", f"{chapter}-exercise.ipynb"):
+        assert f'href="{download}"' in page
+        notebook = json.loads((built / chapter / download).read_text())
+        assert notebook["cells"] and "BEGIN SOLUTION" not in (built / chapter / download).read_text()
+
+
+def test_pages_load_no_widget_javascript_from_a_cdn(built):
+    for page in sorted(built.rglob("*.html")):
+        text = page.read_text()
+        for needle in ("require.min.js", "@jupyter-widgets/html-manager", "unpkg.com/@jupyter"):
+            assert needle not in text, f"{page.relative_to(built)} loads {needle}"
+        assert len(re.findall(r"const THEBE_JS_URL", text)) <= 1, "a script included twice"

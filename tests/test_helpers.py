@@ -68,9 +68,11 @@ def test_static_mode_creates_no_widget(monkeypatch):
     """A widget object in a built page makes the book load widget JavaScript from a CDN."""
     monkeypatch.setenv("NNBIO_STATIC_WIDGETS", "1")
     monkeypatch.setattr(plt, "show", lambda: None)
-    before = len(ipywidgets.Widget.widgets)
+    from ipywidgets.widgets.widget import _instances
+
+    before = len(_instances)
     widgets.explore(_draw, {"slope": widgets.choices((0.5, 1.0, 2.0))}, static=[{"slope": 1.0}])
-    assert len(ipywidgets.Widget.widgets) == before
+    assert len(_instances) == before
     plt.close("all")
 
 

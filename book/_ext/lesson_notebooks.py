@@ -157,14 +157,51 @@ def _markdown(text: str, figures: dict[str, int]) -> str:
     return text
 
 
-def setup_cell(repo_url: str, branch: str) -> nbformat.NotebookNode:
+# Packages a page may need (directly or through nnbio_helpers) that a stock Colab lacks.
+NOT_ON_COLAB = ("msprime", "rdkit", "scanpy")
+IMPORT = re.compile(r"^\s*(?:import|from)\s+([\w.]+)", re.M)
+HELPER_IMPORT = re.compile(r"^[ \t]*from[ \t]+nnbio_helpers[ \t]+import[ \t]+(?:\(([^)]*)\)|([\w, \t]+))",
+                           re.M)
+
+
+def _pins() -> dict[str, str]:
+    pins = {}
+    for line in (BOOK.parent / "requirements.txt").read_text().splitlines():
+        name, _, version = line.partition("==")
+        if version:
+            pins[name.strip().lower()] = f"{name.strip()}=={version.strip()}"
+    return pins
+
+
+def extras(code: str) -> list[str]:
+    """The NOT_ON_COLAB packages that ``code`` imports, itself or through the helper modules
+    it imports (read from nnbio_helpers/<module>.py)."""
+    modules = set(IMPORT.findall(code))
+    modules |= {f"nnbio_helpers.{name.split(' as ')[0].strip()}"
+                for groups in HELPER_IMPORT.findall(code) for name in "".join(groups).split(",")
+                if name.strip()}
+    seen = set()
+    for module in sorted(modules):
+        if module.startswith("nnbio_helpers.") and module not in seen:
+            seen.add(module)
+            path = BOOK.parent / (module.replace(".", "/") + ".py")
+            if path.exists():
+                modules |= set(IMPORT.findall(path.read_text()))
+    tops = {m.split(".")[0] for m in modules}
+    return [p for p in NOT_ON_COLAB if p in tops]
+
+
+def setup_cell(repo_url: str, branch: str, needs: list[str] = ()) -> nbformat.NotebookNode:
+    pins = _pins()
+    packages = " ".join(pins.get(p, p) for p in needs)
+    imports = ", ".join(["nnbio_helpers", *needs])
     source = (
-        "# Colab, Binder or a bare JupyterHub: install the course's helper package if it is\n"
+        "# Colab, Binder or a bare JupyterHub: install what this chapter needs if it is\n"
         "# missing (does nothing where the course environment is set up).\n"
         "try:\n"
-        "    import nnbio_helpers  # noqa: F401\n"
+        f"    import {imports}  # noqa: F401\n"
         "except ImportError:\n"
-        f'    %pip install -q "nnbio @ git+{repo_url}@{branch}"\n')
+        f'    %pip install -q "nnbio @ git+{repo_url}@{branch}"{" " + packages if packages else ""}\n')
     return nbformat.v4.new_code_cell(source, metadata={"tags": ["setup"]})
 
 
@@ -177,7 +214,8 @@ def convert(page: Path, repo_url: str, branch: str = "main") -> nbformat.Noteboo
         if cell.cell_type == "code" and name:
             figures[name] = len(figures) + 1
     cited = [k.strip() for m in CITE.finditer(page.read_text()) for k in m["keys"].split(",")]
-    cells = [setup_cell(repo_url, branch)]
+    code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    cells = [setup_cell(repo_url, branch, extras(code))]
     for cell in nb.cells:
         if cell.cell_type == "markdown":
             text = _markdown(cell.source, figures)

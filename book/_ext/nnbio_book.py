@@ -153,6 +153,9 @@ CSS = """
 .nnbio-open-anywhere .nnbio-what { font-weight: 600; }
 html[data-theme="dark"] .nnbio-open-anywhere { background: #1d2a33; }
 .nnbio-figure-scroll { overflow-x: auto; max-width: 100%; }
+.bd-article h1, .bd-article h2, .bd-article h3 { overflow-wrap: anywhere; hyphens: auto; }
+/* a phone has no hover, and the heading's "#" link would stick out past the screen's edge */
+@media (max-width: 640px) { .bd-article a.headerlink { display: none; } }
 """
 
 

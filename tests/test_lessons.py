@@ -1,0 +1,175 @@
+"""Every chapter page is a complete lesson in one template (checked on the MyST sources):
+
+    # Title / intro / **After this chapter you can** (3-6 objectives) /
+    **Reading time:** about N min · **Exercise:** about M min · **Prerequisites:** ... /
+    the lesson / ## Summary (5-8 ideas) / ## Check your understanding (>= 5 questions with
+    hidden answers) / ## References / ## Exercise
+
+and the intro's table of times is the chapters' own; the notebooks in notebooks/ (what Colab
+and Binder open) are the pages as they are now, in plain Jupyter markdown.
+"""
+from __future__ import annotations
+
+import importlib.util
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+BOOK = REPO / "book"
+TAIL = ["Summary", "Check your understanding", "References", "Exercise"]
+TIMES = re.compile(r"^\*\*Reading time:\*\* about (?P<reading>\d+) min · \*\*Exercise:\*\* about "
+                   r"(?P<exercise>\d+) min · \*\*Prerequisites:\*\* (?P<prerequisites>.+)$", re.M)
+ANSWER = re.compile(r"^[ \t]*:::\{dropdown\} Answer[ \t]*\n(?P<body>.*?)^[ \t]*:::[ \t]*$",
+                    re.M | re.S)
+
+
+def _chapters():
+    toc = yaml.safe_load((BOOK / "_toc.yml").read_text())
+    return [c["file"].split("/")[0] for part in toc["parts"] for c in part["chapters"]]
+
+
+def _prose(chapter: str) -> str:
+    """The page without its code cells and its front matter."""
+    text = (BOOK / chapter / "index.md").read_text()
+    text = re.sub(r"\A---\n.*?\n---\n", "", text, flags=re.S)
+    return re.sub(r"^```\{code-cell\}.*?^```$", "", text, flags=re.M | re.S)
+
+
+def _sections(text: str) -> dict[str, str]:
+    parts = re.split(r"^## (.+)$", text, flags=re.M)
+    return {title.strip(): body for title, body in zip(parts[1::2], parts[2::2])}
+
+
+def _bullets(text: str) -> list[str]:
+    return re.findall(r"^- \S.*$", text, flags=re.M)
+
+
+def lesson_template_problems(text: str) -> list[str]:
+    """What a page's prose lacks of the template (an empty list when it follows it)."""
+    problems = []
+    if not re.match(r"\A\s*# \S", text):
+        problems.append("the page does not start with its # title")
+    head = re.split(r"^## ", text, maxsplit=1, flags=re.M)[0]
+    objectives = re.search(r"^\*\*After this chapter you can\*\*\s*\n(?P<list>(?:\s*\n|- .*\n|  .*\n)+)",
+                           head, flags=re.M)
+    if not objectives:
+        problems.append("no '**After this chapter you can**' list before the first section")
+    elif not 3 <= len(_bullets(objectives["list"])) <= 6:
+        problems.append(f"{len(_bullets(objectives['list']))} objectives (3-6 wanted)")
+    times = TIMES.search(head)
+    if not times:
+        problems.append("no '**Reading time:** about N min · **Exercise:** about M min · "
+                        "**Prerequisites:** ...' line before the first section")
+    titles = re.findall(r"^## (.+)$", text, flags=re.M)
+    if titles[-4:] != TAIL:
+        problems.append(f"the page must end with the sections {TAIL}, not {titles[-4:]}")
+    sections = _sections(text)
+    summary = _bullets(sections.get("Summary", ""))
+    if not 5 <= len(summary) <= 8:
+        problems.append(f"{len(summary)} ideas in the Summary (5-8 wanted)")
+    answers = list(ANSWER.finditer(sections.get("Check your understanding", "")))
+    if len(answers) < 5:
+        problems.append(f"{len(answers)} questions with answers in 'Check your understanding' "
+                        "(at least 5 wanted)")
+    for answer in answers:
+        if len(answer["body"].split()) < 12:
+            problems.append(f"an answer without its explanation: {answer['body'].strip()!r}")
+    exercise_time = re.search(r"\*\*Time\.\*\* About (\d+) minutes", sections.get("Exercise", ""))
+    if times and (not exercise_time or exercise_time.group(1) != times["exercise"]):
+        problems.append("the Exercise section's '**Time.** About M minutes.' must match the "
+                        "exercise time at the top")
+    return problems
+
+
+@pytest.mark.parametrize("chapter", _chapters())
+def test_chapter_follows_the_lesson_template(chapter):
+    assert lesson_template_problems(_prose(chapter)) == []
+
+
+def test_the_template_check_catches_a_departure():
+    page = _prose("01-neuron")
+    assert lesson_template_problems(page) == []
+    without_summary = re.sub(r"^## Summary$", "## What to remember", page, flags=re.M)
+    assert any("end with the sections" in p for p in lesson_template_problems(without_summary))
+    few_questions = page.replace(":::{dropdown} Answer", ":::{note}")
+    assert any("questions" in p for p in lesson_template_problems(few_questions))
+    no_times = TIMES.sub("Reading time: a while.", page)
+    assert any("Reading time" in p for p in lesson_template_problems(no_times))
+
+
+def test_intro_table_of_times_is_the_chapters_own():
+    table = re.findall(r"^\| (\d+)\. .*? \| (\d+) min \| (\d+) min \|$",
+                       (BOOK / "intro.md").read_text(), flags=re.M)
+    chapters = _chapters()
+    assert len(table) == len(chapters), "one row per chapter in the intro's table"
+    for (number, reading, exercise), chapter in zip(table, chapters):
+        times = TIMES.search(_prose(chapter))
+        assert int(number) == int(chapter[:2])
+        assert (reading, exercise) == (times["reading"], times["exercise"]), chapter
+
+
+def test_questions_inline_and_at_the_end_all_have_answers():
+    for chapter in _chapters():
+        prose = _prose(chapter)
+        assert prose.count(":::{dropdown}") == len(ANSWER.findall(prose)), chapter
+
+
+def _lesson_notebooks():
+    spec = importlib.util.spec_from_file_location("lesson_notebooks",
+                                                  BOOK / "_ext" / "lesson_notebooks.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_committed_lesson_notebooks_are_up_to_date():
+    """Colab and Binder open notebooks/<chapter>.ipynb from the repository: `make notebooks`
+    regenerates them from the pages."""
+    assert _lesson_notebooks().main(["--check"]) == 0
+
+
+@pytest.mark.parametrize("chapter", _chapters())
+def test_lesson_notebook_is_plain_jupyter_markdown(chapter):
+    import json
+
+    nb = json.loads((REPO / "notebooks" / f"{chapter}.ipynb").read_text())
+    markdown = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
+    for myst in ("{footcite", "{dropdown}", "{numref}", "{glue", "{download}", "{footbibliography}",
+                 "\n:::"):
+        assert myst not in markdown, f"MyST {myst!r} left in the notebook"
+    page = (BOOK / chapter / "index.md").read_text()
+    assert markdown.count("<details><summary>Answer</summary>") == page.count(":::{dropdown} Answer")
+    assert "%pip install" in "".join(nb["cells"][0]["source"])  # Colab: the helper package
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    assert len(code) == page.count("```{code-cell}") + 1
+
+
+@pytest.mark.parametrize("chapter", _chapters())
+def test_widgets_are_left_to_explore(chapter):
+    """explore() makes and displays the live widget itself; a page that builds ipywidgets
+    objects makes the built book load widget JavaScript from a CDN, and a widget returned as
+    the value of a cell ending in ";" is never shown."""
+    page = (BOOK / chapter / "index.md").read_text()
+    assert "ipywidgets" not in page
+    assert not re.search(r"^\w+ = explore\(", page, flags=re.M)
+    assert "display(demo)" not in page
+
+
+def test_lesson_notebooks_install_what_colab_lacks():
+    """A chapter that needs msprime, RDKit or scanpy (itself or through nnbio_helpers) installs
+    it, pinned, in its first cell when it is missing."""
+    import json
+
+    converter = _lesson_notebooks()
+    wanted = {"05-cnn": ["msprime"], "07-gcn": ["rdkit"], "08-autoencoder": ["scanpy"]}
+    pins = converter._pins()
+    for chapter in _chapters():
+        page = (BOOK / chapter / "index.md").read_text()
+        assert converter.extras(page) == wanted.get(chapter, []), chapter
+        setup = "".join(json.loads((REPO / "notebooks" / f"{chapter}.ipynb").read_text())
+                        ["cells"][0]["source"])
+        for package in wanted.get(chapter, []):
+            assert pins[package] in setup and f", {package}" in setup, chapter
