@@ -79,7 +79,7 @@ def figure_problems(page: str) -> list[str]:
 def test_every_figure_has_a_caption_and_alt_text(built, chapter):
     page = (built / chapter / "index.html").read_text()
     assert figure_problems(page) == []
-    assert re.search(r'<span class="caption-number">Fig\. \d+ </span>', page)
+    assert re.search(r"<span class=\"caption-number\">Fig\. \d+\.\d+ </span>", page)  # Fig. 3.2
 
 
 def test_figure_check_catches_a_bare_image():

@@ -8,8 +8,8 @@ page into one with jupytext and rewrites the MyST-only parts of its text:
   collapsed until the reader opens them, as in the book;
 * ``{footcite:t}`key``` / ``{footcite:p}`key``` -> "Author et al. (Year)" / "(Author et al.,
   Year)", and ``{footbibliography}`` -> the list of the page's references;
-* ``{numref}`fig-...``` -> "Figure N" (figures numbered in page order), and each captioned
-  figure's caption is placed under its cell as "Figure N. ...";
+* ``{numref}`fig-...``` -> "Figure C.N" (numbered as in the book: chapter C, N-th figure), and
+  each captioned figure's caption is placed under its cell as "Figure C.N. ...";
 * ``{glue:text}`name:fmt``` (a number from the page's own run) -> a note that the value is
   printed by the cells above;
 * links to other chapters -> the sibling notebooks; ``{download}`` links -> relative paths.
@@ -145,7 +145,7 @@ def _blocks(text: str) -> str:
     return "\n".join(out)
 
 
-def _markdown(text: str, figures: dict[str, int]) -> str:
+def _markdown(text: str, figures: dict[str, str]) -> str:
     text = _blocks(text)
     text = CITE.sub(_cite, text)
     text = NUMREF.sub(lambda m: f"Figure {figures.get((m['target'] or m['text']).strip(), '?')}",
@@ -208,11 +208,12 @@ def setup_cell(repo_url: str, branch: str, needs: list[str] = ()) -> nbformat.No
 def convert(page: Path, repo_url: str, branch: str = "main") -> nbformat.NotebookNode:
     """The notebook a reader opens for ``page`` (a book/<chapter>/index.md)."""
     nb = jupytext.read(page, fmt="md:myst")
-    figures: dict[str, int] = {}
+    figures: dict[str, str] = {}  # numbered as in the book: Figure <chapter>.<n>
+    chapter_number = int(page.parent.name[:2])
     for cell in nb.cells:
         name = cell.metadata.get("mystnb", {}).get("figure", {}).get("name")
         if cell.cell_type == "code" and name:
-            figures[name] = len(figures) + 1
+            figures[name] = f"{chapter_number}.{len(figures) + 1}"
     cited = [k.strip() for m in CITE.finditer(page.read_text()) for k in m["keys"].split(",")]
     code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
     cells = [setup_cell(repo_url, branch, extras(code))]
