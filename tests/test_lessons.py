@@ -173,3 +173,28 @@ def test_lesson_notebooks_install_what_colab_lacks():
                         ["cells"][0]["source"])
         for package in wanted.get(chapter, []):
             assert pins[package] in setup and f", {package}" in setup, chapter
+
+
+def accidental_lists(text: str) -> list[str]:
+    """Lines where a wrapped sentence starts with "1. ", which Markdown turns into a list
+    that cuts the paragraph in two."""
+    lines = text.splitlines()
+    return [f"{a!r} / {b!r}" for a, b in zip(lines, lines[1:])
+            if re.match(r"^\s*1\. ", b) and a.strip()
+            and not re.match(r"^\s*([-*+]|\d+\.|#|\||:::|```|\$\$)", a)
+            and len(re.match(r"^\s*", a).group()) >= len(re.match(r"^\s*", b).group())]
+
+
+def test_no_wrapped_line_starts_an_accidental_list():
+    for chapter in _chapters():
+        assert accidental_lists(_prose(chapter)) == [], chapter
+    assert accidental_lists("depends on step\n1. Gradient descent") != []
+    assert accidental_lists("A list:\n\n1. first\n2. second") == []
+
+
+@pytest.mark.parametrize("chapter", _chapters())
+def test_pages_print_no_timings(chapter):
+    """Build timings in a page's outputs differ on every machine and teach nothing."""
+    page = (BOOK / chapter / "index.md").read_text()
+    for clock in ("perf_counter", "time.time()", "import time", "timeit"):
+        assert clock not in page, f"{chapter} measures time ({clock})"
