@@ -220,7 +220,7 @@ def grade_submission(job: Job, slot: int | None = None, limits=None) -> dict:
                   "uid": sandbox.uid,
                   "timestamp": snap.timestamp,
                   "seconds": round(time.perf_counter() - start, 3)}
-        gradebook.write_autograded_notebook(root, result, clean_nb)
+        gradebook.write_autograded_notebook(root, result, clean_nb, snap.nbgrader_files)
         return result
     finally:
         shutil.rmtree(staging, ignore_errors=True)

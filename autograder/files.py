@@ -30,6 +30,9 @@ MAX_ENTRIES = 1000                  # entries of a submission folder that are lo
 MAX_TIMESTAMP_BYTES = 1000
 CHUNK = 1 << 20
 NOT_HASHED = ("submission_secret.txt",)  # written by nbgrader; not the student's work
+# nbgrader's own files of a submission, kept beside the autograded notebook as stock
+# `nbgrader autograde` keeps them (generate_feedback and release_feedback read them there)
+NBGRADER_FILES = ("timestamp.txt", "submission_secret.txt")
 
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 _FILE_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
@@ -117,6 +120,7 @@ class Snapshot:
     staged: list[str] = field(default_factory=list)      # files copied for the sandbox
     skipped: dict[str, str] = field(default_factory=dict)  # shown name -> why left out
     timestamp: str | None = None                # nbgrader's timestamp.txt, if any
+    nbgrader_files: dict[str, bytes] = field(default_factory=dict)  # NBGRADER_FILES found
     problem: str = ""                           # why the notebook itself cannot be graded
 
     def notes(self) -> list[str]:
@@ -153,10 +157,15 @@ def scan(root: Path, student: str, chapter: str, copy_to: Path | None = None) ->
                     raw = read_file(fd, name, MAX_TIMESTAMP_BYTES)
                     digest.update(raw + b"\0")
                     snap.timestamp = raw.decode("utf-8", errors="replace").strip()
+                    snap.nbgrader_files[name] = raw
                 except Unreadable as exc:
                     snap.skipped[display_name(name)] = str(exc)
                 continue
             if name in NOT_HASHED:
+                try:
+                    snap.nbgrader_files[name] = read_file(fd, name, MAX_TIMESTAMP_BYTES)
+                except Unreadable as exc:
+                    snap.skipped[display_name(name)] = str(exc)
                 continue
             limit = MAX_NOTEBOOK_BYTES if name == snap.notebook_name else MAX_FILE_BYTES
             try:

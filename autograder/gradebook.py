@@ -135,10 +135,14 @@ def scores(db_url: str, chapters: list[str]) -> list[dict]:
     return rows
 
 
-def write_autograded_notebook(root: Path, result: dict, nb: dict) -> None:
+def write_autograded_notebook(root: Path, result: dict, nb: dict,
+                              nbgrader_files: dict[str, bytes] | None = None) -> None:
     """autograded/<student>/<chapter>/<chapter>.ipynb: the submission, cleaned (outputs
     cleared, see :func:`autograder.notebook.clean`), with the feedback of each function in
-    its test cell's output (what formgrader and generate_feedback show)."""
+    its test cell's output (what formgrader and generate_feedback show); beside it
+    ``nbgrader_files`` (the submission's timestamp.txt and submission_secret.txt, which
+    ``nbgrader generate_feedback`` and ``release_feedback`` read from there)."""
+    from autograder.files import NBGRADER_FILES
     from autograder import notebook
 
     student, chapter = result["student"], result["chapter"]
@@ -149,6 +153,16 @@ def write_autograded_notebook(root: Path, result: dict, nb: dict) -> None:
                                 "text": reports[notebook.grade_id(cell)] + "\n"}]
     out = Path(root) / "autograded" / student / chapter / f"{chapter}.ipynb"
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_suffix(".tmp")
-    tmp.write_text(json.dumps(nb, indent=1))
-    os.replace(tmp, out)
+    for name in NBGRADER_FILES:  # fixed names: nothing from the submission names a path
+        _replace(out.parent / name, (nbgrader_files or {}).get(name))
+    _replace(out, json.dumps(nb, indent=1).encode())
+
+
+def _replace(path: Path, data: bytes | None) -> None:
+    """Write ``path`` atomically, or remove it when ``data`` is None."""
+    if data is None:
+        path.unlink(missing_ok=True)
+        return
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)

@@ -23,6 +23,7 @@ from autograder.engine import load_state
 REPO = Path(__file__).resolve().parents[1]
 CH = "02-activations"
 SECRET = "s3cretPASSWORDmarker"
+NBGRADER_SECRET = "3f6a9c0e-submission-secret"
 LIMITS = ["call_seconds=10", "cell_seconds=15", "notebook_seconds=40",
           "submission_seconds=120", "memory_mb=2048"]
 pytestmark = pytest.mark.slow
@@ -217,6 +218,7 @@ def hardened(tmp_path_factory):
     d = sub / "late" / CH
     _write(d, _solution())
     (d / "timestamp.txt").write_text("2026-01-10 13:00:00.000000 UTC")
+    (d / "submission_secret.txt").write_text(NBGRADER_SECRET)  # as nbgrader collect leaves it
 
     # the chapter is due an hour before `late` submitted
     from autograder import gradebook
@@ -442,6 +444,30 @@ def test_late_work_gets_the_configured_penalty(hardened):
     assert rows["late"] == sum(FULL(f) for f in registry.suite(CH).functions())  # 'zero'
     assert _full(_state(hardened, "late"))  # the points themselves are kept
     assert not rows.get("innocent_a")
+
+
+def test_nbgrader_feedback_tools_work_after_the_engine(hardened, tmp_path):
+    """Stock `nbgrader generate_feedback` and `release_feedback` read timestamp.txt and
+    submission_secret.txt beside the autograded notebook: the engine keeps them there, as
+    `nbgrader autograde` does (before, release_feedback failed with FileNotFoundError)."""
+    root, late = hardened["root"], Path("late") / CH
+    assert (root / "autograded" / late / "timestamp.txt").read_text() == \
+        (root / "submitted" / late / "timestamp.txt").read_text()
+    assert (root / "autograded" / late / "submission_secret.txt").read_text() == NBGRADER_SECRET
+    assert not (root / "autograded" / "innocent_a" / CH / "timestamp.txt").exists()
+    exchange = tmp_path / "exchange"
+    exchange.mkdir()
+    exchange.chmod(0o777)  # nbgrader's exchange: shared by instructor and students
+    common = [f"--CourseDirectory.db_url={hardened['db_url']}", "--CourseDirectory.course_id=nnbio",
+              f"--Exchange.root={exchange}", "--student=late"]
+    nbgrader = [sys.executable, "-m", "nbgrader"]
+    for command in ("generate_feedback", "release_feedback"):
+        proc = subprocess.run(nbgrader + [command, CH, *common], cwd=root, capture_output=True,
+                              text=True, timeout=300)
+        assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    assert (root / "feedback" / late / f"{CH}.html").exists()
+    released = list((exchange / "nnbio" / "feedback").glob("*.html"))
+    assert len(released) == 1
 
 
 # ------------------------------------------------------------ failing closed
