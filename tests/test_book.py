@@ -3,6 +3,7 @@ every chapter of the table of contents is there with figures and its exercise do
 formulas render offline (MathJax is shipped with the book, not fetched from a CDN)."""
 from __future__ import annotations
 
+import functools
 import json
 import re
 from pathlib import Path
@@ -95,20 +96,26 @@ LAUNCH = re.compile(r'href="(https://(?:colab\.research\.google\.com/github|mybi
                     r'github\.com)/[^"]+)"')
 
 
-def _repository_file(url: str) -> str | None:
-    """The repository path a launch link opens, or None for a link to another repository."""
+@functools.lru_cache(maxsize=None)
+def _link_prefixes() -> tuple[tuple[str, bool], ...]:
+    """(prefix, quoted) of the links that open a file of this repository, from the one
+    repository setting of book/_config.yml."""
     config = yaml.safe_load((REPO / "book" / "_config.yml").read_text())["repository"]
     owner_name = config["url"].removeprefix("https://github.com/").rstrip("/")
     branch = config.get("branch", "main")
-    for prefix in (f"https://colab.research.google.com/github/{owner_name}/blob/{branch}/",
-                   f"https://github.com/{owner_name}/blob/{branch}/"):
-        if url.startswith(prefix):
-            return url.removeprefix(prefix)
-    binder = f"https://mybinder.org/v2/gh/{owner_name}/{branch}?labpath="
-    if url.startswith(binder):
-        from urllib.parse import unquote
+    return ((f"https://colab.research.google.com/github/{owner_name}/blob/{branch}/", False),
+            (f"https://github.com/{owner_name}/blob/{branch}/", False),
+            (f"https://mybinder.org/v2/gh/{owner_name}/{branch}?labpath=", True))
 
-        return unquote(url.removeprefix(binder))
+
+def _repository_file(url: str) -> str | None:
+    """The repository path a launch link opens, or None for a link to another repository."""
+    from urllib.parse import unquote
+
+    for prefix, quoted in _link_prefixes():
+        if url.startswith(prefix):
+            path = url.removeprefix(prefix)
+            return unquote(path) if quoted else path
     return None
 
 
