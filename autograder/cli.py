@@ -1,7 +1,7 @@
 """The instructor's command line: release exercises, autograde a class, write reports.
 
-    python -m autograder.cli release [CHAPTER ...]      solutions/ -> exercises/ (nbgrader)
-    python -m autograder.cli autograde [CHAPTER ...]    grade submitted/<student>/<chapter>/
+    python -m autograder.cli release [ASSIGNMENT ...]     solutions/ -> exercises/ (nbgrader)
+    python -m autograder.cli autograde [ASSIGNMENT ...]   grade submitted/<student>/<id>/
         --workers N          parallel sandboxes on this machine (default: number of CPUs)
         --scheduler ADDRESS  grade on a Dask distributed cluster instead
         --force              grade everything again (default: only new or changed submissions)
@@ -9,11 +9,14 @@
         --db URL             gradebook (default sqlite:///<root>/gradebook.db)
         --limit NAME=VALUE   change a sandbox limit, e.g. --limit call_seconds=20
                              (names and defaults: autograder.remote.Limits)
-    python -m autograder.cli report [CHAPTER ...]       reports/: CSVs, histogram, feedback
+    python -m autograder.cli report [ASSIGNMENT ...]      reports/: CSVs, histogram, feedback
 
-Run from the course root (the repository root, an nbgrader course directory). The default
-engine runs each submission's code in its own sandboxed process and the hidden tests outside
-it (see docs in autograder/engine.py); scores land in nbgrader's gradebook per test cell.
+Run from the course root (the repository root, an nbgrader course directory). An assignment
+is one of the course's chapters or any other nbgrader assignment of the source directory
+(an instructor's own homework). The default engine runs each submission's code in its own
+sandboxed process: a chapter's hidden tests run outside it (see autograder/engine.py), any
+other assignment's test cells inside it, scored by nbgrader's own rules (see
+autograder/assignments.py); scores land in nbgrader's gradebook per grade cell.
 Exit status is non-zero only when the grading infrastructure itself fails.
 """
 from __future__ import annotations
@@ -279,7 +282,9 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     for name in ("release", "autograde", "report"):
         p = sub.add_parser(name)
-        p.add_argument("chapters", nargs="*", help="chapter ids (default: all)")
+        p.add_argument("chapters", nargs="*", metavar="ASSIGNMENT",
+                       help="chapter ids or other nbgrader assignments of the source "
+                            "directory (default: all)")
         if name == "autograde":
             p.add_argument("--engine", choices=["sandbox", "nbgrader"], default="sandbox")
             p.add_argument("--workers", type=int, default=os.cpu_count() or 1)
@@ -296,10 +301,14 @@ def main(argv: list[str] | None = None) -> int:
             p.add_argument("--out", type=Path, default=None, help="default: <root>/reports")
     args = parser.parse_args(argv)
     root = args.root.resolve()
-    chapters = args.chapters or registry.chapters()
-    unknown = [c for c in chapters if c not in registry.chapters()]
+    from autograder.assignments import source_assignments
+
+    known = registry.chapters() + source_assignments(root)
+    chapters = args.chapters or known
+    unknown = [c for c in chapters if c not in known]
     if unknown:
-        parser.error(f"unknown chapter(s) {unknown}; known: {registry.chapters()}")
+        parser.error(f"unknown assignment(s) {unknown}: not a chapter of the course and not a "
+                     f"folder with notebooks in the source directory; known: {known}")
     if args.command == "release":
         return release(root, chapters, args.db)
     if args.command == "report":

@@ -20,7 +20,7 @@ import shutil
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder import files, notebook, text
@@ -42,6 +42,10 @@ class Job:
     limits: dict | None = None  # overrides of autograder.remote.Limits
     policy: dict | None = None  # isolation policy (autograder.remote.IsolationPolicy fields)
     unreadable: str = ""        # why the submission's folder could not be read
+    kind: str = "chapter"       # "chapter": hidden tests here; "notebooks": any nbgrader
+                                # assignment, its test cells run in the sandbox
+    notebooks: list = field(default_factory=list)  # the assignment's notebooks (gradebook)
+    db_url: str | None = None
 
 
 # ------------------------------------------------------------------ keys and discovery
@@ -54,27 +58,36 @@ def _sha(paths) -> str:
     return h.hexdigest()
 
 
-def grader_version(chapter: str) -> str:
-    from autograder import registry
+def grader_version(chapter: str, root: Path | None = None) -> str:
+    """The engine's code and what grading the assignment depends on: a chapter's hidden
+    tests and reference, or (any other assignment) its source notebooks and files."""
+    from autograder import assignments, registry
 
     here = Path(__file__).parent
-    files = sorted(here.glob("*.py")) + sorted((registry.ROOT / chapter).glob("*.py"))
+    files = sorted(here.glob("*.py"))
+    if chapter in registry.chapters():
+        files += sorted((registry.ROOT / chapter).glob("*.py"))
+    elif root is not None:
+        files += assignments.source_digest_files(root, chapter)
     return f"{ENGINE_VERSION}-{_sha(files)[:16]}"
 
 
 def submission_key(root: Path, student: str, chapter: str, limits: dict | None = None) -> str:
     """Content of the submission's files (read safely, see :mod:`autograder.files`), the
     grader's version and any non-default limits. Raises :class:`files.Unreadable`."""
-    key = f"{files.scan(root, student, chapter).digest[:24]}-{grader_version(chapter)}"
+    key = f"{files.scan(root, student, chapter).digest[:24]}-{grader_version(chapter, root)}"
     if limits:  # other limits can change a score: such a run grades again
         key += "-" + hashlib.sha256(json.dumps(limits, sort_keys=True).encode()).hexdigest()[:8]
     return key
 
 
 def find_jobs(root: Path, chapters: list[str], limits: dict | None = None,
-              policy: dict | None = None) -> list[Job]:
+              policy: dict | None = None, notebooks: dict | None = None,
+              db_url: str | None = None) -> list[Job]:
     """One job per submission folder. A folder that cannot be read still becomes a job (with
-    no key, so it is graded again every run) and ends ungradable with the reason."""
+    no key, so it is graded again every run) and ends ungradable with the reason.
+    ``notebooks`` names the notebooks of each assignment that is not a chapter."""
+    notebooks = notebooks or {}
     jobs = []
     for student in files.student_folders(root):
         for ch in chapters:
@@ -88,7 +101,9 @@ def find_jobs(root: Path, chapters: list[str], limits: dict | None = None,
             else:
                 why = ""
             jobs.append(Job(student, ch, str(root / "submitted" / student / ch), key, str(root),
-                            limits, policy, why))
+                            limits, policy, why,
+                            kind="notebooks" if ch in notebooks else "chapter",
+                            notebooks=list(notebooks.get(ch, [])), db_url=db_url))
     return jobs
 
 
@@ -107,7 +122,7 @@ def load_state(root: Path, student: str, chapter: str) -> dict | None:
 # ------------------------------------------------------------------ one submission
 
 def _ungradable(job: Job, reason: str, seconds: float = 0.0, **extra) -> dict:
-    return {"student": job.student, "chapter": job.chapter, "key": job.key,
+    return {"student": job.student, "chapter": job.chapter, "key": job.key, "kind": job.kind,
             "status": "ungradable", "reason": text.shorten(reason, 600), "functions": [],
             "notes": [], "seconds": round(seconds, 3), **extra}
 
@@ -220,14 +235,20 @@ def grade_submission(job: Job, slot: int | None = None, limits=None) -> dict:
                   "uid": sandbox.uid,
                   "timestamp": snap.timestamp,
                   "seconds": round(time.perf_counter() - start, 3)}
-        gradebook.write_autograded_notebook(root, result, clean_nb, snap.nbgrader_files)
+        gradebook.write_autograded_notebook(
+            root, result, clean_nb, snap.nbgrader_files, ran=sandbox.cell_outputs,
+            skipped={**sandbox.bad_cells_before, **sandbox.bad_cells})
         return result
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 
 
 def _safe_grade(job: Job) -> dict:
+    from autograder import assignments
+
     try:
+        if job.kind == "notebooks":
+            return assignments.grade_submission(job)
         return grade_submission(job)
     except IsolationRefused as exc:  # not a verdict on the submission: no key, graded again
         return {**_ungradable(job, str(exc), infrastructure=True, isolation_refused=True),
@@ -284,12 +305,17 @@ def grade_class(root: Path, chapters: list[str], workers: int = 2, scheduler: st
     from autograder import gradebook
     from autograder.remote import IsolationPolicy, Limits
 
+    from autograder import registry
+
     root = Path(root).resolve()
     db_url = db_url or gradebook.default_db_url(root)
-    gradebook.ensure_assignments(root, chapters, db_url)
+    known = set(registry.chapters())
+    gradebook.ensure_assignments(root, [c for c in chapters if c in known], db_url)
+    notebooks = gradebook.ensure_nbgrader_assignments(
+        root, [c for c in chapters if c not in known], db_url)
     policy = IsolationPolicy(allow_weak=allow_weak_isolation,
                              **({"required": tuple(require)} if require else {})).to_json()
-    jobs = find_jobs(root, chapters, limits, policy)
+    jobs = find_jobs(root, chapters, limits, policy, notebooks, db_url)
     todo = [j for j in jobs if force or j.key is None
             or (load_state(root, j.student, j.chapter) or {}).get("key") != j.key]
     summary = {"submissions": len(jobs), "graded_now": 0, "reused": len(jobs) - len(todo),
@@ -399,10 +425,13 @@ def _store(root: Path, job: Job, result: dict, db_url: str) -> dict:
     """Write the result, gradebook first (one transaction), then the state file. Whatever
     goes wrong here is this submission's alone: it is stored as ungradable with the reason
     (and no key, so the next run grades it again); returns what was stored."""
-    from autograder import gradebook
+    from autograder import assignments, gradebook
 
     try:
-        gradebook.record(db_url, result, root)
+        if result.get("kind") == "notebooks":
+            assignments.record(db_url, result, root)
+        else:
+            gradebook.record(db_url, result, root)
         _write_state(root, result)
         return result
     except Exception as exc:  # noqa: BLE001 - e.g. a student id the database refuses

@@ -117,6 +117,7 @@ class Snapshot:
     digest: str                                 # content of every regular file, by name
     notebook_name: str | None = None            # the notebook graded (None: none found)
     notebook: bytes | None = None
+    notebooks: dict[str, bytes] = field(default_factory=dict)  # by name, when asked for
     staged: list[str] = field(default_factory=list)      # files copied for the sandbox
     skipped: dict[str, str] = field(default_factory=dict)  # shown name -> why left out
     timestamp: str | None = None                # nbgrader's timestamp.txt, if any
@@ -127,11 +128,16 @@ class Snapshot:
         return [f"{name} was left out: {why}" for name, why in sorted(self.skipped.items())]
 
 
-def scan(root: Path, student: str, chapter: str, copy_to: Path | None = None) -> Snapshot:
+def scan(root: Path, student: str, chapter: str, copy_to: Path | None = None,
+         notebooks: list[str] | None = None) -> Snapshot:
     """Walk ``root/submitted/<student>/<chapter>/`` safely; with ``copy_to``, copy the regular
     files (bounded) into that private folder. Raises :class:`Unreadable` when the folder itself
     cannot be read (a symlink, not a folder); a notebook that cannot be read is reported in
-    ``problem`` so the submission is ungradable with that reason."""
+    ``problem`` so the submission is ungradable with that reason.
+
+    A chapter has one notebook, ``<chapter>.ipynb`` (or the only notebook there, renamed).
+    With ``notebooks`` (file names: an assignment of several notebooks), each of those found
+    is read into ``Snapshot.notebooks`` instead, and a missing one is not a ``problem``."""
     fd = open_folder(Path(root), "submitted", student, chapter)
     digest = hashlib.sha256()
     snap = Snapshot(digest="")
@@ -143,10 +149,13 @@ def scan(root: Path, student: str, chapter: str, copy_to: Path | None = None) ->
             entries = entries[:MAX_ENTRIES]
         names = [e.name for e in entries]
         wanted = f"{chapter}.ipynb"
+        wanted_notebooks = notebooks
         notebooks = [n for n in names if n.endswith(".ipynb")]
         snap.notebook_name = wanted if wanted in names else (
             notebooks[0] if len(notebooks) == 1 else None)
-        if snap.notebook_name is None:
+        if wanted_notebooks is not None:
+            snap.notebook_name = None
+        elif snap.notebook_name is None:
             snap.problem = f"missing notebook {wanted}" + (
                 f" (found {', '.join(display_name(n) for n in notebooks)})" if notebooks else "")
         copied = 0
@@ -167,7 +176,8 @@ def scan(root: Path, student: str, chapter: str, copy_to: Path | None = None) ->
                 except Unreadable as exc:
                     snap.skipped[display_name(name)] = str(exc)
                 continue
-            limit = MAX_NOTEBOOK_BYTES if name == snap.notebook_name else MAX_FILE_BYTES
+            is_notebook = name == snap.notebook_name or name in (wanted_notebooks or ())
+            limit = MAX_NOTEBOOK_BYTES if is_notebook else MAX_FILE_BYTES
             try:
                 data = read_file(fd, name, limit)
             except Unreadable as exc:
@@ -180,6 +190,8 @@ def scan(root: Path, student: str, chapter: str, copy_to: Path | None = None) ->
             digest.update(hashlib.sha256(data).digest())
             if name == snap.notebook_name:
                 snap.notebook = data
+            if name in (wanted_notebooks or ()):
+                snap.notebooks[name] = data
             if out_fd is not None:
                 if copied + len(data) > MAX_TOTAL_BYTES:
                     snap.skipped[display_name(name)] = (

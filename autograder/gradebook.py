@@ -54,6 +54,36 @@ def ensure_assignments(root: Path, chapters: list[str], db_url: str) -> None:
             raise RuntimeError(f"could not release {ch} into the gradebook:\n{proc.stderr[-2000:]}")
 
 
+def ensure_nbgrader_assignments(root: Path, assignments: list[str], db_url: str) -> dict:
+    """Make sure each assignment (in plain nbgrader style) is in the gradebook, releasing it
+    with ``nbgrader generate_assignment`` if not; returns its notebooks' names."""
+    from nbgrader.api import MissingEntry
+
+    def names():
+        found = {}
+        with _gradebook(db_url) as gb:
+            for a in assignments:
+                try:
+                    found[a] = [nb.name for nb in gb.find_assignment(a).notebooks]
+                except MissingEntry:
+                    pass
+        return found
+
+    found = names()
+    for a in assignments:
+        if found.get(a):
+            continue
+        env = dict(os.environ)
+        env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+        proc = subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", a,
+                               "--force", f"--db={db_url}", "--log-level=WARN"],
+                              cwd=root, capture_output=True, text=True, env=env)
+        if proc.returncode:
+            raise RuntimeError(f"could not release {a} into the gradebook:\n{proc.stderr[-2000:]}")
+    return {a: names().get(a, []) for a in assignments} if len(found) < len(assignments) \
+        else found
+
+
 def record(db_url: str, result: dict, root: Path | None = None) -> None:
     """Scores of one submission, one test cell (``test_<function>``) at a time, with the
     submission's timestamp (nbgrader's ``timestamp.txt``) and the late penalty that the
@@ -135,27 +165,68 @@ def scores(db_url: str, chapters: list[str]) -> list[dict]:
     return rows
 
 
+def executed_outputs(nb: dict, ran: dict | None, skipped: dict | None) -> None:
+    """Put into ``nb`` (in place) what each code cell showed when the sandbox ran it
+    (``ran``: index -> (outputs, execution count), reduced by
+    :func:`autograder.notebook.safe_outputs`), and for a cell that was skipped because it hung
+    or crashed (``skipped``: index -> why), an error output saying so."""
+    from autograder import notebook
+
+    cells = nb["cells"]
+    for index, (outputs, count) in (ran or {}).items():
+        if isinstance(index, int) and 0 <= index < len(cells) and \
+                cells[index].get("cell_type") == "code":
+            cells[index]["outputs"] = notebook.safe_outputs(outputs, count)
+            cells[index]["execution_count"] = count
+    for index, why in (skipped or {}).items():
+        if isinstance(index, int) and 0 <= index < len(cells) and \
+                cells[index].get("cell_type") == "code":
+            cells[index]["outputs"] = [skipped_output(why)]
+
+
+def skipped_output(why: str) -> dict:
+    """The error output of a cell the sandbox could not finish (it hung, crashed, ran out of
+    memory or was not reached): nbgrader grades a test cell with it as failed."""
+    from autograder import text
+
+    why = text.shorten(str(why), 600)
+    return {"output_type": "error", "ename": "CellNotFinished", "evalue": why,
+            "traceback": [f"CellNotFinished: {why}"]}
+
+
 def write_autograded_notebook(root: Path, result: dict, nb: dict,
-                              nbgrader_files: dict[str, bytes] | None = None) -> None:
+                              nbgrader_files: dict[str, bytes] | None = None,
+                              ran: dict | None = None, skipped: dict | None = None) -> None:
     """autograded/<student>/<chapter>/<chapter>.ipynb: the submission, cleaned (outputs
-    cleared, see :func:`autograder.notebook.clean`), with the feedback of each function in
-    its test cell's output (what formgrader and generate_feedback show); beside it
-    ``nbgrader_files`` (the submission's timestamp.txt and submission_secret.txt, which
-    ``nbgrader generate_feedback`` and ``release_feedback`` read from there)."""
-    from autograder.files import NBGRADER_FILES
+    cleared, see :func:`autograder.notebook.clean`), then with what each cell showed when
+    the sandbox ran it (:func:`executed_outputs`) and the feedback of each function in its test
+    cell's output (what formgrader and generate_feedback show); beside it ``nbgrader_files``
+    (the submission's timestamp.txt and submission_secret.txt, which ``nbgrader
+    generate_feedback`` and ``release_feedback`` read from there)."""
     from autograder import notebook
 
     student, chapter = result["student"], result["chapter"]
+    executed_outputs(nb, ran, skipped)
     reports = {f"test_{f['function']}": f["report"] for f in result["functions"]}
     for cell in nb["cells"]:
         if cell.get("cell_type") == "code" and notebook.grade_id(cell) in reports:
             cell["outputs"] = [{"output_type": "stream", "name": "stdout",
                                 "text": reports[notebook.grade_id(cell)] + "\n"}]
-    out = Path(root) / "autograded" / student / chapter / f"{chapter}.ipynb"
-    out.parent.mkdir(parents=True, exist_ok=True)
+    write_assignment_files(root, student, chapter, {f"{chapter}.ipynb": nb}, nbgrader_files)
+
+
+def write_assignment_files(root: Path, student: str, assignment: str, notebooks: dict,
+                           nbgrader_files: dict[str, bytes] | None = None) -> None:
+    """autograded/<student>/<assignment>/: the autograded notebooks (name -> notebook dict)
+    and nbgrader's timestamp.txt and submission_secret.txt (removed when absent)."""
+    from autograder.files import NBGRADER_FILES
+
+    folder = Path(root) / "autograded" / student / assignment
+    folder.mkdir(parents=True, exist_ok=True)
     for name in NBGRADER_FILES:  # fixed names: nothing from the submission names a path
-        _replace(out.parent / name, (nbgrader_files or {}).get(name))
-    _replace(out, json.dumps(nb, indent=1).encode())
+        _replace(folder / name, (nbgrader_files or {}).get(name))
+    for name, nb in notebooks.items():
+        _replace(folder / name, json.dumps(nb, indent=1).encode())
 
 
 def _replace(path: Path, data: bytes | None) -> None:

@@ -211,6 +211,7 @@ class Sandbox:
     limits: Limits = field(default_factory=Limits)
     extra_readonly: list = field(default_factory=list)
     policy: dict | None = None  # IsolationPolicy.to_json(); default: the full policy
+    env: dict = field(default_factory=dict)  # extra environment variables of the process
 
     def __post_init__(self):
         self.process = None
@@ -219,6 +220,7 @@ class Sandbox:
         self.definitions_only = False         # too many bad cells: run definitions only
         self.bad_cells_before: dict[int, str] = {}  # the bad cells of the full runs
         self.cell_errors: dict[int, dict] = {}
+        self.cell_outputs: dict[int, tuple[list, int | None]] = {}  # of the last run
         self.defined: set[str] = set()
         self.isolation = ""
         self.restarts = -1
@@ -238,7 +240,7 @@ class Sandbox:
                 "memory_mb": lim.memory_mb, "file_mb": lim.file_mb, "scratch_mb": lim.scratch_mb,
                 "cpu_seconds": lim.cpu_seconds, "max_processes": lim.max_processes,
                 "reply_bytes": lim.reply_mb * 1024 * 1024,
-                "extra_readonly": list(self.extra_readonly)}
+                "extra_readonly": list(self.extra_readonly), "env": dict(self.env)}
 
     def _remaining(self) -> float:
         return self.deadline - time.monotonic()
@@ -289,7 +291,8 @@ class Sandbox:
         budget = min(self.limits.notebook_seconds, self._remaining())
         end = time.monotonic() + budget
         current, cell_end = None, end
-        self.cell_errors = {}
+        self.cell_errors, self.cell_outputs = {}, {}
+        expected = [c[0] for c in cells if c[1] is not None]  # the order the cells must run in
         while True:
             try:
                 msg = self._receive(max(0.01, min(end, cell_end) - time.monotonic()))
@@ -310,10 +313,21 @@ class Sandbox:
                 raise RuntimeError(f"sandbox start-up failed: {msg.get('message')}")
             if event == "cell_start":
                 current = msg.get("index")
+                if not expected or current != expected[0]:  # only the next cell may start
+                    raise StudentCrashed("sent back events out of order (not run by the grader's "
+                                         "protocol)")
+                expected.pop(0)
                 cell_end = min(end, time.monotonic() + self.limits.cell_seconds)
             elif event == "cell_done":
+                if current is None or msg.get("index") != current:
+                    raise StudentCrashed("sent back events out of order (not run by the grader's "
+                                         "protocol)")
                 if msg.get("error"):
-                    self.cell_errors[msg.get("index")] = msg["error"]
+                    self.cell_errors[current] = msg["error"]
+                outputs = msg.get("outputs")
+                count = msg.get("execution_count")
+                self.cell_outputs[current] = (outputs if isinstance(outputs, list) else [],
+                                              count if isinstance(count, int) else None)
                 current, cell_end = None, end
             elif event == "ready":
                 self.defined = set(msg.get("defined") or [])

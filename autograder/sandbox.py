@@ -40,7 +40,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot  # noqa: E402,F401 - preloaded
 from IPython.core.interactiveshell import InteractiveShell  # noqa: E402
 
-from autograder import wire  # noqa: E402
+from autograder import capture, wire  # noqa: E402
 from autograder.lifetime import die_with_parent  # noqa: E402
 
 CLONE_NEWNS, CLONE_NEWNET, CLONE_NEWUSER = 0x00020000, 0x40000000, 0x10000000
@@ -123,18 +123,30 @@ def _build_root(libc, spec) -> None:
     _mount(libc, scratch + "/.submission", sub, None, MS_BIND)
     src = spec.get("files_dir")
     if src and os.path.isdir(src):
-        for name in os.listdir(src):
-            path = os.path.join(src, name)
-            if os.path.isfile(path) and not os.path.islink(path) and os.path.getsize(path) < 50e6:
-                try:
-                    shutil.copy(path, os.path.join(sub, name))
-                except OSError:  # the scratch space is full: the rest is left out
-                    break
-    os.chown(sub, spec["uid"], spec["uid"])
-    for name in os.listdir(sub):
-        os.chown(os.path.join(sub, name), spec["uid"], spec["uid"])
+        _copy_tree(src, sub)
+    for dirpath, dirnames, filenames in os.walk(sub):
+        os.chown(dirpath, spec["uid"], spec["uid"])
+        for name in filenames:
+            os.chown(os.path.join(dirpath, name), spec["uid"], spec["uid"])
     os.chroot(new_root)
     os.chdir("/submission")
+
+
+def _copy_tree(src: str, dest: str) -> None:
+    """Copy the staged files (the grader's own copy: regular files and folders, no links)
+    into the sandbox; when its scratch space is full, the rest is left out."""
+    for dirpath, dirnames, filenames in os.walk(src):  # never follows links
+        rel = os.path.relpath(dirpath, src)
+        target = dest if rel == "." else os.path.join(dest, rel)
+        os.makedirs(target, exist_ok=True)
+        dirnames[:] = [d for d in dirnames if not os.path.islink(os.path.join(dirpath, d))]
+        for name in filenames:
+            path = os.path.join(dirpath, name)
+            if os.path.isfile(path) and not os.path.islink(path) and os.path.getsize(path) < 50e6:
+                try:
+                    shutil.copyfile(path, os.path.join(target, name))
+                except OSError:
+                    return
 
 
 def _limits(spec) -> None:
@@ -293,6 +305,7 @@ def isolate(spec) -> dict:
     os.environ.update({"HOME": os.getcwd(), "TMPDIR": "/tmp", "MPLBACKEND": "Agg",
                        "MPLCONFIGDIR": "/tmp/matplotlib", "OMP_NUM_THREADS": "1",
                        "PATH": "/usr/bin:/bin", "IPYTHONDIR": "/tmp/ipython"})
+    os.environ.update({str(k): str(v) for k, v in (spec.get("env") or {}).items()})
     torch.set_num_threads(1)
     sys.path.insert(0, os.getcwd())
     die_with_parent(signal.SIGKILL, 1 if entered else None)  # again: setuid cleared it
@@ -325,6 +338,8 @@ class Server:
         self.ids: dict[int, int] = {}  # id(obj) -> handle, so one object keeps one handle
         self.shell = InteractiveShell.instance(history_length=0)
         self.shell.history_manager.enabled = False
+        self.recorder = capture.Recorder()
+        capture.install(self.shell, self.recorder)
 
     def send(self, message) -> None:
         try:
@@ -343,17 +358,21 @@ class Server:
         return wire.Handle(self.ids[key], type(obj).__name__, callable(obj))
 
     def run_cells(self, cells) -> None:
-        for index, source, *capture in cells:
+        for index, source, *marker in cells:
             if source is None:  # a hidden-test cell's place: the test sees this version
-                name = capture[0] if capture else None
+                name = marker[0] if marker else None
                 if isinstance(name, str) and name in self.shell.user_ns:
                     self.captured[name] = self.shell.user_ns[name]
                 continue
             self.send({"event": "cell_start", "index": index})
-            result = self.shell.run_cell(source, store_history=False)
+            self.recorder.reset()
+            with capture.capturing(self.recorder):
+                result = self.shell.run_cell(source, store_history=True)
             err = result.error_before_exec or result.error_in_exec
             self.send({"event": "cell_done", "index": index,
-                       "error": _describe(err) if err else None})
+                       "error": _describe(err) if err else None,
+                       "outputs": self.recorder.outputs,
+                       "execution_count": result.execution_count})
         defined = sorted({k for k, v in self.shell.user_ns.items()
                           if not k.startswith("_") and callable(v)} | set(self.captured))[:2000]
         self.send({"event": "ready", "defined": defined})
