@@ -6,12 +6,42 @@ error-prone, and ``lint`` checks a notebook follows the course conventions:
 
 * ``markdown(text)``                       explanation, objectives, hints (``<details>`` blocks)
 * ``code(src)``                            ordinary setup / demo code (not graded)
+* ``setup(src)``                           the first code cell (imports): ``code`` plus the line
+                                           ``CHECKS_INIT`` that creates ``_checks_passed``
 * ``solution(function, src)``              answer cell, grade_id = function name; the body between
                                            ``### BEGIN SOLUTION`` / ``### END SOLUTION`` is replaced
                                            by a stub in the student version
-* ``visible_checks(function, src)``        read-only cell of plain asserts, runs anywhere
-* ``hidden_tests(chapter, function, pts)`` graded cell ``test_<function>``: one call to
-                                           ``grade(...)``, removed from the student version
+* ``visible_checks(function, src)``        read-only cell of plain asserts, runs anywhere; its last
+                                           line records ``_checks_passed[function] = function``
+                                           (reached only when every assert passed)
+* ``hidden_tests(chapter, function, pts)`` graded cell ``test_<function>``, see below
+
+Why a graded cell has visible code: ``nbgrader validate`` (and JupyterLab's Validate button)
+looks only at graded cells, and a graded cell whose hidden tests were removed passes. So the
+student version of ``test_<function>`` keeps one visible assert, "``function`` passed its
+checks": the current ``function`` object is the one the checks cell recorded. The source
+version is::
+
+    # Hidden tests for `f` run here when your notebook is graded;
+    # Validate checks that `f` passed its checks above.
+    ### BEGIN HIDDEN TESTS
+    from autograder import grade
+    if type(globals().get("_checks_passed")) is not dict:  # deleted or replaced
+        _checks_passed = {}
+    _checks_passed["f"] = globals().get("f")  # graded by the hidden tests below instead
+    ### END HIDDEN TESTS
+    assert "f" in _checks_passed and _checks_passed["f"] is globals().get("f"), \\
+        "`f` has not passed its checks yet:\\nrun the cell of checks above and fix what it reports"
+    ### BEGIN HIDDEN TESTS
+    grade('<chapter>', 'f', globals())
+    ### END HIDDEN TESTS
+
+nbgrader removes both hidden regions from the student version (``released``). When
+autograding, the first region makes the visible assert pass whatever the checks did, even when
+``f`` is not defined (the hidden tests alone decide, as before), and ``grade(...)`` stays the
+cell's last expression: nbgrader reads the points it returns as (partial) credit. The visible
+code names neither the autograder nor a hidden test, and the course's sandboxed engine does not
+run graded cells at all.
 """
 from __future__ import annotations
 
@@ -44,22 +74,64 @@ def code(src: str, grade_id: str | None = None):
     return cell
 
 
+# The first code cell of every exercise ends with this line; each checks cell adds to it.
+CHECKS_INIT = ("_checks_passed = {}  "
+               "# which functions passed their checks (read by the graded cells)")
+
+
+def setup(src: str):
+    """The notebook's first code cell (imports, settings), ending with ``CHECKS_INIT``."""
+    src = src.strip("\n")
+    return code(src if CHECKS_INIT in src.splitlines() else f"{src}\n\n{CHECKS_INIT}")
+
+
 def solution(function: str, src: str):
     return new_code_cell(src.strip("\n"), metadata=_meta(function, solution=True))
 
 
+def checks_record(function: str) -> str:
+    """The last line of the checks cell of ``function``."""
+    return f'_checks_passed["{function}"] = {function}  # reached only if every check above passed'
+
+
 def visible_checks(function: str, src: str):
-    return new_code_cell(src.strip("\n"), metadata=_meta(f"checks_{function}", locked=True))
+    src = src.strip("\n")
+    if src.splitlines()[-1:] != [checks_record(function)]:
+        src = f"{src}\n{checks_record(function)}"
+    return new_code_cell(src, metadata=_meta(f"checks_{function}", locked=True))
+
+
+def checks_verdict(function: str) -> str:
+    """The visible assert of the graded cell of ``function`` (what Validate reports)."""
+    test = (f'"{function}" in _checks_passed and _checks_passed["{function}"] is '
+            f'globals().get("{function}")')
+    if len(test) > 80:  # long names: one condition a line
+        test = test.replace(" and ", " \\\n    and ")
+    return (f"assert {test}, \\\n"
+            f'    "`{function}` has not passed its checks yet:\\n'
+            'run the cell of checks above and fix what it reports"')
+
+
+def hidden_tests_source(chapter: str, function: str) -> str:
+    return (f"# Hidden tests for `{function}` run here when your notebook is graded;\n"
+            f"# Validate checks that `{function}` passed its checks above.\n"
+            "### BEGIN HIDDEN TESTS\n"
+            "from autograder import grade\n"
+            'if type(globals().get("_checks_passed")) is not dict:  # deleted or replaced\n'
+            "    _checks_passed = {}\n"
+            f'_checks_passed["{function}"] = globals().get("{function}")  '
+            "# graded by the hidden tests below instead\n"
+            "### END HIDDEN TESTS\n"
+            f"{checks_verdict(function)}\n"
+            "### BEGIN HIDDEN TESTS\n"
+            f"grade({chapter!r}, {function!r}, globals())\n"
+            "### END HIDDEN TESTS")
 
 
 def hidden_tests(chapter: str, function: str, points: float):
-    src = (f"# Hidden tests for `{function}` run here when your notebook is graded.\n"
-           "### BEGIN HIDDEN TESTS\n"
-           "from autograder import grade\n"
-           f"grade({chapter!r}, {function!r}, globals())\n"
-           "### END HIDDEN TESTS")
-    return new_code_cell(src, metadata=_meta(f"test_{function}", grade=True, locked=True,
-                                             points=points))
+    return new_code_cell(hidden_tests_source(chapter, function),
+                         metadata=_meta(f"test_{function}", grade=True, locked=True,
+                                        points=points))
 
 
 def notebook(cells) -> nbformat.NotebookNode:
@@ -77,10 +149,66 @@ def write(nb, path: str | Path) -> None:
     nbformat.write(nb, str(path))
 
 
+def released(source: str) -> str:
+    """The student version of a cell's source: its hidden-test regions removed, as nbgrader's
+    ``ClearHiddenTests`` does."""
+    return "\n".join(_split_hidden(source)[0])
+
+
+def _split_hidden(source: str) -> tuple[list[str], list[list[str]]]:
+    """(visible lines, [lines of each hidden-test region]) of a cell's source."""
+    visible, regions, inside = [], [], False
+    for line in source.split("\n"):
+        if "BEGIN HIDDEN TESTS" in line:
+            inside = True
+            regions.append([])
+        elif "END HIDDEN TESTS" in line:
+            inside = False
+        elif inside:
+            regions[-1].append(line)
+        else:
+            visible.append(line)
+    return visible, regions
+
+
+def _code_lines(lines):
+    return [ln for ln in lines if ln.strip() and not ln.lstrip().startswith("#")]
+
+
+def _grade_cell_problems(chapter: str, function: str, source: str) -> list[str]:
+    """What a graded cell ``test_<function>`` lacks of the structure ``hidden_tests`` makes."""
+    gid, problems = f"test_{function}", []
+    visible, regions = _split_hidden(source)
+    call = f"grade({chapter!r}, {function!r}, globals())"
+    if not regions or call not in regions[-1]:
+        problems.append(f"grade cell {gid}: its last hidden region lacks `{call}`")
+    elif _code_lines(source.split("\n"))[-1] != call:
+        problems.append(f"grade cell {gid}: `{call}` must be its last statement "
+                        "(nbgrader reads the points it returns as partial credit)")
+    verdict = checks_verdict(function)
+    if verdict not in "\n".join(visible):
+        problems.append(f"grade cell {gid} lacks the visible assert that `{function}` passed "
+                        f"its checks (tools.nbsource.checks_verdict)")
+    else:
+        before = source[:source.index(verdict)]
+        record = f'_checks_passed["{function}"] = globals().get("{function}")'
+        if not any(record in line for region in _split_hidden(before)[1] for line in region):
+            problems.append(f"grade cell {gid}: no hidden `{record}` before the visible "
+                            "assert (autograding must not depend on the checks)")
+    return problems
+
+
 def lint(path: str | Path) -> list[str]:
     """Problems with a solution notebook's conventions (empty list when fine)."""
+    path = Path(path)
+    chapter = path.stem
     nb = nbformat.read(str(path), as_version=4)
     problems, ids = [], []
+    code_cells = [c for c in nb.cells if c.cell_type == "code"]
+    if code_cells and CHECKS_INIT not in code_cells[0].source.splitlines():
+        problems.append(f"the first code cell lacks the line {CHECKS_INIT!r} "
+                        "(tools.nbsource.setup)")
+    checks_at = {}
     for i, cell in enumerate(nb.cells):
         meta = cell.metadata.get("nbgrader")
         if cell.cell_type == "code" and cell.get("outputs"):
@@ -89,11 +217,25 @@ def lint(path: str | Path) -> list[str]:
             if "BEGIN SOLUTION" in cell.source or "BEGIN HIDDEN TESTS" in cell.source:
                 problems.append(f"cell {i} has nbgrader markers but no nbgrader metadata")
             continue
-        ids.append(meta["grade_id"])
+        gid = meta["grade_id"]
+        ids.append(gid)
         if meta.get("solution") and "### BEGIN SOLUTION" not in cell.source:
-            problems.append(f"solution cell {meta['grade_id']} lacks ### BEGIN SOLUTION")
+            problems.append(f"solution cell {gid} lacks ### BEGIN SOLUTION")
         if meta.get("grade") and "### BEGIN HIDDEN TESTS" not in cell.source:
-            problems.append(f"grade cell {meta['grade_id']} lacks ### BEGIN HIDDEN TESTS")
+            problems.append(f"grade cell {gid} lacks ### BEGIN HIDDEN TESTS")
+        if cell.cell_type != "code":
+            continue
+        if gid.startswith("checks_"):
+            function = gid[len("checks_"):]
+            checks_at[function] = i
+            if cell.source.rstrip("\n").split("\n")[-1] != checks_record(function):
+                problems.append(f"checks cell {gid}: the last line must be "
+                                f"{checks_record(function)!r} (tools.nbsource.visible_checks)")
+        if meta.get("grade") and gid.startswith("test_"):
+            function = gid[len("test_"):]
+            if function not in checks_at:
+                problems.append(f"grade cell {gid} has no cell checks_{function} before it")
+            problems += _grade_cell_problems(chapter, function, cell.source)
     dupes = {g for g in ids if ids.count(g) > 1}
     if dupes:
         problems.append(f"duplicate grade_ids: {sorted(dupes)}")
