@@ -215,9 +215,11 @@ def grade_submission(job: Job, slot: int | None = None, limits=None) -> dict:
                                  "its cell raised an error?)")
                 else:
                     res = grade_function(job.chapter, fn, RemoteFunction(sandbox, fn))
-                functions.append(res.to_json())
+                functions.append(res)
         finally:
             sandbox.close()
+        _name_causes(functions, sandbox.own_callees)
+        functions = [res.to_json() for res in functions]
         cell_notes = [f"cell {i} was skipped: {why}"
                       for i, why in {**sandbox.bad_cells_before, **sandbox.bad_cells}.items()]
         if sandbox.definitions_only:
@@ -241,6 +243,21 @@ def grade_submission(job: Job, slot: int | None = None, limits=None) -> dict:
         return result
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def _name_causes(results: list, own_callees: dict) -> None:
+    """One bug, one penalty: a function is tested with the grader's correct versions of the
+    graded functions it calls. Where the student's own version had to run instead (its
+    arguments were not data, e.g. a torch module), and it lost points too, the feedback says
+    that the failures may come from there."""
+    lost = {r.function for r in results if r.points < r.max_points}
+    for res in results:
+        causes = sorted(own_callees.get(res.function, set()) & lost - {res.function})
+        if res.function in lost and causes:
+            names = ", ".join(f"`{c}`" for c in causes)
+            res.cause = (f"`{res.function}` was tested with your own {names} (the grader "
+                         f"could not stand in for it with a correct version here), which "
+                         f"also lost points: fix {names} first, then look at these results")
 
 
 def _safe_grade(job: Job) -> dict:

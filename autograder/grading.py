@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from autograder import registry, text
-from autograder.testing import Failure
+from autograder.testing import OWN_VERSIONS, Failure
 
 BASE_SEED = 20240601
 
@@ -35,6 +35,7 @@ class FunctionResult:
     results: list[TestResult] = field(default_factory=list)
     error: str = ""  # set when the function could not be tested at all
     seconds: float = 0.0
+    cause: str = ""  # another failing function that may explain this one's failures
 
     @property
     def points(self) -> float:
@@ -51,6 +52,8 @@ class FunctionResult:
         lines = [f"{self.function}: {self.points:g} / {self.max_points:g} points"]
         if self.error:
             lines.append(f"  {text.shorten(self.error)}")
+        if self.cause:
+            lines.append(f"  note: {text.shorten(self.cause)}")
         for r in self.results:
             mark = "PASS" if r.passed else "FAIL"
             lines.append(f"  [{mark}] {r.name}")
@@ -85,8 +88,49 @@ def _student_error(exc: BaseException) -> str:
     return f"raised {type(exc).__name__}: {exc}{where}"
 
 
+def correct_callees(chapter: str, function: str) -> dict:
+    """The chapter's other graded functions, as the reference implements them (classes
+    excluded): what ``function`` is tested with when it calls them, so that one bug costs
+    points in one function only (a bug in ``step`` is not also a bug in
+    ``perceptron_update``, which calls it)."""
+    import inspect
+
+    ref = registry.reference(chapter)
+    return {name: getattr(ref, name) for name in registry.suite(chapter).functions()
+            if name != function and inspect.isfunction(getattr(ref, name, None))}
+
+
+@contextlib.contextmanager
+def _providing(student_fn, callees: dict):
+    """While ``student_fn`` is tested, the graded functions it calls are the correct ones: a
+    sandboxed function gets them through the wire (``RemoteFunction.provide``); a function
+    of this process (plain nbgrader, the bank of bugs) finds them in its own globals."""
+    if hasattr(student_fn, "provide"):
+        student_fn.provide = callees
+        yield
+        return
+    namespace = getattr(student_fn, "__globals__", None)
+    saved = {}
+    if isinstance(namespace, dict):
+        for name, fn in callees.items():
+            if callable(namespace.get(name)) and not isinstance(namespace.get(name), type):
+                saved[name] = namespace[name]
+                namespace[name] = fn
+    if saved:
+        OWN_VERSIONS[id(namespace)] = saved
+    try:
+        yield
+    finally:
+        OWN_VERSIONS.pop(id(namespace), None)
+        for name, fn in saved.items():
+            if namespace.get(name) is callees[name]:
+                namespace[name] = fn
+
+
 def grade_function(chapter: str, function: str, student_fn, seed: int = BASE_SEED) -> FunctionResult:
-    """Run every hidden test of ``function`` against ``student_fn``; never raises."""
+    """Run every hidden test of ``function`` against ``student_fn``, with the chapter's other
+    graded functions it calls in their correct versions (:func:`correct_callees`); never
+    raises."""
     suite = registry.suite(chapter)
     ref = registry.reference(chapter)
     tests = suite.tests_for(function)
@@ -98,6 +142,13 @@ def grade_function(chapter: str, function: str, student_fn, seed: int = BASE_SEE
         result.results = [TestResult(t.name, 0.0, t.points, "not run") for t in tests]
         return result
     start = time.perf_counter()
+    with _providing(student_fn, correct_callees(chapter, function)):
+        _run_tests(result, tests, function, student_fn, ref, seed)
+    result.seconds = time.perf_counter() - start
+    return result
+
+
+def _run_tests(result: FunctionResult, tests, function: str, student_fn, ref, seed: int) -> None:
     for i, test in enumerate(tests):
         rng = np.random.default_rng(seed + 1000 * i)
         sink = io.StringIO()
@@ -114,8 +165,6 @@ def grade_function(chapter: str, function: str, student_fn, seed: int = BASE_SEE
             result.results.append(TestResult(test.name, 0.0, test.points, msg))
         else:
             result.results.append(TestResult(test.name, test.points, test.points))
-    result.seconds = time.perf_counter() - start
-    return result
 
 
 def grade(chapter: str, function: str, namespace) -> float:

@@ -224,6 +224,9 @@ class Sandbox:
         self.defined: set[str] = set()
         self.isolation = ""
         self.restarts = -1
+        self._last_message = b""
+        self.own_callees: dict[str, set] = {}  # per function: provided callees whose own
+                                               # (student's) version had to run instead
         self.crashes: dict[str, int] = {}  # per function: calls that crashed the process
         self.hangs: dict[str, int] = {}    # per function: calls that ran out of time
         self.deadline = time.monotonic() + self.limits.submission_seconds
@@ -376,6 +379,7 @@ class Sandbox:
             except (EOFError, OSError):
                 data = None
             if data is not None:
+                self._last_message = data  # a callback is decoded again, tensors as tensors
                 try:
                     return wire.decode(data)
                 except wire.WireError as exc:
@@ -386,15 +390,23 @@ class Sandbox:
         self.process.join(2)
         raise StudentCrashed(_death(self.process.exitcode))
 
-    def request(self, message: dict, timeout: float | None = None):
+    def request(self, message: dict, timeout: float | None = None, callbacks: dict | None = None):
+        """Send one request and wait for its reply. While a call runs, the student's code may
+        call back a graded function the grader provides (``callbacks``: name -> the correct
+        version, run here on data); the time limit covers all of it."""
         if self.process is None:
             self.start()
         timeout = min(timeout or self.limits.call_seconds, self._remaining())
         if timeout <= 0:
             raise StudentTimeout("the time limit for grading this submission was used up")
+        deadline = time.monotonic() + timeout
         try:
             self._send(message)
-            reply = self._receive(timeout)
+            while True:
+                reply = self._receive(max(0.0, deadline - time.monotonic()))
+                if not (callbacks and isinstance(reply, dict) and reply.get("event") == "callback"):
+                    break
+                self._send(self._answer_callback(callbacks))
         except (StudentTimeout, StudentCrashed):
             self.kill()  # the next request starts a fresh process
             raise
@@ -409,8 +421,30 @@ class Sandbox:
             raise StudentError(f"raised {err.get('type', 'an error')}: {err.get('message', '')}{where}")
         return reply
 
+    def _answer_callback(self, callbacks: dict) -> dict:
+        """Run the grader's correct version of a function the student's code called (its
+        arguments decoded as data, tensors as tensors) and reply with the result and the
+        arguments as the function left them; or tell the student's process to use its own
+        version (unknown name, an error, a result that is not data)."""
+        try:
+            msg = wire.decode(self._last_message, tensors=True)
+            fn = callbacks.get(msg.get("name")) if isinstance(msg.get("name"), str) else None
+            args, kwargs = msg.get("args"), msg.get("kwargs")
+            if fn is None or not isinstance(args, list) or not isinstance(kwargs, dict):
+                return {"callback_fallback": True}
+            with warnings.catch_warnings(), np.errstate(all="ignore"):
+                warnings.simplefilter("ignore")
+                value = fn(*args, **kwargs)
+            wire.encode({"callback_ok": value, "args": args, "kwargs": kwargs})  # can it cross?
+            return {"callback_ok": value, "args": args, "kwargs": kwargs}
+        except Exception:  # noqa: BLE001 - the student's code called it with bad input
+            return {"callback_fallback": True}
+
     # -------------------------------------------------------------- operations
-    def call(self, target: dict, args, kwargs, method: str | None = None, timeout=None):
+    def call(self, target: dict, args, kwargs, method: str | None = None, timeout=None,
+             provide: dict | None = None):
+        """Call the student's function or object; ``provide`` (name -> correct version)
+        replaces the graded functions it calls by the grader's correct ones for this call."""
         name = target.get("global") or f"object {target.get('handle')}"
         if self.hangs.get(name, 0) >= self.limits.hangs_per_function:
             raise StudentTimeout(f"was not run again: it ran out of time on an earlier test "
@@ -420,15 +454,19 @@ class Sandbox:
                                  f"{self.crashes[name]} times already")
         try:
             reply = self.request({"op": "call", "target": target, "method": method,
-                                  "args": list(args), "kwargs": dict(kwargs)}, timeout)
+                                  "args": list(args), "kwargs": dict(kwargs),
+                                  "provide": sorted(provide or {})}, timeout, provide)
         except StudentTimeout:
             self.hangs[name] = self.hangs.get(name, 0) + 1
             raise
         except StudentCrashed:
             self.crashes[name] = self.crashes.get(name, 0) + 1
             raise
-        _write_back(list(args), reply.get("args"))
-        _write_back(dict(kwargs), reply.get("kwargs"))
+        own = reply.get("own") if isinstance(reply.get("own"), list) else []
+        self.own_callees.setdefault(name, set()).update(
+            n for n in own if isinstance(n, str) and n in (provide or {}))
+        wire.write_back(list(args), reply.get("args"))
+        wire.write_back(dict(kwargs), reply.get("kwargs"))
         for message in reply.get("warnings") or []:  # re-emitted here, as if in one process
             warnings.warn(str(message), RuntimeWarning, stacklevel=2)
         return self.wrap(reply["ok"])
@@ -502,49 +540,6 @@ def _death(exitcode) -> str:
     return f"made the process running your code exit (status {exitcode}: sys.exit or os._exit?)"
 
 
-def _write_back(original, returned) -> None:
-    """Mirror in-place changes the student's function made to array arguments (so tests that
-    check "does not modify its input" see them, as they would in one process)."""
-    if type(original).__module__.startswith("torch") and isinstance(returned, np.ndarray):
-        if tuple(original.shape) == returned.shape:  # a torch tensor argument
-            import torch
-
-            with torch.no_grad():
-                original.copy_(torch.as_tensor(returned, dtype=original.dtype))
-        return
-    if isinstance(original, np.ndarray) and isinstance(returned, np.ndarray):
-        if original.shape == returned.shape:
-            try:
-                np.copyto(original, returned, casting="unsafe")
-            except (TypeError, ValueError):
-                pass
-        return
-    if isinstance(original, list) and isinstance(returned, list) and len(original) == len(returned):
-        for o, r in zip(original, returned):
-            if isinstance(o, (np.ndarray, list, dict)) or type(o).__module__.startswith("torch"):
-                _write_back(o, r)
-        return
-    if isinstance(original, dict) and isinstance(returned, dict):
-        for key in list(original):
-            if key not in returned:
-                del original[key]
-        for key, r in returned.items():
-            o = original.get(key)
-            if isinstance(o, np.ndarray) and isinstance(r, np.ndarray) and o.shape == r.shape:
-                _write_back(o, r)
-            elif isinstance(o, (list, dict)):
-                _write_back(o, r)
-            elif key not in original or not (o is r or _same(o, r)):
-                original[key] = r
-
-
-def _same(a, b) -> bool:
-    try:
-        return bool(a == b)
-    except Exception:  # noqa: BLE001
-        return False
-
-
 def _kill_uid(uid: int) -> None:
     """Kill every process left running under a sandbox's uid (e.g. from a fork bomb)."""
     if os.geteuid() != 0:
@@ -569,11 +564,14 @@ def _kill_uid(uid: int) -> None:
 class RemoteFunction:
     """Stands in for a function defined in the student's notebook."""
 
-    def __init__(self, sandbox: Sandbox, name: str, timeout: float | None = None):
+    def __init__(self, sandbox: Sandbox, name: str, timeout: float | None = None,
+                 provide: dict | None = None):
         self._sandbox, self._name, self._timeout = sandbox, name, timeout
+        self.provide = dict(provide or {})  # graded callees: name -> the correct version
 
     def __call__(self, *args, **kwargs):
-        return self._sandbox.call({"global": self._name}, args, kwargs, timeout=self._timeout)
+        return self._sandbox.call({"global": self._name}, args, kwargs, timeout=self._timeout,
+                                  provide=self.provide)
 
     def __repr__(self):
         return f"<student's {self._name}>"

@@ -315,5 +315,13 @@ def companion(student, name: str):
         sandbox = student._sandbox
         return RemoteFunction(sandbox, name) if name in sandbox.defined else None
     namespace = getattr(student, "__globals__", None)
+    if isinstance(namespace, dict) and name in OWN_VERSIONS.get(id(namespace), {}):
+        return OWN_VERSIONS[id(namespace)][name]  # stood in for by the correct one meanwhile
     found = namespace.get(name) if isinstance(namespace, dict) else None
     return found if callable(found) else None
+
+
+# The student's own versions of the graded functions that the grader replaced with correct
+# ones in a namespace while testing another function (autograder.grading._providing), by
+# id(namespace): a companion is always the student's own.
+OWN_VERSIONS: dict[int, dict] = {}

@@ -256,3 +256,52 @@ def evaluate_source(source: str):
 
 
 _eval_source = evaluate_source
+
+
+# ------------------------------------------------------------------------ in-place changes
+
+def write_back(original, returned) -> None:
+    """Mirror in-place changes that a call on the other side of the boundary made to array
+    arguments: the student's function called by a test (so tests that check "does not modify
+    its input" see them), or the grader's correct callee called by the student's code (an
+    in-place ``sgd_step``), as they would in one process."""
+    if _is_tensor(returned):
+        returned = returned.detach().cpu().numpy()
+    if type(original).__module__.startswith("torch") and isinstance(returned, np.ndarray):
+        if tuple(original.shape) == returned.shape:  # a torch tensor argument
+            import torch
+
+            with torch.no_grad():
+                original.copy_(torch.as_tensor(returned, dtype=original.dtype))
+        return
+    if isinstance(original, np.ndarray) and isinstance(returned, np.ndarray):
+        if original.shape == returned.shape:
+            try:
+                np.copyto(original, returned, casting="unsafe")
+            except (TypeError, ValueError):
+                pass
+        return
+    if isinstance(original, list) and isinstance(returned, list) and len(original) == len(returned):
+        for o, r in zip(original, returned):
+            if isinstance(o, (np.ndarray, list, dict)) or type(o).__module__.startswith("torch"):
+                write_back(o, r)
+        return
+    if isinstance(original, dict) and isinstance(returned, dict):
+        for key in list(original):
+            if key not in returned:
+                del original[key]
+        for key, r in returned.items():
+            o = original.get(key)
+            if isinstance(o, np.ndarray) and isinstance(r, np.ndarray) and o.shape == r.shape:
+                write_back(o, r)
+            elif isinstance(o, (list, dict)):
+                write_back(o, r)
+            elif key not in original or not (o is r or _same(o, r)):
+                original[key] = r
+
+
+def _same(a, b) -> bool:
+    try:
+        return bool(a == b)
+    except Exception:  # noqa: BLE001
+        return False
