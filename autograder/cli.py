@@ -185,7 +185,8 @@ def report(root: Path, chapters: list[str], out: Path, db_url: str | None = None
 
 def _feedback_texts(root: Path, student: str, chapter: str, state: dict | None) -> dict:
     if state:
-        return {f"test_{f['function']}": f["report"] for f in state["functions"]}
+        return {f.get("grade_id") or f"test_{f['function']}": f["report"]
+                for f in state["functions"]}
     return _nbgrader_outputs(root / "autograded" / student / chapter / f"{chapter}.ipynb")
 
 
@@ -232,19 +233,36 @@ def _write_feedback(path: Path, student: str, chapter: str, row, texts: dict, no
     for note in notes:
         items.append(f"<p class='note'>{html.escape(note)}</p>")
     total = maximum = 0.0
-    for name, (score, max_score) in sorted((row or {}).get("grades", {}).items()):
+    row = row or {}
+    comments = row.get("comments", {})
+    for name, (score, max_score) in sorted(row.get("grades", {}).items()):
+        shown = name.removeprefix("test_")
+        pending = name in row.get("pending", [])
         score = score or 0.0
         total, maximum = total + score, maximum + max_score
-        text = texts.get(name) or "(no output)"
-        cls = "pass" if score == max_score else "fail"
-        items.append(f"<section class='{cls}'><h2>{html.escape(name.removeprefix('test_'))}: "
-                     f"{score:g} / {max_score:g}</h2><pre>{html.escape(text)}</pre></section>")
+        text = texts.get(name) or ("your instructor grades this by hand" if pending
+                                   else "(no output)")
+        cls = "pending" if pending else "pass" if score == max_score else "fail"
+        points = "not graded yet" if pending else f"{score:g} / {max_score:g}"
+        parts = [f"<section class='{cls}'><h2>{html.escape(shown)}: {points}</h2>"]
+        if name in row.get("overrides", {}):
+            auto = row["overrides"][name]
+            auto = "no score" if auto is None else f"{auto:g} / {max_score:g}"
+            parts.append(f"<p class='override'>Your instructor set this score to {score:g} / "
+                         f"{max_score:g}; the autograder's result, below, was {auto}.</p>")
+        for cell in dict.fromkeys((name, shown)):  # the test cell's and the answer's
+            if comments.get(cell):
+                parts.append(f"<p class='comment'>Comment from your instructor: "
+                             f"{html.escape(comments[cell])}</p>")
+        parts.append(f"<pre>{html.escape(text)}</pre></section>")
+        items.append("".join(parts))
     path.write_text(
         "<!doctype html><html><head><meta charset='utf-8'>"
         f"<title>{html.escape(chapter)}: feedback for {html.escape(student)}</title>"
         "<style>body{font-family:sans-serif;max-width:60em;margin:2em auto}"
         "section{border-left:4px solid #2a2;padding-left:1em}section.fail{border-color:#c22}"
-        ".note{color:#a60}pre{white-space:pre-wrap}</style></head><body>"
+        "section.pending{border-color:#888}.note{color:#a60}.override,.comment{font-weight:bold}"
+        "pre{white-space:pre-wrap}</style></head><body>"
         f"<h1>{html.escape(chapter)}: {total:g} / {maximum:g} points</h1>"
         + "".join(items) + "</body></html>")
 

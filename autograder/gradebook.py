@@ -107,7 +107,8 @@ def record(db_url: str, result: dict, root: Path | None = None) -> None:
         nb = gb.find_submission_notebook(chapter, chapter, student)
         for grade in nb.grades:
             grade.auto_score = points.get(grade.name, 0.0)
-            grade.needs_manual_grade = False
+            # as nbgrader's SaveAutoGrades: a grade an instructor changed is for review
+            grade.needs_manual_grade = grade.manual_score is not None
         nb.flagged = result["status"] != "graded"
         gb.db.commit()
         nb.late_submission_penalty = None
@@ -149,7 +150,11 @@ def _late_plugin(root: Path | None):
 
 
 def scores(db_url: str, chapters: list[str]) -> list[dict]:
-    """(student, chapter, score, max_score) for every submission in the gradebook."""
+    """Every submission in the gradebook: (student, chapter, score, max_score), each grade
+    cell's (score, max) in ``grades`` (the instructor's manual score where one was entered in
+    formgrader), the autograder's own score where an instructor changed it (``overrides``:
+    name -> autograder's score), grades still waiting for a manual grade (``pending``) and the
+    comments entered in formgrader (``comments``: cell name -> text)."""
     rows = []
     with _gradebook(db_url) as gb:
         for ch in chapters:
@@ -158,10 +163,17 @@ def scores(db_url: str, chapters: list[str]) -> list[dict]:
             except Exception:  # noqa: BLE001 - chapter not in this gradebook
                 continue
             for sub in subs:
+                grades = [g for nb in sub.notebooks for g in nb.grades]
                 rows.append({"student": sub.student.id, "chapter": ch, "score": sub.score,
                              "max_score": sub.max_score,
-                             "grades": {g.name: (g.score, g.max_score) for nb in sub.notebooks
-                                        for g in nb.grades}})
+                             "grades": {g.name: (g.score, g.max_score) for g in grades},
+                             "overrides": {g.name: g.auto_score for g in grades
+                                           if g.manual_score is not None
+                                           and g.manual_score != g.auto_score},
+                             "pending": sorted(g.name for g in grades if g.needs_manual_grade
+                                               and g.manual_score is None),
+                             "comments": {c.name: c.manual_comment for nb in sub.notebooks
+                                          for c in nb.comments if c.manual_comment}})
     return rows
 
 

@@ -184,9 +184,16 @@ def test_a_manual_grade_survives_grading_again(courses):
 
     engine, _ = courses
     db = f"sqlite:///{engine / 'gradebook.db'}"
+    proc = _cli(engine, "report", "hw1")
+    assert proc.returncode == 0, proc.stderr
+    page = (engine / "reports" / "feedback" / "honest" / "hw1.html").read_text()
+    assert "why_log: not graded yet" in page and "grades this by hand" in page
     with Gradebook(db) as gb:
         grade = gb.find_grade("why_log", "hw1", "hw1", "honest")
         grade.manual_score = 1.5
+        grade = gb.find_grade("test_squares", "hw1", "hw1", "wrong")  # an override
+        grade.manual_score = 1.0
+        gb.find_comment("squares", "hw1", "hw1", "wrong").manual_comment = "close: off by one"
         gb.db.commit()
     proc = _cli(engine, "autograde", "hw1", "--force", "--no-progress",
                 "--limit", "cell_seconds=5", "--limit", "call_seconds=5")
@@ -195,6 +202,19 @@ def test_a_manual_grade_survives_grading_again(courses):
         grade = gb.find_grade("why_log", "hw1", "hw1", "honest")
         assert grade.manual_score == 1.5 and grade.score == 1.5
         assert gb.find_grade("test_squares", "hw1", "hw1", "honest").score == 2.0
+        assert gb.find_grade("test_squares", "hw1", "hw1", "wrong").score == 1.0
+    proc = _cli(engine, "report", "hw1")
+    assert proc.returncode == 0, proc.stderr
+    page = (engine / "reports" / "feedback" / "wrong" / "hw1.html").read_text()
+    # the heading, the body and the instructor's change and comment agree
+    assert "squares: 1 / 2</h2>" in page
+    assert "Your instructor set this score to 1 / 2; the autograder's result, below, " \
+           "was 0 / 2" in page
+    assert "Comment from your instructor: close: off by one" in page
+    assert "AssertionError" in page  # the autograder's result: what the test cell showed
+    assert "why_log: 1.5 / 2" in (engine / "reports" / "feedback" / "honest" / "hw1.html").read_text()
+    summary = (engine / "reports" / "summary.csv").read_text()
+    assert "honest,hw1,12.5," in summary  # 11 autograded points + the manual 1.5
 
 
 def test_the_command_line_names_what_it_does_not_know(courses):
