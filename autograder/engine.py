@@ -214,8 +214,11 @@ def grade_submission(job: Job, slot: int | None = None, limits=None) -> dict:
                     res.error = (f"`{fn}` is not defined in your notebook (renamed, deleted, or "
                                  "its cell raised an error?)")
                 else:
-                    res = grade_function(job.chapter, fn, RemoteFunction(sandbox, fn))
+                    res = grade_function(job.chapter, fn, RemoteFunction(sandbox, fn),
+                                         provide=False)
                 functions.append(res)
+            if not reason:
+                functions = _regrade_with_correct_callees(job.chapter, functions, sandbox)
         finally:
             sandbox.close()
         _name_causes(functions, sandbox.own_callees)
@@ -243,6 +246,24 @@ def grade_submission(job: Job, slot: int | None = None, limits=None) -> dict:
         return result
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def _regrade_with_correct_callees(chapter: str, results: list, sandbox) -> list:
+    """One bug, one penalty, paid for only where needed: a function that lost points while a
+    graded function it may call lost points too is graded again with the grader's correct
+    versions of its callees (through the wire), and that result counts. Honest work, and
+    work whose bugs are not in a callee, never pays for the round trips."""
+    from autograder.grading import correct_callees, grade_function
+    from autograder.remote import RemoteFunction
+
+    lost = {r.function for r in results if r.points < r.max_points}
+    out = []
+    for res in results:
+        callees = set(correct_callees(chapter, res.function))
+        if res.function in lost and callees & lost and not res.error:
+            res = grade_function(chapter, res.function, RemoteFunction(sandbox, res.function))
+        out.append(res)
+    return out
 
 
 def _name_causes(results: list, own_callees: dict) -> None:

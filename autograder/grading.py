@@ -127,10 +127,11 @@ def _providing(student_fn, callees: dict):
                 namespace[name] = fn
 
 
-def grade_function(chapter: str, function: str, student_fn, seed: int = BASE_SEED) -> FunctionResult:
+def grade_function(chapter: str, function: str, student_fn, seed: int = BASE_SEED,
+                   provide: bool = True) -> FunctionResult:
     """Run every hidden test of ``function`` against ``student_fn``, with the chapter's other
-    graded functions it calls in their correct versions (:func:`correct_callees`); never
-    raises."""
+    graded functions it calls in their correct versions (:func:`correct_callees`; with
+    ``provide=False``, the student's own: the engine's fast first pass); never raises."""
     suite = registry.suite(chapter)
     ref = registry.reference(chapter)
     tests = suite.tests_for(function)
@@ -142,7 +143,7 @@ def grade_function(chapter: str, function: str, student_fn, seed: int = BASE_SEE
         result.results = [TestResult(t.name, 0.0, t.points, "not run") for t in tests]
         return result
     start = time.perf_counter()
-    with _providing(student_fn, correct_callees(chapter, function)):
+    with _providing(student_fn, correct_callees(chapter, function) if provide else {}):
         _run_tests(result, tests, function, student_fn, ref, seed)
     result.seconds = time.perf_counter() - start
     return result
