@@ -45,13 +45,19 @@ def ensure_assignments(root: Path, chapters: list[str], db_url: str) -> None:
             except MissingEntry:
                 missing.append(ch)
     for ch in missing:
-        env = dict(os.environ)
-        env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
-        proc = subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", ch,
-                               "--force", f"--db={db_url}", "--log-level=WARN"],
-                              cwd=root, capture_output=True, text=True, env=env)
-        if proc.returncode:
-            raise RuntimeError(f"could not release {ch} into the gradebook:\n{proc.stderr[-2000:]}")
+        _release(root, ch, db_url)
+
+
+def _release(root: Path, assignment: str, db_url: str) -> None:
+    """``nbgrader generate_assignment``: the assignment and its grade cells into the gradebook."""
+    env = dict(os.environ)
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+    proc = subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", assignment,
+                           "--force", f"--db={db_url}", "--log-level=WARN"],
+                          cwd=root, capture_output=True, text=True, env=env, timeout=1800)
+    if proc.returncode:
+        raise RuntimeError(f"could not release {assignment} into the gradebook:\n"
+                           f"{proc.stderr[-2000:]}")
 
 
 def ensure_nbgrader_assignments(root: Path, assignments: list[str], db_url: str) -> dict:
@@ -70,18 +76,10 @@ def ensure_nbgrader_assignments(root: Path, assignments: list[str], db_url: str)
         return found
 
     found = names()
-    for a in assignments:
-        if found.get(a):
-            continue
-        env = dict(os.environ)
-        env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
-        proc = subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", a,
-                               "--force", f"--db={db_url}", "--log-level=WARN"],
-                              cwd=root, capture_output=True, text=True, env=env)
-        if proc.returncode:
-            raise RuntimeError(f"could not release {a} into the gradebook:\n{proc.stderr[-2000:]}")
-    return {a: names().get(a, []) for a in assignments} if len(found) < len(assignments) \
-        else found
+    missing = [a for a in assignments if not found.get(a)]
+    for a in missing:
+        _release(root, a, db_url)
+    return names() if missing else found
 
 
 def record(db_url: str, result: dict, root: Path | None = None) -> None:

@@ -26,7 +26,7 @@ REPO = Path(__file__).resolve().parents[1]
 ON_TIME = "2026-12-01 10:00:00.000000 UTC"
 LATE = "2026-12-03 11:02:40.000000 UTC"   # 3760 s after the due date
 DUE = datetime.datetime(2026, 12, 3, 10, 0, 0)
-STOCK_SKIPS = ("hangs", "crashes")  # stock nbgrader would wait out its 300 s cell timeout
+STOCK_SKIPS = ("hangs", "crashes", "memory_bomb")  # stock nbgrader would wait out its 300 s cell timeout
 
 
 def _cli(root: Path, *args, timeout=900):
@@ -51,6 +51,10 @@ def _submissions(root: Path) -> None:
         right, squares="def squares(n):\n    while True:\n        pass"))}, ON_TIME)
     S.submit(root, "crashes", "hw1", {"hw1": S.answer(hw1(), **dict(
         right, fold_change="import os\ndef fold_change(a, b):\n    os._exit(1)"))}, ON_TIME)
+    S.submit(root, "memory_bomb", "hw1", {"hw1": S.answer(hw1(), **dict(
+        right, fold_change="def fold_change(a, b):\n"
+                           "    hog = [bytearray(1 << 30) for _ in range(80)]\n    return b / a"))},
+             ON_TIME)
     part = lambda name: S.released(root, "hw2", name)  # noqa: E731
     S.submit(root, "honest", "hw2", {n: S.answer(part(n), **S.HW2_RIGHT[n])
                                      for n in ("part1", "part2")}, ON_TIME)
@@ -144,6 +148,9 @@ def test_a_hang_or_a_crash_costs_only_the_cells_it_broke(courses):
     assert hangs["test_mean_expression"] == 3.0 and hangs["test_fold_change"] == 2.0
     assert crashes["test_fold_change"] == 0.0
     assert crashes["test_squares"] == 2.0 and crashes["test_partial"] == 4.0
+    bomb = _scores(engine, "memory_bomb")
+    assert bomb["test_fold_change"] == 0.0 and bomb["test_squares"] == 2.0
+    assert bomb["test_mean_expression"] == 3.0 and bomb["test_partial"] == 4.0
     state = json.loads((engine / "autograded" / "hangs" / "hw1" / "grading.json").read_text())
     assert any("time limit" in n for n in state["notes"]), state["notes"]
 
@@ -222,3 +229,24 @@ def test_the_command_line_names_what_it_does_not_know(courses):
     proc = _cli(engine, "autograde", "hw9")
     assert proc.returncode == 2
     assert "unknown assignment" in proc.stderr and "hw1" in proc.stderr
+
+
+def test_a_dask_cluster_grades_plain_nbgrader_assignments_too(tmp_path):
+    from distributed import LocalCluster
+
+    from autograder.engine import grade_class
+
+    root = S.build_course(tmp_path)
+    proc = _cli(root, "release", "hw2")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    part = lambda name: S.released(root, "hw2", name)  # noqa: E731
+    S.submit(root, "honest", "hw2", {n: S.answer(part(n), **S.HW2_RIGHT[n])
+                                     for n in ("part1", "part2")}, ON_TIME)
+    S.submit(root, "half", "hw2", {"part1": S.answer(part("part1"), **S.HW2_RIGHT["part1"])},
+             ON_TIME)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                      dashboard_address=None) as cluster:
+        summary = grade_class(root, ["hw2"], scheduler=cluster.scheduler_address, progress=False)
+    assert summary["graded_now"] == 2 and summary["ungradable"] == 0
+    assert _scores(root, "honest", "hw2") == {"test_gc": 3.0, "test_revcomp": 3.0}
+    assert _scores(root, "half", "hw2") == {"test_gc": 3.0, "test_revcomp": 0.0}
