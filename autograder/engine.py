@@ -215,7 +215,7 @@ def grade_submission(job: Job, slot: int | None = None, limits=None) -> dict:
                                  "its cell raised an error?)")
                 else:
                     res = grade_function(job.chapter, fn, RemoteFunction(sandbox, fn),
-                                         provide=False)
+                                         provide="never")
                 functions.append(res)
             if not reason:
                 functions = _regrade_with_correct_callees(job.chapter, functions, sandbox)
@@ -251,7 +251,7 @@ def grade_submission(job: Job, slot: int | None = None, limits=None) -> dict:
 def _regrade_with_correct_callees(chapter: str, results: list, sandbox) -> list:
     """One bug, one penalty, paid for only where needed: a function that lost points while a
     graded function it may call lost points too is graded again with the grader's correct
-    versions of its callees (through the wire), and that result counts. Honest work, and
+    versions of its callees (through the wire), and the better result counts. Honest work, and
     work whose bugs are not in a callee, never pays for the round trips."""
     from autograder.grading import correct_callees, grade_function
     from autograder.remote import RemoteFunction
@@ -261,7 +261,9 @@ def _regrade_with_correct_callees(chapter: str, results: list, sandbox) -> list:
     for res in results:
         callees = set(correct_callees(chapter, res.function))
         if res.function in lost and callees & lost and not res.error:
-            res = grade_function(chapter, res.function, RemoteFunction(sandbox, res.function))
+            fixed = grade_function(chapter, res.function, RemoteFunction(sandbox, res.function),
+                                   provide="always")
+            res = fixed if fixed.points > res.points else res  # the better of the two counts
         out.append(res)
     return out
 
