@@ -1,6 +1,8 @@
 """Chapter pages as notebooks a reader can open anywhere: MyST markdown -> plain Jupyter.
 
-The book's pages are MyST notebooks (``book/<chapter>/index.md``). Jupyter, Colab and a
+The book's pages are MyST notebooks: the chapters (``book/<chapter>/index.md``) and the
+unnumbered top-level pages before them (``book/pytorch-primer.md``, ``book/map-of-the-field.md``:
+any ``book/<page>.md`` whose front matter names a Jupyter kernel). Jupyter, Colab and a
 JupyterHub read ``.ipynb`` files whose markdown is plain CommonMark, so this module turns a
 page into one with jupytext and rewrites the MyST-only parts of its text:
 
@@ -8,17 +10,21 @@ page into one with jupytext and rewrites the MyST-only parts of its text:
   collapsed until the reader opens them, as in the book;
 * ``{footcite:t}`key``` / ``{footcite:p}`key``` -> "Author et al. (Year)" / "(Author et al.,
   Year)", and ``{footbibliography}`` -> the list of the page's references;
-* ``{numref}`fig-...``` -> "Figure C.N" (numbered as in the book: chapter C, N-th figure), and
-  each captioned figure's caption is placed under its cell as "Figure C.N. ...";
+* ``{numref}`fig-...``` -> "Figure C.N" (numbered as in the book: chapter C, N-th figure; on
+  an unnumbered page "Figure N"), and each captioned figure's caption is placed under its cell
+  as "Figure C.N. ...";
+* ``{term}`text <target>``` (a link to the glossary) -> its text;
 * ``{glue:text}`name:fmt``` (a number from the page's own run) -> a note that the value is
   printed by the cells above;
-* links to other chapters -> the sibling notebooks; ``{download}`` links -> relative paths.
+* links to other chapters and pages -> the sibling notebooks (a link to a page that is no
+  notebook, such as the glossary, keeps only its text); ``{download}`` links -> relative paths.
 
 A first cell installs the course's helper package when it is missing (Colab, a bare hub).
 
-``python book/_ext/lesson_notebooks.py`` (``make notebooks``) writes ``notebooks/<chapter>.ipynb`` for every chapter
-(committed, so Colab and Binder can open them from the repository; a test checks they are up
-to date); the book build converts the same pages for its download buttons.
+``python book/_ext/lesson_notebooks.py`` (``make notebooks``) writes ``notebooks/<page>.ipynb``
+for every chapter and top-level notebook page (committed, so Colab and Binder can open them
+from the repository; a test checks they are up to date); the book build converts the same pages
+for its download buttons.
 """
 from __future__ import annotations
 
@@ -41,13 +47,39 @@ NUMREF = re.compile(r"\{numref\}`(?P<text>[^`<]*?)(?:<(?P<target>[^`>]+)>)?`")
 GLUE = re.compile(r"\{glue:text\}`(?P<name>[^`:]+)(?::[^`]*)?`")
 DOWNLOAD = re.compile(r"\{download\}`(?P<text>[^`<]+?)\s*<(?P<target>[^`>]+)>`")
 CHAPTER_LINK = re.compile(r"\]\((?:\.\./)?(?P<chapter>\d\d-[\w-]+)/index(?:\.md)?(?P<anchor>#[^)]*)?\)")
+PAGE_LINK = re.compile(r"\[(?P<text>[^\]]+)\]\((?:\.\./)?(?P<page>[\w-]+)\.md(?P<anchor>#[^)]*)?\)")
+TERM = re.compile(r"\{term\}`(?P<text>[^`<]+?)\s*(?:<[^`>]+>)?`")
+FRONT_MATTER = re.compile(r"\A---\n(?P<yaml>.*?)\n---\n", re.S)
+CHAPTER_ID = re.compile(r"^\d\d-[\w-]+$")
 LABEL_LINE = re.compile(r"^\([\w-]+\)=\s*$")
 ADMONITIONS = {"note": "Note", "tip": "Tip", "important": "Important", "warning": "Warning",
                "caution": "Caution", "seealso": "See also", "hint": "Hint"}
 
 
-def chapters() -> list[str]:
-    return sorted(p.parent.name for p in BOOK.glob("[0-9][0-9]-*/index.md"))
+def chapters(book: Path = BOOK) -> list[str]:
+    return sorted(p.parent.name for p in book.glob("[0-9][0-9]-*/index.md"))
+
+
+def is_notebook(page: Path) -> bool:
+    """Whether a MyST page is a notebook (its front matter names a Jupyter kernel), as the
+    chapters and the primer are, not a plain page such as the intro or the glossary."""
+    match = FRONT_MATTER.match(page.read_text()) if page.is_file() else None
+    return bool(match and re.search(r"^kernelspec:", match["yaml"], re.M))
+
+
+def top_level_pages(book: Path = BOOK) -> list[str]:
+    """The notebook pages beside the chapters, book/<page>.md (e.g. ``pytorch-primer``)."""
+    return sorted(p.stem for p in book.glob("*.md") if is_notebook(p))
+
+
+def pages(book: Path = BOOK) -> list[str]:
+    """Every page that has a notebook: the top-level notebook pages, then the chapters."""
+    return top_level_pages(book) + chapters(book)
+
+
+def source(page: str, book: Path = BOOK) -> Path:
+    """The MyST source of a page id: book/<chapter>/index.md or book/<page>.md."""
+    return book / page / "index.md" if CHAPTER_ID.match(page) else book / f"{page}.md"
 
 
 @lru_cache(maxsize=None)
@@ -154,7 +186,15 @@ def _markdown(text: str, figures: dict[str, str]) -> str:
     text = DOWNLOAD.sub(lambda m: f"[{m['text'].strip()}]({m['target'].replace('../../', '../')})",
                         text)
     text = CHAPTER_LINK.sub(lambda m: f"]({m['chapter']}.ipynb{m['anchor'] or ''})", text)
+    text = PAGE_LINK.sub(_page_link, text)
+    text = TERM.sub(lambda m: m["text"].strip(), text)
     return text
+
+
+def _page_link(match: re.Match) -> str:
+    if match["page"] in top_level_pages():
+        return f"[{match['text']}]({match['page']}.ipynb{match['anchor'] or ''})"
+    return match["text"]  # the intro, the glossary: pages of the book, not notebooks
 
 
 # Packages a page may need (directly or through nnbio_helpers) that a stock Colab lacks.
@@ -205,15 +245,24 @@ def setup_cell(repo_url: str, branch: str, needs: list[str] = ()) -> nbformat.No
     return nbformat.v4.new_code_cell(source, metadata={"tags": ["setup"]})
 
 
+def page_id(page: Path) -> str:
+    """``01-neuron`` for book/01-neuron/index.md, ``pytorch-primer`` for book/pytorch-primer.md."""
+    return page.parent.name if page.name == "index.md" else page.stem
+
+
 def convert(page: Path, repo_url: str, branch: str = "main") -> nbformat.NotebookNode:
-    """The notebook a reader opens for ``page`` (a book/<chapter>/index.md)."""
+    """The notebook a reader opens for ``page`` (a book/<chapter>/index.md, or a top-level
+    notebook page book/<page>.md)."""
     nb = jupytext.read(page, fmt="md:myst")
-    figures: dict[str, str] = {}  # numbered as in the book: Figure <chapter>.<n>
-    chapter_number = int(page.parent.name[:2])
+    name_of_page = page_id(page)
+    # numbered as in the book: Figure <chapter>.<n>; the unnumbered pages count their own
+    # figures from 1 (book/_ext/nnbio_book.py numbers them so)
+    prefix = f"{int(name_of_page[:2])}." if CHAPTER_ID.match(name_of_page) else ""
+    figures: dict[str, str] = {}
     for cell in nb.cells:
         name = cell.metadata.get("mystnb", {}).get("figure", {}).get("name")
         if cell.cell_type == "code" and name:
-            figures[name] = f"{chapter_number}.{len(figures) + 1}"
+            figures[name] = f"{prefix}{len(figures) + 1}"
     cited = [k.strip() for m in CITE.finditer(page.read_text()) for k in m["keys"].split(",")]
     code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
     cells = [setup_cell(repo_url, branch, extras(code))]
@@ -239,7 +288,7 @@ def convert(page: Path, repo_url: str, branch: str = "main") -> nbformat.Noteboo
                                    "name": "python3"},
                     "language_info": {"name": "python"}}
     for i, cell in enumerate(out.cells):
-        cell["id"] = f"{page.parent.name}-{i}"
+        cell["id"] = f"{name_of_page}-{i}"
     return out
 
 
@@ -263,9 +312,9 @@ def main(argv=None) -> int:
     url, branch = repository_setting()
     stale = []
     OUT.mkdir(exist_ok=True)
-    for chapter in chapters():
-        target = OUT / f"{chapter}.ipynb"
-        text = text_of(convert(BOOK / chapter / "index.md", url, branch))
+    for page in pages():
+        target = OUT / f"{page}.ipynb"
+        text = text_of(convert(source(page), url, branch))
         if not target.exists() or target.read_text() != text:
             stale.append(target.name)
             if not args.check:
