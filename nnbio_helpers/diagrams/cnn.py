@@ -184,8 +184,8 @@ def deepgs(n_snps: int = 600):
 def dlgwas(n_snps: int = 600):
     """DLGWAS: one-hot genotypes (4 channels) read by stream A (conv 10 x width 4, conv
     10 x width 20, dropout 0.75) and stream B (conv 10 x width 4); the two are added, then
-    conv 10 x width 4, dropout 0.75, flatten, dropout 0.75 and a dense output. All
-    convolutions use 'same' padding and there is no activation function."""
+    conv 10 x width 4, dropout 0.75, flatten, dropout 0.75 and a dense output under an ISRU,
+    x / sqrt(1 + a x^2). All convolutions use 'same' padding and have no activation function."""
     fig, ax = _canvas(4.6)
     h = 0.85
     y_a, y_b, y_add = 3.9, 2.45, 3.17
@@ -211,7 +211,7 @@ def dlgwas(n_snps: int = 600):
     # second row
     row = draw.pipeline(ax, ["Conv1d\n10 × width 4", "dropout\n0.75",
                              f"flatten\n10 × {n_snps}\n= {10 * n_snps:,}", "dropout\n0.75",
-                             "dense 1\n(phenotype)"],
+                             "dense 1,\nISRU\n(phenotype)"],
                         y=0.75, x0=0.15, width=1.05, gap=0.33, height=0.95,
                         kinds=["weight", "hidden", "hidden", "hidden", "output"], fontsize=10)
     xb, yb = row[0]
