@@ -65,11 +65,11 @@ def plain_vs_residual(n_layers: int = 3):
     draw.text(ax, (right + 0.3, top), "residual stack", fontsize=11, weight="bold")
     formula_y = 0.45
     draw.text(ax, (left + 0.3, formula_y),
-              r"$\dfrac{\partial\mathcal{L}}{\partial x} = J_1^\top J_2^\top J_3^\top"
-              r"\dfrac{\partial\mathcal{L}}{\partial h_3}$", fontsize=11)
+              r"$\dfrac{\partial\mathcal{L}}{\partial x} = \dfrac{\partial\mathcal{L}}{\partial h_3}"
+              r"\,J_3 J_2 J_1$", fontsize=11)
     draw.text(ax, (right + 0.3, formula_y),
-              r"$\dfrac{\partial\mathcal{L}}{\partial x} = (I + J_1)^\top(I + J_2)^\top"
-              r"(I + J_3)^\top\dfrac{\partial\mathcal{L}}{\partial h_3}$", fontsize=11)
+              r"$\dfrac{\partial\mathcal{L}}{\partial x} = \dfrac{\partial\mathcal{L}}{\partial h_3}"
+              r"\,(I + J_3)(I + J_2)(I + J_1)$", fontsize=11)
     draw.text(ax, (3.5, top + 0.45), "forward pass: solid, upward;  backward gradient: "
               "dashed, downward", fontsize=9, color="#444444")
     return fig
