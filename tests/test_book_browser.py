@@ -100,3 +100,22 @@ def test_offline_check_sees_an_outside_request_and_a_script_error(browser, tmp_p
     found = visit(browser, page, 1280)
     assert found["outside"] == ["https://example.org/x.png"]
     assert found["errors"], "the redeclared constant is reported"
+
+
+def test_chinese_renders_in_the_font_the_book_ships(browser):
+    """The glossary's Chinese terms are drawn with the book's own font (Noto Sans CJK SC cut
+    down to the book's characters, book/_ext/fonts/), which loads from the book itself: a
+    reader without Chinese fonts sees characters, not empty boxes."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file:") else r.abort())
+    page.goto((HTML / "glossary.html").resolve().as_uri(), wait_until="load")
+    term = page.locator("dl.glossary dt", has_text="过拟合").first
+    family = term.evaluate("e => getComputedStyle(e).fontFamily")
+    loaded = page.evaluate("""async () => {
+        await document.fonts.ready;
+        const faces = await document.fonts.load('700 16px "NNBio CJK"', '过拟合');
+        return faces.map(f => f.status);
+    }""")
+    page.close()
+    assert "NNBio CJK" in family
+    assert loaded and set(loaded) == {"loaded"}

@@ -8,6 +8,11 @@ For every chapter page (``NN-name/index``) it
 * puts a bar under the chapter title: download the chapter and the exercise as notebooks, or
   open either in Colab, Binder or a JupyterHub (through nbgitpuller).
 
+The unnumbered top-level pages that are notebooks (the PyTorch primer, the map of the field:
+``book/<page>.md``) get the same bar without the exercise row, and ship as ``<page>.ipynb``
+beside ``<page>.html``. Their figures are numbered per page (Fig. 1, 2, ...): Sphinx would
+count the figures of all unnumbered pages together.
+
 The links are built from the ``repository`` setting of ``book/_config.yml`` (url, branch):
 a fork changes that one place. ``nnbio_launch`` (in ``sphinx.config``) names the services;
 an empty URL leaves that button out. Colab and Binder open the committed copies in
@@ -16,6 +21,7 @@ an empty URL leaves that button out. Colab and Binder open the committed copies 
 from __future__ import annotations
 
 import html
+import shutil
 import re
 import sys
 from pathlib import Path
@@ -64,32 +70,68 @@ def launch_links(config, path: str) -> list[tuple[str, str]]:
     return links
 
 
-def _bar(config, chapter: str) -> str:
-    def row(what: str, download: str, path: str) -> str:
-        items = [f'<a class="nnbio-download" href="{html.escape(download)}" download>'
-                 f"Download .ipynb</a>"]
-        items += [f'<a class="nnbio-launch" href="{html.escape(link)}">{label}</a>'
-                  for label, link in launch_links(config, path)]
-        return f'<span class="nnbio-what">{what}</span> ' + " · ".join(items)
+def _row(config, what: str, download: str, path: str) -> str:
+    items = [f'<a class="nnbio-download" href="{html.escape(download)}" download>'
+             f"Download .ipynb</a>"]
+    items += [f'<a class="nnbio-launch" href="{html.escape(link)}">{label}</a>'
+              for label, link in launch_links(config, path)]
+    return f'<span class="nnbio-what">{what}</span> ' + " · ".join(items)
 
-    lesson = row("This chapter as a notebook:", f"{chapter}-lesson.ipynb",
-                 f"notebooks/{chapter}.ipynb")
-    exercise = row("The exercise:", f"{chapter}-exercise.ipynb",
-                   f"exercises/{chapter}/{chapter}.ipynb")
+
+def _bar(config, chapter: str) -> str:
+    lesson = _row(config, "This chapter as a notebook:", f"{chapter}-lesson.ipynb",
+                  f"notebooks/{chapter}.ipynb")
+    exercise = _row(config, "The exercise:", f"{chapter}-exercise.ipynb",
+                    f"exercises/{chapter}/{chapter}.ipynb")
     return (f'<div class="nnbio-open-anywhere" role="navigation" aria-label="Open this chapter">'
             f"<div>{lesson}</div><div>{exercise}</div></div>")
 
 
+def _page_bar(config, page: str) -> str:
+    """The bar of a top-level notebook page (no exercise)."""
+    lesson = _row(config, "This page as a notebook:", f"{page}.ipynb", f"notebooks/{page}.ipynb")
+    return (f'<div class="nnbio-open-anywhere" role="navigation" aria-label="Open this page">'
+            f"<div>{lesson}</div></div>")
+
+
+def front_pages(app) -> set[str]:
+    """Docnames of the top-level pages that are notebooks (``pytorch-primer``, ...)."""
+    return set(lesson_notebooks.top_level_pages(Path(app.srcdir)))
+
+
 def add_bar(app, doctree, docname):
+    if app.builder.format != "html":
+        return
     match = CHAPTER.match(docname)
-    if not match or app.builder.format != "html":
+    if match:
+        bar = _bar(app.config, match["chapter"])
+    elif docname in front_pages(app):
+        bar = _page_bar(app.config, docname)
+    else:
         return
     section = next(iter(doctree.findall(nodes.section)), None)
     if section is None:
         return
     title = next(iter(section.findall(nodes.title)))
-    title.parent.insert(title.parent.index(title) + 1,
-                        nodes.raw("", _bar(app.config, match["chapter"]), format="html"))
+    title.parent.insert(title.parent.index(title) + 1, nodes.raw("", bar, format="html"))
+
+
+def number_figures_per_page(app, env):
+    """On an unnumbered page, number figures (and tables, code blocks) 1, 2, ... per page.
+    Sphinx gives figures outside numbered sections one counter shared by all such pages, so
+    the map of the field would start at the primer's last figure plus one. Runs after Sphinx
+    has numbered everything (``env-get-updated``); returns the pages it renumbered."""
+    changed = []
+    for docname, kinds in env.toc_fignumbers.items():
+        for kind, numbers in kinds.items():
+            if not numbers or any(len(number) != 1 for number in numbers.values()):
+                continue  # a numbered chapter (Fig. 3.2), or nothing to number
+            ordered = sorted(numbers, key=numbers.get)
+            renumbered = {name: (i + 1,) for i, name in enumerate(ordered)}
+            if renumbered != numbers:
+                kinds[kind] = renumbered
+                changed.append(docname)
+    return sorted(set(changed))
 
 
 def write_notebooks(app, exception):
@@ -97,6 +139,10 @@ def write_notebooks(app, exception):
         return
     url, _, _, branch = repository(app.config)
     out = Path(app.outdir)
+    for docname in sorted(front_pages(app) & set(app.env.found_docs)):
+        page = Path(app.srcdir) / f"{docname}.md"
+        (out / f"{docname}.ipynb").write_text(
+            lesson_notebooks.text_of(lesson_notebooks.convert(page, url, branch)))
     for docname in app.env.found_docs:
         match = CHAPTER.match(docname)
         if not match:
@@ -147,7 +193,22 @@ JS = """
 })();
 """.replace("%(scale)s", str(PHONE_SCALE))
 
-CSS = """
+# The book's Chinese (the glossary, Chinese terms) in a font shipped with it: Noto Sans CJK SC
+# cut down to the characters the book uses (tools/cjk_font.py), so that it renders on a
+# machine without Chinese fonts, offline. Named last in each font list, it is used only for
+# characters that the fonts before it lack (and unicode-range keeps it to Chinese).
+FONTS = Path(__file__).parent / "fonts"
+CJK_RANGE = "U+3000-303F, U+3400-4DBF, U+4E00-9FFF, U+FF00-FFEF"
+CJK_FONT_CSS = "".join(
+    f'@font-face {{ font-family: "NNBio CJK"; font-weight: {weight}; font-display: swap; '
+    f'src: url("fonts/nnbio-cjk-{name}.woff") format("woff"); unicode-range: {CJK_RANGE}; }}\n'
+    for weight, name in ((400, "regular"), (700, "bold"))) + """
+:root { --pst-font-family-base: var(--pst-font-family-base-system), "NNBio CJK";
+  --pst-font-family-heading: var(--pst-font-family-base-system), "NNBio CJK";
+  --pst-font-family-monospace: var(--pst-font-family-monospace-system), "NNBio CJK"; }
+"""
+
+CSS = CJK_FONT_CSS + """
 .nnbio-open-anywhere { font-size: 0.9em; margin: 0.2em 0 1.2em; padding: 0.5em 0.8em;
   border-left: 3px solid #0072B2; background: #f3f8fc; line-height: 1.8; }
 .nnbio-open-anywhere .nnbio-what { font-weight: 600; }
@@ -163,6 +224,10 @@ def write_static(app, exception):
     if exception is None and app.builder.format == "html":
         (Path(app.outdir) / "_static" / "nnbio.css").write_text(CSS)
         (Path(app.outdir) / "_static" / "nnbio.js").write_text(JS)
+        fonts = Path(app.outdir) / "_static" / "fonts"
+        fonts.mkdir(exist_ok=True)
+        for font in FONTS.iterdir():
+            shutil.copyfile(font, fonts / font.name)
 
 
 def theme_options(app, config):
@@ -191,6 +256,7 @@ def setup(app):
     app.connect("config-inited", theme_options)
     app.connect("html-page-context", dedupe_scripts, priority=900)
     app.add_config_value("nnbio_launch", {}, "html")
+    app.connect("env-get-updated", number_figures_per_page, priority=900)
     app.connect("doctree-resolved", add_bar)
     app.connect("build-finished", write_notebooks)
     app.connect("build-finished", write_static)
