@@ -42,6 +42,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from autograder import files, notebook, text
+from autograder.layout import CourseLayout
+from autograder.result import SubmissionResult
 
 # Files of the source folder that are not the assignment's data (nbgrader's default ignore).
 IGNORE = (".ipynb_checkpoints", "__pycache__", "feedback", ".git")
@@ -67,9 +69,7 @@ def course_config(root: Path):
 
 def source_folder(root: Path) -> Path:
     """The course's source directory (``CourseDirectory.source_directory``)."""
-    config = course_config(root)
-    name = config.get("CourseDirectory", {}).get("source_directory", "source")
-    return Path(root) / str(name)
+    return CourseLayout.of(root).source_folder()
 
 
 def source_assignments(root: Path) -> list[str]:
@@ -220,8 +220,8 @@ def _grade_cells(nb, notebook_name: str) -> list[dict]:
     return out
 
 
-def grade_submission(job, limits=None) -> dict:
-    """Grade one submission of a plain nbgrader assignment; returns plain data, never raises
+def grade_submission(job, limits=None) -> SubmissionResult:
+    """Grade one submission of a plain nbgrader assignment; never raises
     for anything the submission does. Writes autograded/<student>/<assignment>/."""
     import tempfile
 
@@ -280,12 +280,11 @@ def grade_submission(job, limits=None) -> dict:
         gradebook.write_assignment_files(root, job.student, job.chapter,
                                          {k: _as_dict(v) for k, v in written.items()},
                                          snap.nbgrader_files)
-        return {"student": job.student, "chapter": job.chapter, "key": job.key,
-                "kind": "notebooks", "status": "graded", "reason": "",
-                "functions": functions, "notebooks": graded, "zero_notebooks": zero,
-                "notes": text.cap_list(notes, 8_000), "isolation": isolation,
-                "restarts": restarts, "uid": uid, "timestamp": snap.timestamp,
-                "seconds": round(time.perf_counter() - start, 3)}
+        return SubmissionResult(
+            job.student, job.chapter, job.key, kind="notebooks", functions=functions,
+            notebooks=graded, zero_notebooks=zero, notes=text.cap_list(notes, 8_000),
+            isolation=isolation, restarts=restarts, uid=uid, timestamp=snap.timestamp,
+            seconds=round(time.perf_counter() - start, 3))
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 
@@ -300,7 +299,7 @@ def _as_dict(nb) -> dict:
 
 # ------------------------------------------------------------------ the gradebook (grader)
 
-def record(db_url: str, result: dict, root: Path) -> None:
+def record(db_url: str, result: SubmissionResult, root: Path) -> None:
     """Write one graded submission of a plain nbgrader assignment into the gradebook with
     nbgrader's own SaveAutoGrades and AssignLatePenalties, run on the autograded notebooks as
     ``nbgrader autograde`` runs them; notebooks that were missing or could not be graded
@@ -313,9 +312,9 @@ def record(db_url: str, result: dict, root: Path) -> None:
 
     from autograder import gradebook
 
-    student, assignment = result["student"], result["chapter"]
+    student, assignment = result.student, result.chapter
     student.encode("utf-8")
-    timestamp = gradebook._timestamp(result.get("timestamp"))
+    timestamp = gradebook._timestamp(result.timestamp)
     config = course_config(root)
     with gradebook._gradebook(db_url) as gb, warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -325,10 +324,10 @@ def record(db_url: str, result: dict, root: Path) -> None:
             gb.add_student(student)
         gb.update_or_create_submission(assignment, student,
                                        **({"timestamp": timestamp} if timestamp else {}))
-        ungradable = result["status"] != "graded"
+        ungradable = not result.graded
         names = [nb.name for nb in gb.find_assignment(assignment).notebooks]
         for name in names:
-            if ungradable or name in result.get("zero_notebooks", []):
+            if ungradable or name in result.zero_notebooks:
                 sub_nb = gb.find_submission_notebook(name, assignment, student)
                 for grade in sub_nb.grades:
                     grade.auto_score = 0.0
@@ -337,8 +336,8 @@ def record(db_url: str, result: dict, root: Path) -> None:
         gb.db.commit()
     if ungradable:
         return
-    folder = Path(root) / "autograded" / student / assignment
-    for name in result.get("notebooks", []):
+    folder = CourseLayout.of(root).autograded_folder(student, assignment)
+    for name in result.notebooks:
         nb = nbformat.read(str(folder / f"{name}.ipynb"), as_version=4)
         resources = {"nbgrader": {"db_url": db_url, "assignment": assignment, "notebook": name,
                                   "student": student}}

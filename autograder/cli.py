@@ -33,6 +33,8 @@ from collections import defaultdict
 from pathlib import Path
 
 from autograder import registry
+from autograder.layout import CourseLayout
+from autograder.result import SubmissionResult
 
 
 def _nbgrader(args: list[str], root: Path, timeout: float | None = None):
@@ -139,30 +141,29 @@ def report(root: Path, chapters: list[str], out: Path, db_url: str | None = None
     for student, ch in submissions(root, chapters):
         state = engine.load_state(root, student, ch)
         row = graded.get((student, ch))
-        reason = (state or {}).get("reason") or nbgrader_problems.get(f"{student}/{ch}", "")
-        status = (state or {}).get("status") or ("graded" if row and not reason else "ungradable")
+        reason = (state.reason if state else "") or nbgrader_problems.get(f"{student}/{ch}", "")
+        status = state.status if state else ("graded" if row and not reason else "ungradable")
         if row is None:
             status, reason = "ungradable", reason or "not graded yet"
         summary.append({"student": student, "chapter": ch, "score": row["score"] if row else 0.0,
                         "max_score": row["max_score"] if row else "", "status": status,
-                        "reason": reason, "isolation": (state or {}).get("isolation", "")})
+                        "reason": reason, "isolation": state.isolation if state else ""})
         if status != "graded":
             ungradable.append({"student": student, "chapter": ch, "reason": reason})
         for name, (score, max_score) in sorted((row or {}).get("grades", {}).items()):
             grades.append({"student": student, "chapter": ch, "test": name, "points": score,
                            "max_points": max_score})
         if state:
-            timings.append({"student": student, "chapter": ch, "seconds": state.get("seconds"),
-                            "restarts": state.get("restarts", 0),
-                            "isolation": state.get("isolation", "")})
-            for f in state["functions"]:
+            timings.append({"student": student, "chapter": ch, "seconds": state.seconds,
+                            "restarts": state.restarts, "isolation": state.isolation})
+            for f in state.functions:
                 for t in f["tests"]:
                     key = (ch, f["function"], t["name"])
                     rates[key][0] += t["points"] == t["max_points"]
                     rates[key][1] += 1
         texts = _feedback_texts(root, student, ch, state)
         _write_feedback(out / "feedback" / student / f"{ch}.html", student, ch, row, texts,
-                        (state or {}).get("notes", []), status, reason)
+                        state.notes if state else [], status, reason)
     _write_csv(out / "summary.csv", summary, ["student", "chapter", "score", "max_score",
                                                "status", "reason", "isolation"])
     weak = sorted({r["isolation"] for r in summary if r["isolation"] not in ("", "full")})
@@ -183,11 +184,11 @@ def report(root: Path, chapters: list[str], out: Path, db_url: str | None = None
     return 0
 
 
-def _feedback_texts(root: Path, student: str, chapter: str, state: dict | None) -> dict:
+def _feedback_texts(root: Path, student: str, chapter: str,
+                    state: SubmissionResult | None) -> dict:
     if state:
-        return {f.get("grade_id") or f"test_{f['function']}": f["report"]
-                for f in state["functions"]}
-    return _nbgrader_outputs(root / "autograded" / student / chapter / f"{chapter}.ipynb")
+        return state.reports_by_grade_id()
+    return _nbgrader_outputs(CourseLayout.of(root).autograded_notebook(student, chapter, chapter))
 
 
 def _histogram(path: Path, summary: list[dict]) -> None:

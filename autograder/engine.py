@@ -13,6 +13,8 @@ after the grader changed), and an interrupted run keeps what it finished.
 """
 from __future__ import annotations
 
+import concurrent.futures
+import contextlib
 import hashlib
 import json
 import os
@@ -24,10 +26,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder import files, notebook, text
+from autograder.layout import STATE_FILE, CourseLayout
+from autograder.result import SubmissionResult
 from autograder.remote import IsolationRefused
 
 ENGINE_VERSION = "2"
-STATE_FILE = "grading.json"
 MAX_STATE_BYTES = 20_000_000    # a grading.json larger than this is not ours: grade again
 MAX_NOTES_CHARS = 8_000         # notes shown to one student, in all
 
@@ -88,6 +91,7 @@ def find_jobs(root: Path, chapters: list[str], limits: dict | None = None,
     no key, so it is graded again every run) and ends ungradable with the reason.
     ``notebooks`` names the notebooks of each assignment that is not a chapter."""
     notebooks = notebooks or {}
+    layout = CourseLayout.of(root)
     jobs = []
     for student in files.student_folders(root):
         for ch in chapters:
@@ -100,7 +104,7 @@ def find_jobs(root: Path, chapters: list[str], limits: dict | None = None,
                 why = str(exc) if isinstance(exc, files.Unreadable) else f"unreadable ({exc})"
             else:
                 why = ""
-            jobs.append(Job(student, ch, str(root / "submitted" / student / ch), key, str(root),
+            jobs.append(Job(student, ch, str(layout.submission(student, ch)), key, str(root),
                             limits, policy, why,
                             kind="notebooks" if ch in notebooks else "chapter",
                             notebooks=list(notebooks.get(ch, [])), db_url=db_url))
@@ -108,27 +112,34 @@ def find_jobs(root: Path, chapters: list[str], limits: dict | None = None,
 
 
 def state_path(root: Path, student: str, chapter: str) -> Path:
-    return root / "autograded" / student / chapter / STATE_FILE
+    return CourseLayout.of(root).state_file(student, chapter)
 
 
-def load_state(root: Path, student: str, chapter: str) -> dict | None:
+def load_state(root: Path, student: str, chapter: str) -> SubmissionResult | None:
+    """The stored result of a submission (None when there is none, or it is not readable)."""
     try:
         with open(state_path(root, student, chapter), "rb") as fh:
-            return json.loads(fh.read(MAX_STATE_BYTES))
-    except (OSError, ValueError):
+            data = json.loads(fh.read(MAX_STATE_BYTES))
+        return SubmissionResult.from_json(data)
+    except (OSError, ValueError, TypeError, AttributeError):
         return None
+
+
+def _stored_key(root: Path, job: Job) -> str | None:
+    state = load_state(root, job.student, job.chapter)
+    return state.key if state else None
 
 
 # ------------------------------------------------------------------ one submission
 
-def _ungradable(job: Job, reason: str, seconds: float = 0.0, **extra) -> dict:
-    return {"student": job.student, "chapter": job.chapter, "key": job.key, "kind": job.kind,
-            "status": "ungradable", "reason": text.shorten(reason, 600), "functions": [],
-            "notes": [], "seconds": round(seconds, 3), **extra}
+def _ungradable(job: Job, reason: str, seconds: float = 0.0, **extra) -> SubmissionResult:
+    extra.setdefault("kind", job.kind)
+    return SubmissionResult.ungradable(job.student, job.chapter, job.key, reason,
+                                       seconds=seconds, **extra)
 
 
 def _source_notebook(root: Path, chapter: str) -> dict:
-    return json.loads((root / "solutions" / chapter / f"{chapter}.ipynb").read_text())
+    return json.loads(CourseLayout.of(root).source_notebook(chapter).read_text())
 
 
 def read_submission(job: Job, root: Path, staging: Path | None = None):
@@ -182,8 +193,8 @@ def read_submission(job: Job, root: Path, staging: Path | None = None):
     return cells, notes, snap, notebook.clean(nb)
 
 
-def grade_submission(job: Job, slot: int | None = None, limits=None) -> dict:
-    """Grade one submission in a sandbox; returns plain data; never raises. Writes the
+def grade_submission(job: Job, slot: int | None = None, limits=None) -> SubmissionResult:
+    """Grade one submission in a sandbox; never raises. Writes the
     autograded notebook (outputs cleared, feedback in the test cells)."""
     from autograder import gradebook, registry
     from autograder.grading import grade_function
@@ -233,13 +244,12 @@ def grade_submission(job: Job, slot: int | None = None, limits=None) -> dict:
         errors = [f"cell {i} raised {text.shorten(str(e.get('type')), 60)}: "
                   f"{text.shorten(str(e.get('message', '')), 200)}"
                   for i, e in sorted(sandbox.cell_errors.items())]
-        result = {"student": job.student, "chapter": job.chapter, "key": job.key,
-                  "status": "graded", "reason": reason, "functions": functions,
-                  "notes": text.cap_list(notes + cell_notes + errors, MAX_NOTES_CHARS),
-                  "isolation": sandbox.isolation, "restarts": max(sandbox.restarts, 0),
-                  "uid": sandbox.uid,
-                  "timestamp": snap.timestamp,
-                  "seconds": round(time.perf_counter() - start, 3)}
+        result = SubmissionResult(
+            job.student, job.chapter, job.key, kind=job.kind, reason=reason,
+            functions=functions,
+            notes=text.cap_list(notes + cell_notes + errors, MAX_NOTES_CHARS),
+            isolation=sandbox.isolation, restarts=max(sandbox.restarts, 0), uid=sandbox.uid,
+            timestamp=snap.timestamp, seconds=round(time.perf_counter() - start, 3))
         gradebook.write_autograded_notebook(
             root, result, clean_nb, snap.nbgrader_files, ran=sandbox.cell_outputs,
             skipped={**sandbox.bad_cells_before, **sandbox.bad_cells})
@@ -283,7 +293,7 @@ def _name_causes(results: list, own_callees: dict) -> None:
                          f"also lost points: fix {names} first, then look at these results")
 
 
-def _safe_grade(job: Job) -> dict:
+def _safe_grade(job: Job) -> SubmissionResult:
     from autograder import assignments
 
     try:
@@ -291,8 +301,9 @@ def _safe_grade(job: Job) -> dict:
             return assignments.grade_submission(job)
         return grade_submission(job)
     except IsolationRefused as exc:  # not a verdict on the submission: no key, graded again
-        return {**_ungradable(job, str(exc), infrastructure=True, isolation_refused=True),
-                "key": None}
+        refused = _ungradable(job, str(exc), infrastructure=True, isolation_refused=True)
+        refused.key = None
+        return refused
     except Exception as exc:  # noqa: BLE001 - an infrastructure problem, reported per submission
         return _ungradable(job, f"grader error: {type(exc).__name__}: {exc}", infrastructure=True)
 
@@ -316,7 +327,7 @@ def _warm() -> None:
     _context()
 
 
-def _dask_task(job: Job) -> dict:
+def _dask_task(job: Job) -> SubmissionResult:
     import multiprocessing
 
     # Dask workers are daemonic by default; sandboxes are forked from a forkserver template
@@ -357,7 +368,7 @@ def grade_class(root: Path, chapters: list[str], workers: int = 2, scheduler: st
                              **({"required": tuple(require)} if require else {})).to_json()
     jobs = find_jobs(root, chapters, limits, policy, notebooks, db_url)
     todo = [j for j in jobs if force or j.key is None
-            or (load_state(root, j.student, j.chapter) or {}).get("key") != j.key]
+            or _stored_key(root, j) != j.key]
     summary = {"submissions": len(jobs), "graded_now": 0, "reused": len(jobs) - len(todo),
                "ungradable": 0, "seconds": 0.0, "weak_isolation": allow_weak_isolation}
     start = time.perf_counter()
@@ -367,14 +378,14 @@ def grade_class(root: Path, chapters: list[str], workers: int = 2, scheduler: st
     def finish(job: Job, result) -> None:
         if isinstance(result, BaseException):  # the worker died or the task itself failed
             result = _ungradable(job, f"grader worker failed: {result}", infrastructure=True)
-        if result.get("infrastructure"):  # not a verdict on the submission: grade it again
-            result["key"] = None
+        if result.infrastructure:  # not a verdict on the submission: grade it again
+            result.key = None
         result = _store(root, job, result, db_url)
         summary["graded_now"] += 1
-        summary["ungradable"] += result["status"] != "graded"
-        outcomes["infrastructure"] += bool(result.get("infrastructure"))
-        if result.get("isolation_refused"):
-            outcomes["refused"] = result["reason"]
+        summary["ungradable"] += not result.graded
+        outcomes["infrastructure"] += result.infrastructure
+        if result.isolation_refused:
+            outcomes["refused"] = result.reason
         bar.update(1)
 
     _remove_stale_run_dirs()
@@ -382,24 +393,15 @@ def grade_class(root: Path, chapters: list[str], workers: int = 2, scheduler: st
     old_tmp = os.environ.get("TMPDIR")
     os.environ["TMPDIR"] = str(run_dir)  # workers, their forkservers and staging folders
     try:
-        if scheduler:
-            from distributed import Client, as_completed as dask_completed
-
-            with Client(scheduler) as client:
-                futures = {client.submit(_dask_task, job, pure=False): job for job in todo}
-                for fut in dask_completed(futures):
-                    try:
-                        result = fut.result()
-                    except Exception as exc:  # noqa: BLE001 - a Dask worker died
-                        result = exc
-                    finish(futures[fut], result)
-        elif todo:
-            from autograder import pool
-
-            for job, result in pool.run(todo, _safe_grade, max(1, workers), _job_seconds,
-                                        initializer=_warm,
-                                        memory_mb=Limits(**(limits or {})).grader_memory_mb):
-                finish(job, result)
+        with contextlib.ExitStack() as stack:
+            executor, task = _executor(stack, scheduler, workers, limits) if todo else (None, None)
+            futures = {executor.submit(task, job): job for job in todo}
+            for future in concurrent.futures.as_completed(futures):
+                try:
+                    result = future.result()
+                except Exception as exc:  # noqa: BLE001 - a worker died: the one failure path
+                    result = exc
+                finish(futures[future], result)
     finally:
         bar.close()
         if old_tmp is None:
@@ -416,6 +418,28 @@ def grade_class(root: Path, chapters: list[str], workers: int = 2, scheduler: st
 
 
 RUN_PREFIX = "nnbio-"  # then the pid: nnbio-<pid>-XXXXXXXX
+
+
+def _executor(stack: contextlib.ExitStack, scheduler: str | None, workers: int,
+              limits: dict | None):
+    """The executor that grades the class, and the task it runs per job: a Dask cluster's
+    (``Client.get_executor``) or a local :class:`autograder.pool.GraderPool` of warm workers.
+    Any ``concurrent.futures.Executor`` would do; a future that fails (its worker died, the
+    cluster lost it) is stored as an infrastructure failure and graded again next run."""
+    from autograder.remote import Limits
+
+    if scheduler:
+        from distributed import Client
+
+        client = stack.enter_context(Client(scheduler))
+        return client.get_executor(pure=False), _dask_task
+    from autograder import pool
+
+    executor = pool.GraderPool(max(1, workers), lambda fn, args: _job_seconds(args[0]),
+                               initializer=_warm,
+                               memory_mb=Limits(**(limits or {})).grader_memory_mb)
+    stack.callback(executor.terminate)
+    return executor, _safe_grade
 
 
 def _make_run_dir() -> Path:
@@ -461,14 +485,14 @@ def _progress(total: int, enabled: bool):
     return tqdm(total=total, unit="submission", desc="grading", file=sys.stderr)
 
 
-def _store(root: Path, job: Job, result: dict, db_url: str) -> dict:
+def _store(root: Path, job: Job, result: SubmissionResult, db_url: str) -> SubmissionResult:
     """Write the result, gradebook first (one transaction), then the state file. Whatever
     goes wrong here is this submission's alone: it is stored as ungradable with the reason
     (and no key, so the next run grades it again); returns what was stored."""
     from autograder import assignments, gradebook
 
     try:
-        if result.get("kind") == "notebooks":
+        if result.kind == "notebooks":
             assignments.record(db_url, result, root)
         else:
             gradebook.record(db_url, result, root)
@@ -477,7 +501,7 @@ def _store(root: Path, job: Job, result: dict, db_url: str) -> dict:
     except Exception as exc:  # noqa: BLE001 - e.g. a student id the database refuses
         failed = _ungradable(job, f"the result could not be stored: {type(exc).__name__}: "
                                   f"{exc}", infrastructure=True)
-        failed["key"] = None
+        failed.key = None
         try:
             _write_state(root, failed)
         except Exception:  # noqa: BLE001 - not even the state file: reports say "not graded"
@@ -485,13 +509,14 @@ def _store(root: Path, job: Job, result: dict, db_url: str) -> dict:
         return failed
 
 
-def _write_state(root: Path, result: dict) -> None:
-    out = state_path(root, result["student"], result["chapter"])
+def _write_state(root: Path, result: SubmissionResult) -> None:
+    out = state_path(root, result.student, result.chapter)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_suffix(".tmp")
-    tmp.write_text(json.dumps(result, indent=1))
+    tmp.write_text(json.dumps(result.to_json(), indent=1))
     os.replace(tmp, out)
 
 
 def clear(root: Path) -> None:
-    shutil.rmtree(Path(root) / "autograded", ignore_errors=True)
+    layout = CourseLayout.of(root)
+    shutil.rmtree(layout.root / layout.autograded, ignore_errors=True)

@@ -138,7 +138,7 @@ def scan(root: Path, student: str, chapter: str, copy_to: Path | None = None,
     A chapter has one notebook, ``<chapter>.ipynb`` (or the only notebook there, renamed).
     With ``notebooks`` (file names: an assignment of several notebooks), each of those found
     is read into ``Snapshot.notebooks`` instead, and a missing one is not a ``problem``."""
-    fd = open_folder(Path(root), "submitted", student, chapter)
+    fd = open_folder(Path(root), _submitted(root), student, chapter)
     digest = hashlib.sha256()
     snap = Snapshot(digest="")
     out_fd = os.open(copy_to, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC) if copy_to else None
@@ -219,11 +219,18 @@ def _write(dir_fd: int, name: str, data: bytes) -> None:
         os.close(fd)
 
 
+def _submitted(root: Path) -> str:
+    """The course's submitted directory (nbgrader's ``submitted_directory``)."""
+    from autograder.layout import CourseLayout
+
+    return CourseLayout.of(root).submitted
+
+
 def student_folders(root: Path) -> list[str]:
     """Names under ``submitted/`` (as the file system gives them), sorted by their bytes;
     symlinks are listed too, and refused later, per submission, with a reason."""
     try:
-        fd = open_folder(Path(root), "submitted")
+        fd = open_folder(Path(root), _submitted(root))
     except (OSError, Unreadable):
         return []
     try:
@@ -236,11 +243,11 @@ def has_folder(root: Path, student: str, chapter: str) -> bool:
     """Whether ``submitted/<student>/<chapter>`` exists as any kind of entry (a symlink too:
     it is then graded as ungradable, with the reason, rather than ignored)."""
     try:
-        fd = open_folder(Path(root), "submitted", student)
+        fd = open_folder(Path(root), _submitted(root), student)
     except Unreadable:
         # the student's folder itself is a link: list it if it points at a chapter folder
-        return os.path.lexists(Path(root) / "submitted" / student) and \
-            os.path.isdir(Path(root) / "submitted" / student / chapter)
+        folder = Path(root) / _submitted(root) / student
+        return os.path.lexists(folder) and os.path.isdir(folder / chapter)
     try:
         os.lstat(chapter, dir_fd=fd)
         return True

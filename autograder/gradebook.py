@@ -13,7 +13,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-COURSE_ID = "nnbio"
+from autograder.layout import DEFAULT_COURSE_ID, CourseLayout
+from autograder.result import SubmissionResult
+
+COURSE_ID = DEFAULT_COURSE_ID
 
 
 def default_db_url(root: Path) -> str:
@@ -82,7 +85,7 @@ def ensure_nbgrader_assignments(root: Path, assignments: list[str], db_url: str)
     return names() if missing else found
 
 
-def record(db_url: str, result: dict, root: Path | None = None) -> None:
+def record(db_url: str, result: SubmissionResult, root: Path | None = None) -> None:
     """Scores of one submission, one test cell (``test_<function>``) at a time, with the
     submission's timestamp (nbgrader's ``timestamp.txt``) and the late penalty that the
     course's configured late-submission plugin gives, as ``nbgrader autograde`` does."""
@@ -90,10 +93,10 @@ def record(db_url: str, result: dict, root: Path | None = None) -> None:
 
     import warnings
 
-    student, chapter = result["student"], result["chapter"]
+    student, chapter = result.student, result.chapter
     student.encode("utf-8")  # a folder name that is not UTF-8 cannot be a student id
-    points = {f"test_{f['function']}": float(f["points"]) for f in result["functions"]}
-    timestamp = _timestamp(result.get("timestamp"))
+    points = result.points_by_grade_id()
+    timestamp = _timestamp(result.timestamp)
     with _gradebook(db_url) as gb, warnings.catch_warnings():
         warnings.simplefilter("ignore")  # SQLAlchemy autoflush notes inside nbgrader
         try:
@@ -107,7 +110,7 @@ def record(db_url: str, result: dict, root: Path | None = None) -> None:
             grade.auto_score = points.get(grade.name, 0.0)
             # as nbgrader's SaveAutoGrades: a grade an instructor changed is for review
             grade.needs_manual_grade = grade.manual_score is not None
-        nb.flagged = result["status"] != "graded"
+        nb.flagged = not result.graded
         gb.db.commit()
         nb.late_submission_penalty = None
         if sub.total_seconds_late > 0:
@@ -204,7 +207,7 @@ def skipped_output(why: str) -> dict:
             "traceback": [f"CellNotFinished: {why}"]}
 
 
-def write_autograded_notebook(root: Path, result: dict, nb: dict,
+def write_autograded_notebook(root: Path, result: SubmissionResult, nb: dict,
                               nbgrader_files: dict[str, bytes] | None = None,
                               ran: dict | None = None, skipped: dict | None = None) -> None:
     """autograded/<student>/<chapter>/<chapter>.ipynb: the submission, cleaned (outputs
@@ -215,9 +218,9 @@ def write_autograded_notebook(root: Path, result: dict, nb: dict,
     generate_feedback`` and ``release_feedback`` read from there)."""
     from autograder import notebook
 
-    student, chapter = result["student"], result["chapter"]
+    student, chapter = result.student, result.chapter
     executed_outputs(nb, ran, skipped)
-    reports = {f"test_{f['function']}": f["report"] for f in result["functions"]}
+    reports = result.reports_by_grade_id()
     for cell in nb["cells"]:
         if cell.get("cell_type") == "code" and notebook.grade_id(cell) in reports:
             cell["outputs"] = [{"output_type": "stream", "name": "stdout",
@@ -231,7 +234,7 @@ def write_assignment_files(root: Path, student: str, assignment: str, notebooks:
     and nbgrader's timestamp.txt and submission_secret.txt (removed when absent)."""
     from autograder.files import NBGRADER_FILES
 
-    folder = Path(root) / "autograded" / student / assignment
+    folder = CourseLayout.of(root).autograded_folder(student, assignment)
     folder.mkdir(parents=True, exist_ok=True)
     for name in NBGRADER_FILES:  # fixed names: nothing from the submission names a path
         _replace(folder / name, (nbgrader_files or {}).get(name))

@@ -143,7 +143,7 @@ def main() -> int:
             grade_class(hostile_root, chapters, workers=args.workers, progress=True,
                         limits=hostile_limits or None)
         hostile_s = time.perf_counter() - start
-        hostile_states = {k: load_state(hostile_root, *k) or {} for k in hostile_kinds}
+        hostile_states = {k: load_state(hostile_root, *k) for k in hostile_kinds}
 
         assert cli.release(nbg_root, chapters) == 0
         start = time.perf_counter()
@@ -188,7 +188,7 @@ def main() -> int:
         "hostile_scores": {f"{s}/{c}": v for (s, c), v in hostile_total.items()},
         "full_marks": full,
         "plain_nbgrader_on_hostile": {f"{s}/{c}": v for (s, c), v in nbg_hostile_total.items()},
-        "hostile_seconds_each": {f"{s}/{c}": st.get("seconds") for (s, c), st in hostile_states.items()},
+        "hostile_seconds_each": {f"{s}/{c}": st.seconds if st else None for (s, c), st in hostile_states.items()},
     }
     out = REPO / "benchmarks" / "results"
     out.mkdir(parents=True, exist_ok=True)

@@ -303,13 +303,13 @@ def _state(course, student):
 
 
 def _points(state):
-    return {f["function"]: (f["points"], f["max_points"]) for f in state["functions"]}
+    return {f["function"]: (f["points"], f["max_points"]) for f in state.functions}
 
 
 def test_honest_submission_gets_full_marks(red_course):
     pts = _points(_state(red_course, "honest"))
     assert all(p == m for p, m in pts.values()), pts
-    assert _state(red_course, "honest")["isolation"] == "full"
+    assert _state(red_course, "honest").isolation == "full"
 
 
 def test_blank_submission_gets_zero(red_course):
@@ -319,11 +319,11 @@ def test_blank_submission_gets_zero(red_course):
 @pytest.mark.parametrize("attack", sorted(ATTACKS))
 def test_attack_earns_nothing_for_softmax_and_costs_nothing_else(red_course, attack):
     state = _state(red_course, f"attack_{attack}")
-    assert state["status"] == "graded", state
+    assert state.status == "graded", state
     pts = _points(state)
     if attack.startswith("top_level"):
         # the notebook's own (correct) softmax stands: the bad cell is skipped, nothing lost
-        assert any("skipped" in n for n in state["notes"]), state["notes"]
+        assert any("skipped" in n for n in state.notes), state.notes
         assert all(p == m for p, m in pts.values()), pts
         return
     ref_bad = registry.suite(CH).max_points("softmax")
@@ -336,7 +336,7 @@ def test_attack_earns_nothing_for_softmax_and_costs_nothing_else(red_course, att
 def test_attacks_give_reasons(red_course):
     def report(attack):
         st = _state(red_course, f"attack_{attack}")
-        return next(f["report"] for f in st["functions"] if f["function"] == "softmax")
+        return next(f["report"] for f in st.functions if f["function"] == "softmax")
     assert "time limit" in report("infinite_loop")
     assert "segmentation fault" in report("segfault")
     assert "exit" in report("os_exit")
@@ -347,17 +347,17 @@ def test_attacks_give_reasons(red_course):
 
 def test_a_hanging_function_costs_one_call_limit_not_one_per_test(red_course):
     st = _state(red_course, "attack_infinite_loop")
-    rep = next(f["report"] for f in st["functions"] if f["function"] == "softmax")
+    rep = next(f["report"] for f in st.functions if f["function"] == "softmax")
     assert "not run again: it ran out of time" in rep, rep  # later softmax tests skipped
     # one fresh process after the hung call, plus one per top-level cell that calls softmax
     # (each hangs once, costs the cell limit and is skipped)
-    skipped = [n for n in st["notes"] if "skipped" in n]
-    assert st["restarts"] == 1 + len(skipped), st
+    skipped = [n for n in st.notes if "skipped" in n]
+    assert st.restarts == 1 + len(skipped), st
 
 
 def test_a_hanging_top_level_cell_costs_the_cell_limit(red_course):
     st = _state(red_course, "attack_top_level_infinite_loop")
-    assert any("15 s per cell" in n and "skipped" in n for n in st["notes"]), st["notes"]
+    assert any("15 s per cell" in n and "skipped" in n for n in st.notes), st.notes
 
 
 def test_definitions_only_keeps_imports_definitions_and_constants():
@@ -377,7 +377,7 @@ def test_a_function_that_breaks_every_cell_costs_only_its_own_tests(red_course):
     assert points["softmax"][0] == 0, st
     assert {k: v for k, v in points.items() if k != "softmax"} == {
         k: v for k, v in honest.items() if k != "softmax"}, (points, honest)
-    assert any("only its imports, definitions and constants" in n for n in st["notes"]), st["notes"]
+    assert any("only its imports, definitions and constants" in n for n in st.notes), st.notes
 
 
 def test_limits_from_the_command_line_are_checked():
@@ -393,7 +393,7 @@ def test_limits_from_the_command_line_are_checked():
 def test_sandbox_reached_no_server(red_course):
     assert red_course["hits"] == []
     st = _state(red_course, "attack_network_access")
-    rep = next(f["report"] for f in st["functions"] if f["function"] == "softmax")
+    rep = next(f["report"] for f in st.functions if f["function"] == "softmax")
     assert "raised" in rep and ("unreachable" in rep or "Error" in rep)
 
 
@@ -407,7 +407,7 @@ def test_shipped_numpy_and_sitecustomize_change_nothing(red_course):
     ("missing_notebook", "missing notebook")])
 def test_broken_submissions_are_ungradable_with_a_reason(red_course, student, reason):
     state = _state(red_course, student)
-    assert state["status"] == "ungradable" and reason in state["reason"]
+    assert state.status == "ungradable" and reason in state.reason
 
 
 @pytest.mark.parametrize("student", ["deleted_softmax_cell", "retyped_softmax_cell",
@@ -416,10 +416,10 @@ def test_changed_cells_cost_only_that_function(red_course, student):
     state = _state(red_course, student)
     pts = _points(state)
     assert pts["softmax"][0] == 0 and "not defined" in next(
-        f["error"] for f in state["functions"] if f["function"] == "softmax")
+        f["error"] for f in state.functions if f["function"] == "softmax")
     assert all(p == m for fn, (p, m) in pts.items() if fn != "softmax")
     if student != "renamed_softmax":
-        assert any("softmax" in n for n in state["notes"]), state["notes"]
+        assert any("softmax" in n for n in state.notes), state.notes
 
 
 def test_gradebook_and_other_submissions_untouched(red_course):

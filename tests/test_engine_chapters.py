@@ -88,8 +88,8 @@ def graded(tmp_path_factory):
 
 def _points(root, student, chapter):
     state = load_state(root, student, chapter)
-    assert state and state["status"] == "graded", state
-    return {f["function"]: (f["points"], f["max_points"], f["report"]) for f in state["functions"]}
+    assert state and state.status == "graded", state
+    return {f["function"]: (f["points"], f["max_points"], f["report"]) for f in state.functions}
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)

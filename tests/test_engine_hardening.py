@@ -280,16 +280,16 @@ def _state(course, student):
 
 
 def _points(state):
-    return {f["function"]: f["points"] for f in state["functions"]}
+    return {f["function"]: f["points"] for f in state.functions}
 
 
 def _full(state) -> bool:
-    return state["status"] == "graded" and all(f["points"] == f["max_points"]
-                                               for f in state["functions"])
+    return state.status == "graded" and all(f["points"] == f["max_points"]
+                                               for f in state.functions)
 
 
 def _report(state, fn="softmax"):
-    return next(f["report"] for f in state["functions"] if f["function"] == fn)
+    return next(f["report"] for f in state.functions if f["function"] == fn)
 
 
 FULL = registry.suite(CH).max_points
@@ -311,7 +311,7 @@ def test_innocent_and_odd_but_honest_submissions_get_full_marks(hardened, studen
 @pytest.mark.parametrize("student,shown", [("sparse_terabyte", "data.bin"),
                                            ("link_to_proc_mem", "memory.bin")])
 def test_files_left_out_are_named_with_the_reason(hardened, student, shown):
-    notes = " ".join(_state(hardened, student)["notes"])
+    notes = " ".join(_state(hardened, student).notes)
     assert shown in notes and "left out" in notes, notes
 
 
@@ -329,7 +329,7 @@ def test_half_a_message_times_out_and_costs_only_softmax(hardened):
     ("notebook_links_solution", "symbolic link"), ("folder_links_solution", "not followed")])
 def test_a_notebook_or_folder_that_is_not_a_regular_file_is_ungradable(hardened, student, reason):
     state = _state(hardened, student)
-    assert state["status"] == "ungradable" and reason in state["reason"], state
+    assert state.status == "ungradable" and reason in state.reason, state
     assert sum(_points(state).values()) == 0
 
 
@@ -365,7 +365,7 @@ def test_solutions_never_reach_a_students_files(hardened):
 
 def test_the_sandbox_sees_no_other_process_and_no_secret(hardened):
     state = _state(hardened, "attack_reads_other_processes")
-    text = json.dumps(state)
+    text = json.dumps(state.to_json())
     assert SECRET not in text
     seen = int(_report(state).split("PIDS=")[1].split()[0])
     assert seen <= 3, _report(state)  # its init, itself, maybe a child
@@ -373,7 +373,7 @@ def test_the_sandbox_sees_no_other_process_and_no_secret(hardened):
 
 def test_feedback_does_not_print_a_hidden_input(hardened):
     state = _state(hardened, "attack_returns_hidden_input")
-    assert "LEAK" not in json.dumps(state)
+    assert "LEAK" not in json.dumps(state.to_json())
     page = hardened["root"] / "reports" / "feedback" / "attack_returns_hidden_input" / f"{CH}.html"
     assert "LEAK" not in page.read_text()
 
@@ -381,8 +381,8 @@ def test_feedback_does_not_print_a_hidden_input(hardened):
 def test_no_process_outlives_grading_and_uids_are_fresh(hardened):
     assert hardened["left"] == [], hardened["left"]
     states = [_state(hardened, s) for s in INNOCENT + ("attack_escaping_processes",)]
-    assert len({s["uid"] for s in states}) == len(states)  # one uid per submission
-    isolation = {_state(hardened, s)["isolation"] for s in INNOCENT}
+    assert len({s.uid for s in states}) == len(states)  # one uid per submission
+    isolation = {_state(hardened, s).isolation for s in INNOCENT}
     assert isolation == {"full"}, isolation
     # the escaping processes cost the attacker nothing else and the innocent nothing at all
     assert all(_full(_state(hardened, s)) for s in INNOCENT)
@@ -485,7 +485,7 @@ def test_a_sandbox_below_the_policy_is_refused_unless_the_instructor_allows_it(t
     with pytest.raises(RuntimeError, match="minimum isolation.*cgroup.*--allow-weak-isolation"):
         grade_class(tmp_path, [CH], workers=1, progress=False, require=("pid", "cgroup"))
     state = load_state(tmp_path, "alice", CH)
-    assert state["status"] == "ungradable" and state["key"] is None  # graded again next time
+    assert state.status == "ungradable" and state.key is None  # graded again next time
     summary = grade_class(tmp_path, [CH], workers=1, progress=False, require=("pid", "cgroup"),
                           allow_weak_isolation=True)
     assert summary["graded_now"] == 1 and summary["weak_isolation"]
@@ -507,7 +507,7 @@ def test_a_submission_whose_worker_died_is_stored_with_the_reason_and_graded_nex
         grade_class(tmp_path, [CH], workers=1, progress=False,
                     limits={"grader_memory_mb": 300})
     state = load_state(tmp_path, "alice", CH)
-    assert state["status"] == "ungradable" and state["key"] is None, state
-    assert "worker process" in state["reason"] and "2 attempts" in state["reason"], state
+    assert state.status == "ungradable" and state.key is None, state
+    assert "worker process" in state.reason and "2 attempts" in state.reason, state
     summary = grade_class(tmp_path, [CH], workers=1, progress=False)
     assert summary["graded_now"] == 1 and _full(load_state(tmp_path, "alice", CH))

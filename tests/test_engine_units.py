@@ -205,3 +205,22 @@ def test_seccomp_program_denies_the_listed_calls():
         denied = {ins[3] for ins in prog if ins[0] == seccomp.JEQ_K} - {arch}
         assert denied == set(numbers.values()), machine
         assert prog[-1] == (seccomp.RET_K, 0, 0, seccomp.RET_ALLOW)
+
+
+def test_a_tests_random_inputs_do_not_depend_on_its_position():
+    """Seeds come from the test's name: inserting a test before another leaves the inputs
+    (and so the grade) of the other unchanged."""
+    from autograder.grading import FunctionResult, _run_tests
+    from autograder.testing import Test
+
+    seen = {}
+
+    def draws(name):
+        def run(student, ref, rng):
+            seen.setdefault(name, []).append(rng.random(3).tolist())
+        return Test("f", name, 1.0, run)
+
+    _run_tests(FunctionResult("ch", "f"), [draws("a"), draws("b")], "f", None, None, 7)
+    _run_tests(FunctionResult("ch", "f"), [draws("new"), draws("a"), draws("b")], "f", None, None, 7)
+    assert seen["a"][0] == seen["a"][1] and seen["b"][0] == seen["b"][1]
+    assert seen["a"][0] != seen["b"][0] != seen["new"][0]

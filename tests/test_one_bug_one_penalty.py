@@ -104,11 +104,11 @@ def test_through_the_sandbox_a_bug_in_step_costs_only_step(tmp_path):
         "    return w_new, b + lr * (t - o)\n")})
     grade_class(root, [ch], workers=1, progress=False)
     points = {f["function"]: (f["points"], f["max_points"])
-              for f in load_state(root, "bug_in_step", ch)["functions"]}
+              for f in load_state(root, "bug_in_step", ch).functions}
     assert points["step"][0] < points["step"][1]
     for fn in ("neuron", "perceptron_update", "train_perceptron", "xor_network"):
         assert points[fn][0] == points[fn][1], (fn, points)
-    state = {f["function"]: f for f in load_state(root, "not_data", ch)["functions"]}
+    state = {f["function"]: f for f in load_state(root, "not_data", ch).functions}
     lost = state["perceptron_update"]
     assert lost["points"] < lost["max_points"]
     assert "tested with your own `step`" in lost["report"] and "fix `step` first" in lost["report"]

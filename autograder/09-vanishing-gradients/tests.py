@@ -689,7 +689,7 @@ def ten_steps_feeding_the_state_back(student, ref, rng):
         for name, o, e in (("param", p_s, p_r), ("m", m_s, m_r), ("v", v_s, v_r)):
             expect_close(o, e, f"adam_step (new {name})",
                          f"step t={t} of 10, each step fed the previous (param, m, v), lr=0.05",
-                         rtol=1e-5, atol=1e-12)
+                         rtol=1e-5, atol=1e-6)  # float32 arithmetic is a correct answer
 
 
 @SUITE.test("adam_step", points=1,
