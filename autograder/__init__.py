@@ -27,7 +27,8 @@ def grade(chapter, function, namespace):
 
 
 def grade_function(chapter, function, student_fn, seed=None):
-    from autograder.grading import BASE_SEED, grade_function as _grade_function
+    from autograder.grading import BASE_SEED
+    from autograder.grading import grade_function as _grade_function
 
     return _grade_function(chapter, function, student_fn, BASE_SEED if seed is None else seed)
 

@@ -41,7 +41,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from autograder import files, notebook, text
+from autograder import files, text
 from autograder.layout import CourseLayout
 from autograder.result import SubmissionResult
 
@@ -62,7 +62,7 @@ def course_config(root: Path):
     if root is not None and (Path(root) / "nbgrader_config.py").exists():
         try:
             return PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
-        except Exception:  # noqa: BLE001 - a broken config: nbgrader's defaults
+        except Exception:  # a broken config: nbgrader's defaults
             pass
     return Config()
 
@@ -92,7 +92,8 @@ def source_files(root: Path, assignment: str) -> list[Path]:
     """The assignment's files other than notebooks (data, helper modules), relative to its
     source folder, as ``nbgrader autograde`` copies them over each submission."""
     base = source_folder(root) / assignment
-    found, total = [], 0
+    found: list[Path] = []
+    total = 0
     for dirpath, dirnames, filenames in os.walk(base):  # does not follow links
         dirnames[:] = sorted(d for d in dirnames if d not in IGNORE)
         for name in sorted(filenames):
@@ -121,8 +122,13 @@ def _preprocess(steps, nb, resources, config):
 
 
 def _sanitize(nb, resources, config):
-    from nbgrader.preprocessors import (CheckCellMetadata, ClearOutput, DeduplicateIds,
-                                        OverwriteCells, OverwriteKernelspec)
+    from nbgrader.preprocessors import (
+        CheckCellMetadata,
+        ClearOutput,
+        DeduplicateIds,
+        OverwriteCells,
+        OverwriteKernelspec,
+    )
 
     return _preprocess([ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells,
                         CheckCellMetadata], nb, resources, config)
@@ -264,7 +270,7 @@ def grade_submission(job, limits=None) -> SubmissionResult:
                 # as written to autograded/ and read back between nbgrader's two passes
                 # (cells nbgrader added back are plain dicts inside)
                 nb = nbformat.reads(nbformat.writes(nb), as_version=4)
-            except Exception as exc:  # noqa: BLE001 - not a notebook, or metadata nbgrader refuses
+            except Exception as exc:  # not a notebook, or metadata nbgrader refuses
                 notes.append(f"{name}.ipynb could not be graded ({type(exc).__name__}: "
                              f"{text.shorten(str(exc), 300)}): its cells score 0")
                 zero.append(name)

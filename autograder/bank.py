@@ -14,8 +14,8 @@ right reasons and do not fail for the wrong ones. A chapter's bank lives in
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 
 @dataclass
@@ -57,6 +57,8 @@ def load_bank(chapter: str) -> Bank | None:
     name = f"nnbio_bank_{chapter.replace('-', '_')}"
     if name not in sys.modules:
         spec = importlib.util.spec_from_file_location(name, path)
+        if spec is None or spec.loader is None:
+            raise ImportError(f"cannot load {path}")
         module = importlib.util.module_from_spec(spec)
         sys.modules[name] = module
         spec.loader.exec_module(module)

@@ -137,7 +137,7 @@ def report(root: Path, chapters: list[str], out: Path, db_url: str | None = None
     if legacy.exists():
         nbgrader_problems = json.loads(legacy.read_text())
     summary, grades, ungradable, timings = [], [], [], []
-    rates = defaultdict(lambda: [0, 0])
+    rates: defaultdict[tuple, list[int]] = defaultdict(lambda: [0, 0])
     for student, ch in submissions(root, chapters):
         state = engine.load_state(root, student, ch)
         row = graded.get((student, ch))
@@ -166,7 +166,7 @@ def report(root: Path, chapters: list[str], out: Path, db_url: str | None = None
                         state.notes if state else [], status, reason)
     _write_csv(out / "summary.csv", summary, ["student", "chapter", "score", "max_score",
                                                "status", "reason", "isolation"])
-    weak = sorted({r["isolation"] for r in summary if r["isolation"] not in ("", "full")})
+    weak = sorted({str(r["isolation"]) for r in summary if r["isolation"] not in ("", "full")})
     if weak:
         print(f"WARNING: some submissions were graded with weak isolation ({'; '.join(weak)}): "
               "see the isolation column of summary.csv")
@@ -345,7 +345,7 @@ def main(argv: list[str] | None = None) -> int:
                               force=args.force, progress=not args.no_progress, db_url=args.db,
                               limits=limits or None,
                               allow_weak_isolation=args.allow_weak_isolation)
-    except Exception as exc:  # noqa: BLE001 - the infrastructure failed: say so, exit non-zero
+    except Exception as exc:  # the infrastructure failed: say so, exit non-zero
         print(f"grading failed: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 2
     print(f"{summary['submissions']} submissions: {summary['graded_now']} graded now, "

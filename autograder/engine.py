@@ -26,9 +26,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder import files, notebook, text
-from autograder.layout import STATE_FILE, CourseLayout
-from autograder.result import SubmissionResult
+from autograder.layout import CourseLayout
 from autograder.remote import IsolationRefused
+from autograder.result import SubmissionResult
 
 ENGINE_VERSION = "2"
 MAX_STATE_BYTES = 20_000_000    # a grading.json larger than this is not ours: grade again
@@ -154,6 +154,8 @@ def read_submission(job: Job, root: Path, staging: Path | None = None):
         raise ValueError(str(exc)) from None
     if snap.problem:
         raise ValueError(snap.problem)
+    if snap.notebook is None or snap.notebook_name is None:
+        raise ValueError("the submission has no notebook")
     notes = snap.notes()
     if snap.notebook_name != f"{job.chapter}.ipynb":
         notes.append(f"the notebook was renamed to {files.display_name(snap.notebook_name)}; "
@@ -162,14 +164,15 @@ def read_submission(job: Job, root: Path, staging: Path | None = None):
         nb = notebook.parse(snap.notebook)
     except notebook.NotANotebook as exc:
         raise ValueError(str(exc)) from None
-    cells, seen = [], {}
+    cells: list[tuple] = []  # (index, source), or (index, None, function) for a test cell
+    seen: dict[str, str] = {}
     for i, cell in enumerate(nb["cells"]):
         if not isinstance(cell, dict):
             continue
         meta = notebook.cell_meta(cell)
         gid = notebook.grade_id(cell)
         if gid:
-            seen[gid] = cell.get("cell_type")
+            seen[gid] = str(cell.get("cell_type"))
         if cell.get("cell_type") == "code" and meta.get("grade"):
             # a hidden-test cell is the grader's: not run, but it marks the point at which
             # plain nbgrader would test the function, so the test sees that version of it
@@ -233,7 +236,6 @@ def grade_submission(job: Job, slot: int | None = None, limits=None) -> Submissi
         finally:
             sandbox.close()
         _name_causes(functions, sandbox.own_callees)
-        functions = [res.to_json() for res in functions]
         cell_notes = [f"cell {i} was skipped: {why}"
                       for i, why in {**sandbox.bad_cells_before, **sandbox.bad_cells}.items()]
         if sandbox.definitions_only:
@@ -246,7 +248,7 @@ def grade_submission(job: Job, slot: int | None = None, limits=None) -> Submissi
                   for i, e in sorted(sandbox.cell_errors.items())]
         result = SubmissionResult(
             job.student, job.chapter, job.key, kind=job.kind, reason=reason,
-            functions=functions,
+            functions=[res.to_json() for res in functions],
             notes=text.cap_list(notes + cell_notes + errors, MAX_NOTES_CHARS),
             isolation=sandbox.isolation, restarts=max(sandbox.restarts, 0), uid=sandbox.uid,
             timestamp=snap.timestamp, seconds=round(time.perf_counter() - start, 3))
@@ -304,20 +306,20 @@ def _safe_grade(job: Job) -> SubmissionResult:
         refused = _ungradable(job, str(exc), infrastructure=True, isolation_refused=True)
         refused.key = None
         return refused
-    except Exception as exc:  # noqa: BLE001 - an infrastructure problem, reported per submission
+    except Exception as exc:  # an infrastructure problem, reported per submission
         return _ungradable(job, f"grader error: {type(exc).__name__}: {exc}", infrastructure=True)
 
 
 def _warm() -> None:
     """Worker start-up: import the heavy libraries and start the sandbox template once."""
+    import importlib
     import multiprocessing
     import signal
 
-    import numpy  # noqa: F401
-    import torch  # noqa: F401
-
-    from autograder.remote import _context
+    for heavy in ("numpy", "torch"):  # imported once per worker, not once per submission
+        importlib.import_module(heavy)
     from autograder.lifetime import die_with_parent
+    from autograder.remote import _context
 
     # if the grading command is killed (SIGKILL, out of memory), its idle pool workers would
     # otherwise live on
@@ -332,7 +334,7 @@ def _dask_task(job: Job) -> SubmissionResult:
 
     # Dask workers are daemonic by default; sandboxes are forked from a forkserver template
     # and reaped by this process, so allow this worker to start them.
-    multiprocessing.current_process()._config["daemon"] = False
+    multiprocessing.current_process()._config["daemon"] = False  # type: ignore[attr-defined]
     return _safe_grade(job)
 
 
@@ -353,10 +355,8 @@ def grade_class(root: Path, chapters: list[str], workers: int = 2, scheduler: st
     """Grade every new or changed submission; returns a summary. Raises only when the
     grading infrastructure itself fails (e.g. the gradebook cannot be opened, or the sandbox
     cannot reach the minimum isolation and ``allow_weak_isolation`` is not given)."""
-    from autograder import gradebook
-    from autograder.remote import IsolationPolicy, Limits
-
-    from autograder import registry
+    from autograder import gradebook, registry
+    from autograder.remote import IsolationPolicy
 
     root = Path(root).resolve()
     db_url = db_url or gradebook.default_db_url(root)
@@ -394,12 +394,14 @@ def grade_class(root: Path, chapters: list[str], workers: int = 2, scheduler: st
     os.environ["TMPDIR"] = str(run_dir)  # workers, their forkservers and staging folders
     try:
         with contextlib.ExitStack() as stack:
-            executor, task = _executor(stack, scheduler, workers, limits) if todo else (None, None)
-            futures = {executor.submit(task, job): job for job in todo}
+            futures = {}
+            if todo:
+                executor, task = _executor(stack, scheduler, workers, limits)
+                futures = {executor.submit(task, job): job for job in todo}
             for future in concurrent.futures.as_completed(futures):
                 try:
                     result = future.result()
-                except Exception as exc:  # noqa: BLE001 - a worker died: the one failure path
+                except Exception as exc:  # a worker died: the one failure path
                     result = exc
                 finish(futures[future], result)
     finally:
@@ -498,13 +500,13 @@ def _store(root: Path, job: Job, result: SubmissionResult, db_url: str) -> Submi
             gradebook.record(db_url, result, root)
         _write_state(root, result)
         return result
-    except Exception as exc:  # noqa: BLE001 - e.g. a student id the database refuses
+    except Exception as exc:  # e.g. a student id the database refuses
         failed = _ungradable(job, f"the result could not be stored: {type(exc).__name__}: "
                                   f"{exc}", infrastructure=True)
         failed.key = None
         try:
             _write_state(root, failed)
-        except Exception:  # noqa: BLE001 - not even the state file: reports say "not graded"
+        except Exception:  # not even the state file: reports say "not graded"
             pass
         return failed
 

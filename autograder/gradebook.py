@@ -89,9 +89,9 @@ def record(db_url: str, result: SubmissionResult, root: Path | None = None) -> N
     """Scores of one submission, one test cell (``test_<function>``) at a time, with the
     submission's timestamp (nbgrader's ``timestamp.txt``) and the late penalty that the
     course's configured late-submission plugin gives, as ``nbgrader autograde`` does."""
-    from nbgrader.api import MissingEntry
-
     import warnings
+
+    from nbgrader.api import MissingEntry
 
     student, chapter = result.student, result.chapter
     student.encode("utf-8")  # a folder name that is not UTF-8 cannot be a student id
@@ -144,7 +144,7 @@ def _late_plugin(root: Path | None):
     if root is not None and (Path(root) / "nbgrader_config.py").exists():
         try:
             config = PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
-        except Exception:  # noqa: BLE001 - a broken config: nbgrader's defaults
+        except Exception:  # a broken config: nbgrader's defaults
             config = Config()
     assigner = AssignLatePenalties(config=config)
     return assigner.plugin_class(parent=assigner)
@@ -161,7 +161,7 @@ def scores(db_url: str, chapters: list[str]) -> list[dict]:
         for ch in chapters:
             try:
                 subs = gb.assignment_submissions(ch)
-            except Exception:  # noqa: BLE001 - chapter not in this gradebook
+            except Exception:  # chapter not in this gradebook
                 continue
             for sub in subs:
                 grades = [g for nb in sub.notebooks for g in nb.grades]

@@ -123,9 +123,10 @@ def _providing(student_fn, callees: dict):
         yield
     finally:
         OWN_VERSIONS.pop(id(namespace), None)
-        for name, fn in saved.items():
-            if namespace.get(name) is callees[name]:
-                namespace[name] = fn
+        if isinstance(namespace, dict):
+            for name, fn in saved.items():
+                if namespace.get(name) is callees[name]:
+                    namespace[name] = fn
 
 
 def _fresh(fn):
@@ -194,7 +195,7 @@ def _run_tests(result: FunctionResult, tests, function: str, student_fn, ref, se
         except Failure as exc:
             msg = text.shorten(str(exc)) + (f"\nhint: {test.hint}" if test.hint else "")
             result.results.append(TestResult(test.name, 0.0, test.points, msg))
-        except Exception as exc:  # noqa: BLE001 - anything the student's code raises
+        except Exception as exc:  # anything the student's code raises
             msg = f"{function} {text.shorten(_student_error(exc))}"
             result.results.append(TestResult(test.name, 0.0, test.points, msg))
         else:

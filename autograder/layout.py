@@ -35,7 +35,7 @@ class CourseLayout:
     feedback: str = "feedback"
 
     @classmethod
-    def of(cls, root: Path | str) -> "CourseLayout":
+    def of(cls, root: Path | str) -> CourseLayout:
         """The layout of the course at ``root``, from its ``nbgrader_config.py``."""
         root = Path(root)
         config = root / "nbgrader_config.py"

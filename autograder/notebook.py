@@ -37,7 +37,7 @@ def _upgrade_v3(nb: dict) -> dict:
     try:
         return json.loads(nbformat.writes(nbformat.convert(nbformat.from_dict(nb), 4),
                                           version=4))
-    except Exception as exc:  # noqa: BLE001 - a damaged v3 notebook
+    except Exception as exc:  # a damaged v3 notebook
         raise NotANotebook(f"the notebook is in the old format 3 and could not be converted "
                            f"({type(exc).__name__})") from None
 
@@ -126,12 +126,12 @@ def safe_outputs(outputs, execution_count=None) -> list[dict]:
         if kind == "stream" and out.get("name") in ("stdout", "stderr"):
             safe.append({"output_type": "stream", "name": out["name"], "text": _text(out.get("text"))})
         elif kind == "error":
-            tb = out.get("traceback") if isinstance(out.get("traceback"), list) else []
+            tb = out["traceback"] if isinstance(out.get("traceback"), list) else []
             safe.append({"output_type": "error", "ename": _text(out.get("ename"), 100) or "Error",
                          "evalue": _text(out.get("evalue"), 2000),
                          "traceback": [_text(t, 2000) for t in tb[-MAX_TRACEBACK:]]})
         elif kind in ("execute_result", "display_data"):
-            data = out.get("data") if isinstance(out.get("data"), dict) else {}
+            data = out["data"] if isinstance(out.get("data"), dict) else {}
             bundle = {}
             if "text/plain" in data:
                 bundle["text/plain"] = _text(data["text/plain"])

@@ -3,8 +3,9 @@
 ``concurrent.futures.ProcessPoolExecutor`` breaks as a whole when one worker is killed (the
 kernel's OOM killer, a memory limit): every pending future fails. :class:`GraderPool` is an
 executor too, but each worker runs one job at a time over its own pipe, so the pool always
-knows which job a dead worker was running. That job is run again once in a fresh worker; if it kills that one too, it comes back
-as :class:`WorkerDied` with the reason, and every other job is unaffected.
+knows which job a dead worker was running. That job is run again once in a fresh worker; if
+it kills that one too, it comes back as :class:`WorkerDied` with the reason, and every other
+job is unaffected.
 
 Every wait has a deadline: a job that does not come back within ``job_seconds(job)`` is
 treated like a dead worker (the worker is killed). Each worker runs under an address-space
@@ -20,10 +21,10 @@ import signal
 import threading
 import time
 from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, Future, InvalidStateError, as_completed
 from dataclasses import dataclass
 from multiprocessing.connection import wait
-from typing import Callable, Iterable, Iterator
 
 
 class WorkerDied(RuntimeError):
@@ -48,11 +49,11 @@ def _worker_main(conn, initializer, memory_mb: int | None, parent: int) -> None:
             return
         try:
             reply = (True, fn(*args, **kwargs))
-        except BaseException as exc:  # noqa: BLE001 - reported to the parent, worker goes on
+        except BaseException as exc:  # reported to the parent, worker goes on
             reply = (False, exc if isinstance(exc, Exception) else RuntimeError(repr(exc)))
         try:
             conn.send(reply)
-        except Exception as exc:  # noqa: BLE001 - e.g. an unpicklable result
+        except Exception as exc:  # e.g. an unpicklable result
             conn.send((False, RuntimeError(f"the result could not be sent back: {exc}")))
 
 
@@ -173,7 +174,8 @@ class GraderPool(Executor):
                         task = self._next()
                         if task is None:
                             break
-                        w.task, w.deadline = task, time.monotonic() + self._seconds(task.fn, task.args)
+                        w.task = task
+                        w.deadline = time.monotonic() + self._seconds(task.fn, task.args)
                         try:
                             w.conn.send((task.fn, task.args, task.kwargs))
                         except (OSError, ValueError):  # an idle worker that died: start anew
@@ -183,7 +185,8 @@ class GraderPool(Executor):
                             w.stop(kill=True)
                             pool.remove(w)
                 busy = [w for w in pool if w.task is not None]
-                timeout = max(0.0, min(w.deadline for w in busy) - time.monotonic()) if busy else None
+                timeout = (max(0.0, min(w.deadline for w in busy) - time.monotonic())
+                           if busy else None)
                 ready = wait([self._wake_read] + [w.conn for w in busy]
                              + [w.process.sentinel for w in busy], timeout)
                 if self._wake_read in ready:
@@ -191,7 +194,7 @@ class GraderPool(Executor):
                         self._wake_read.recv()
                 for w in busy:
                     self._collect(w, ready, pool)
-        except BaseException as exc:  # noqa: BLE001 - never leave a future waiting
+        except BaseException as exc:  # never leave a future waiting
             with self._lock:
                 self._pending.clear()
                 self._closing = True
@@ -209,7 +212,9 @@ class GraderPool(Executor):
 
     def _collect(self, w: _Worker, ready: list, pool: list[_Worker]) -> None:
         """What the busy worker ``w`` has to say: a reply, its death, or its deadline."""
-        reply, died = None, ""
+        task = w.task
+        assert task is not None, "only busy workers are collected"
+        reply, died = (False, None), ""
         if w.conn in ready:
             try:
                 reply = w.conn.recv()
@@ -218,10 +223,10 @@ class GraderPool(Executor):
         elif w.process.sentinel in ready:
             died = _exit_reason(w)
         elif time.monotonic() >= w.deadline:
-            died = f"did not finish within {self._seconds(w.task.fn, w.task.args):.0f} s"
+            died = f"did not finish within {self._seconds(task.fn, task.args):.0f} s"
         else:
             return
-        task, w.task = w.task, None
+        w.task = None
         if not died:
             ok, value = reply
             (task.future.set_result if ok else task.future.set_exception)(value)

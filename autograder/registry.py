@@ -8,7 +8,7 @@ from __future__ import annotations
 import importlib.util
 import re
 import sys
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from types import ModuleType
 
@@ -29,19 +29,21 @@ def _load(chapter: str, part: str) -> ModuleType:
     if name in sys.modules:
         return sys.modules[name]
     spec = importlib.util.spec_from_file_location(name, ROOT / chapter / f"{part}.py")
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load {chapter}/{part}.py")
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     spec.loader.exec_module(module)
     return module
 
 
-@lru_cache(maxsize=None)
+@cache
 def reference(chapter: str) -> ModuleType:
     """The reference implementation module of a chapter."""
     return _load(chapter, "reference")
 
 
-@lru_cache(maxsize=None)
+@cache
 def suite(chapter: str):
     """The hidden-test :class:`~autograder.testing.Suite` of a chapter."""
     return _load(chapter, "tests").SUITE

@@ -40,6 +40,7 @@ class StudentError(Exception):
     def __init__(self, feedback: str):
         super().__init__(feedback)
         self.feedback = feedback
+        self.cell: int | None = None  # the notebook cell that was running, when known
 
 
 class StudentTimeout(StudentError):
@@ -113,7 +114,7 @@ class IsolationPolicy:
         return {"required": list(self.required), "allow_weak": self.allow_weak}
 
     @classmethod
-    def from_json(cls, data: dict | None) -> "IsolationPolicy":
+    def from_json(cls, data: dict | None) -> IsolationPolicy:
         data = data or {}
         return cls(tuple(data.get("required", PROPERTIES)), bool(data.get("allow_weak")))
 
@@ -250,7 +251,7 @@ class Sandbox:
 
     def start(self) -> None:
         """Start a fresh process and run the notebook in it (skipping bad cells)."""
-        from autograder import sandbox  # noqa: F401 - the target must be importable here
+        from autograder import sandbox  # the target must be importable here
 
         while True:
             self.restarts += 1
@@ -284,7 +285,7 @@ class Sandbox:
                 return
             except (StudentTimeout, StudentCrashed) as exc:
                 self.kill()
-                if getattr(exc, "cell", None) is None:
+                if exc.cell is None:
                     raise
                 self.bad_cells[exc.cell] = exc.feedback  # skip it and try again
 
@@ -437,7 +438,7 @@ class Sandbox:
                 value = fn(*args, **kwargs)
             wire.encode({"callback_ok": value, "args": args, "kwargs": kwargs})  # can it cross?
             return {"callback_ok": value, "args": args, "kwargs": kwargs}
-        except Exception:  # noqa: BLE001 - the student's code called it with bad input
+        except Exception:  # the student's code called it with bad input
             return {"callback_fallback": True}
 
     # -------------------------------------------------------------- operations

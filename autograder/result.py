@@ -66,14 +66,14 @@ class SubmissionResult:
         return asdict(self)
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "SubmissionResult":
+    def from_json(cls, data: dict[str, Any]) -> SubmissionResult:
         known = {f.name for f in fields(cls)}
         kept = {k: v for k, v in data.items() if k in known}
         return cls(**{"key": None, **kept})
 
     @classmethod
     def ungradable(cls, student: str, chapter: str, key: str | None, reason: str, *,
-                   kind: str = "chapter", seconds: float = 0.0, **extra) -> "SubmissionResult":
+                   kind: str = "chapter", seconds: float = 0.0, **extra) -> SubmissionResult:
         from autograder import text
 
         return cls(student, chapter, key, kind=kind, status=UNGRADABLE,

@@ -32,16 +32,16 @@ import sys
 import traceback
 import warnings
 
-import numpy as np  # noqa: F401 - preloaded into the template
-import torch  # noqa: F401 - preloaded into the template
 import matplotlib
+import numpy as np  # preloaded into the template
+import torch  # preloaded into the template
 
 matplotlib.use("Agg")
-import matplotlib.pyplot  # noqa: E402,F401 - preloaded
-from IPython.core.interactiveshell import InteractiveShell  # noqa: E402
+import matplotlib.pyplot  # preloaded
+from IPython.core.interactiveshell import InteractiveShell
 
-from autograder import capture, wire  # noqa: E402
-from autograder.lifetime import die_with_parent  # noqa: E402
+from autograder import capture, wire
+from autograder.lifetime import die_with_parent
 
 CLONE_NEWNS, CLONE_NEWNET, CLONE_NEWUSER = 0x00020000, 0x40000000, 0x10000000
 CLONE_NEWPID, CLONE_NEWIPC = 0x20000000, 0x08000000
@@ -124,7 +124,7 @@ def _build_root(libc, spec) -> None:
     src = spec.get("files_dir")
     if src and os.path.isdir(src):
         _copy_tree(src, sub)
-    for dirpath, dirnames, filenames in os.walk(sub):
+    for dirpath, _dirnames, filenames in os.walk(sub):
         os.chown(dirpath, spec["uid"], spec["uid"])
         for name in filenames:
             os.chown(os.path.join(dirpath, name), spec["uid"], spec["uid"])
@@ -256,7 +256,7 @@ def isolate(spec) -> dict:
     os.setsid()
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # over-long output fails the write instead
     libc = _libc()
-    reached = {}
+    reached: dict[str, bool] = {}
     namespaces = CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWPID | CLONE_NEWIPC
     root = os.geteuid() == 0
     uid, gid = os.getuid(), os.getgid()
@@ -466,7 +466,7 @@ class Server:
                     self.run_cells(req["cells"])
                     continue
                 reply = self.handle(req)
-            except BaseException as exc:  # noqa: BLE001 - student code may raise anything
+            except BaseException as exc:  # student code may raise anything
                 if isinstance(exc, (KeyboardInterrupt, SystemExit)) and not isinstance(exc, SystemExit):
                     raise
                 reply = {"error": _describe(exc)}
@@ -483,7 +483,7 @@ class Provided:
 
     MAX_CALLS = 20_000  # per call under test; then the student's own version
 
-    def __init__(self, server: "Server", name: str, original):
+    def __init__(self, server: Server, name: str, original):
         self.server, self.name, self.original = server, name, original
         self.calls, self.fell_back = 0, False
         self.__name__ = getattr(original, "__name__", name)
@@ -544,7 +544,7 @@ def student_main(conn, spec) -> None:
     """Entry point of the sandboxed process (multiprocessing target)."""
     try:
         reached = isolate(spec)
-    except BaseException as exc:  # noqa: BLE001
+    except BaseException as exc:
         where = traceback.format_exc(limit=3)[-600:]
         conn.send_bytes(wire.encode({"event": "isolation_failed",
                                      "message": f"{type(exc).__name__}: {exc} | {where}"}))
@@ -553,7 +553,7 @@ def student_main(conn, spec) -> None:
     conn.send_bytes(wire.encode({"event": "isolated", "reached": reached}))
     try:
         server = Server(conn)
-    except BaseException as exc:  # noqa: BLE001 - e.g. a library not visible in the sandbox
+    except BaseException as exc:  # e.g. a library not visible in the sandbox
         conn.send_bytes(wire.encode({"event": "isolation_failed",
                                      "message": f"{type(exc).__name__}: {exc}"[:500]}))
         os._exit(3)

@@ -17,8 +17,9 @@ subclasses cannot fake a pass.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -91,7 +92,7 @@ def to_array(value: Any, what: str, shape: tuple | None = None) -> np.ndarray:
             value = value.double().numpy()
         except Failure:
             raise
-        except Exception as exc:  # noqa: BLE001 - any odd torch object
+        except Exception as exc:  # any odd torch object
             raise Failure(f"{what} returned a torch object that is not a tensor "
                           f"({type(exc).__name__})") from None
     if isinstance(value, (bool, int, float, np.number, np.bool_)):

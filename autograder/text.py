@@ -15,7 +15,7 @@ def shorten(value, limit: int = MAX_MESSAGE) -> str:
     """``str(value)`` with non-printable characters escaped, cut to ``limit`` characters."""
     try:
         s = value if isinstance(value, str) else str(value)
-    except Exception:  # noqa: BLE001 - a hostile __str__
+    except Exception:  # a hostile __str__
         s = f"<{type(value).__name__}>"
     if len(s) > 4 * limit:
         s, total = s[:4 * limit], len(s)

@@ -17,7 +17,8 @@ from __future__ import annotations
 import base64
 import json
 import math
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -249,9 +250,9 @@ def evaluate_source(source: str):
 
     names = {"np": np, "torch": torch, "math": math}
     try:
-        return eval(source, names)  # noqa: S307 - trusted test source, run where student code runs
+        return eval(source, names)  # trusted test source, run where the student code runs
     except SyntaxError:
-        exec(source, names)  # noqa: S102
+        exec(source, names)
         return names["result"]
 
 
@@ -303,5 +304,5 @@ def write_back(original, returned) -> None:
 def _same(a, b) -> bool:
     try:
         return bool(a == b)
-    except Exception:  # noqa: BLE001
+    except Exception:
         return False
