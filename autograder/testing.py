@@ -16,7 +16,9 @@ subclasses cannot fake a pass.
 """
 from __future__ import annotations
 
+import functools
 import warnings
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -237,6 +239,30 @@ def call_without_warnings(fn: Callable, *args, what: str, given: str = "", **kwa
     if runtime:
         raise Failure(_msg(what, given, f"emitted a warning: {runtime[0].message}"))
     return out
+
+
+def once_per_student(compute: Callable) -> Callable:
+    """A fixture shared by the tests of one student's function: ``compute(student, *key)``
+    (a training run, a TWAS: anything expensive) runs once per student function object and
+    ``key``, and every later call gets the same result. ``compute`` returns what the tests
+    need, an exception it caught included, so that each test can report it in its own words.
+
+    The cache holds the function weakly: each submission's function (and the fresh copy the
+    grader makes to test it again with other callees) gets its own run, and nothing outlives
+    the submission. A function that cannot be weakly referenced is simply not cached."""
+    runs: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+    @functools.wraps(compute)
+    def shared(student, *key):
+        try:
+            mine = runs.setdefault(student, {})
+        except TypeError:
+            return compute(student, *key)
+        if key not in mine:
+            mine[key] = compute(student, *key)
+        return mine[key]
+
+    return shared
 
 
 def _msg(what: str, given: str, problem: str) -> str:

@@ -224,3 +224,38 @@ def test_a_tests_random_inputs_do_not_depend_on_its_position():
     _run_tests(FunctionResult("ch", "f"), [draws("new"), draws("a"), draws("b")], "f", None, None, 7)
     assert seen["a"][0] == seen["a"][1] and seen["b"][0] == seen["b"][1]
     assert seen["a"][0] != seen["b"][0] != seen["new"][0]
+
+
+def test_a_shared_run_happens_once_per_student_function_and_key():
+    from autograder.grading import _fresh
+    from autograder.testing import once_per_student
+
+    calls = []
+
+    @once_per_student
+    def run(student, seed=0):
+        calls.append((student.__name__, seed))
+        return student(seed)
+
+    def alice(seed):
+        return seed * 2
+
+    assert run(alice) == run(alice) == 0 and run(alice, 3) == run(alice, 3) == 6
+    assert len(calls) == 2
+    other = _fresh(alice)  # the grader's fresh copy, to test again with other callees
+    run(other)
+    assert len(calls) == 3
+
+    @once_per_student
+    def size(student):
+        calls.append("size")
+        return student([1, 2])
+
+    class Slotted:  # no __weakref__: cannot be held weakly, so it is not cached
+        __slots__ = ()
+
+        def __call__(self, values):
+            return len(values)
+
+    slotted = Slotted()
+    assert size(slotted) == size(slotted) == 2 and calls.count("size") == 2

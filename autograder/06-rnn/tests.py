@@ -16,12 +16,11 @@ training twice on a small part of the data with the same ``seed`` after setting 
 random states (torch, numpy, random) where the student's code runs to different values.
 """
 import time
-import weakref
 
 import numpy as np
 
 from autograder.testing import (Failure, Suite, describe, expect, expect_close, expect_shape,
-                                expect_unchanged, make, to_array)
+                                expect_unchanged, make, to_array, once_per_student)
 
 SUITE = Suite("06-rnn")
 
@@ -404,7 +403,6 @@ _SITE = "AGAACANNNTGTTCT"  # a GRE-like palindrome, two half-sites 3 bp apart
 _STRENGTH = 0.95
 _BACKGROUND = np.array([0.3, 0.2, 0.2, 0.3])  # A, C, G, T
 _DATA = {}
-_RUNS = weakref.WeakKeyDictionary()
 
 
 def _grader_sequences(n, seed):
@@ -433,23 +431,16 @@ def _motif_data():
     return _DATA["train"], _DATA["test"]
 
 
+@once_per_student
 def _trained(student):
     """(model, seconds, exception) of student(train sequences, labels): computed once per
     student function and shared by the tests."""
-    try:
-        return _RUNS[student]
-    except (KeyError, TypeError):
-        pass
     (seqs, labels), _ = _motif_data()
     t_start = time.perf_counter()
     try:
         result = (student(list(seqs), labels.copy()), time.perf_counter() - t_start, None)
     except Exception as exc:  # noqa: BLE001 - re-raised by each test that needs it
         result = (None, time.perf_counter() - t_start, exc)
-    try:
-        _RUNS[student] = result
-    except TypeError:
-        pass
     return result
 
 

@@ -20,7 +20,6 @@ karate_club_predictions 6.
 """
 import os
 import time
-import weakref
 
 import networkx as nx
 import numpy as np
@@ -29,7 +28,7 @@ from rdkit import Chem, RDConfig, rdBase
 
 from autograder.testing import (Failure, Suite, describe, expect, expect_close, expect_shape,
                                 expect_unchanged, make, n_trainable, parameters, set_parameters,
-                                to_array)
+                                to_array, once_per_student)
 
 SUITE = Suite("07-gcn")
 
@@ -554,7 +553,6 @@ def nci_molecules(student, ref, rng):
 TIME_LIMIT = 60.0  # seconds for one call
 _GLOBAL_SEEDS = ("import random\nrandom.seed({0})\nnp.random.seed({0})\n"
                  "torch.manual_seed({0})\nresult = 0")
-_RUNS = weakref.WeakKeyDictionary()  # student function -> {seed: (predictions, seconds, error)}
 _TRUTH = {}
 
 
@@ -575,19 +573,14 @@ def _one_thread_call(student, seed):
         torch.set_num_threads(threads)
 
 
+@once_per_student
 def _run(student, seed):
     """(predictions, seconds, exception) of student(seed=seed), computed once per student."""
+    began = time.perf_counter()
     try:
-        runs = _RUNS.setdefault(student, {})
-    except TypeError:  # not weak-referenceable: do not cache
-        runs = {}
-    if seed not in runs:
-        began = time.perf_counter()
-        try:
-            runs[seed] = (_one_thread_call(student, seed), time.perf_counter() - began, None)
-        except Exception as exc:  # noqa: BLE001 - re-raised by each test that needs it
-            runs[seed] = (None, time.perf_counter() - began, exc)
-    return runs[seed]
+        return (_one_thread_call(student, seed), time.perf_counter() - began, None)
+    except Exception as exc:  # noqa: BLE001 - re-raised by each test that needs it
+        return (None, time.perf_counter() - began, exc)
 
 
 def _predictions(student, seed):

@@ -24,13 +24,12 @@ twas 12, spredixcan_z 6 (45 in all).
 """
 import hashlib
 import time
-import weakref
 
 import numpy as np
 from scipy import stats
 
 from autograder.testing import (Failure, Suite, describe, expect, expect_close, expect_equal,
-                                expect_unchanged, make, to_array, to_float)
+                                expect_unchanged, make, to_array, to_float, once_per_student)
 
 SUITE = Suite("10-twas")
 
@@ -298,24 +297,21 @@ def _ld_problem(seed, n=300, n_blocks=3, size=4, n_null=36, h2=0.5):
     return G[:, order], e, blocks, where[n_blocks * size:]
 
 
-_LD_FITS = weakref.WeakKeyDictionary()
+
+
+@once_per_student
+def _ld_run(student):
+    """(weights, blocks, null columns, exception) of the student's fit on the LD problem."""
+    G, e, blocks, null = _ld_problem(108)
+    try:
+        return (_fit(student, G, e)[0], blocks, null, None)
+    except Exception as exc:  # noqa: BLE001 - re-raised by each test that needs it
+        return (None, blocks, null, exc)
 
 
 def _ld_fit(student):
     """(weights, blocks, null columns, given) of the student's fit on the LD problem, once."""
-    try:
-        found = _LD_FITS[student]
-    except (KeyError, TypeError):
-        G, e, blocks, null = _ld_problem(108)
-        try:
-            found = (_fit(student, G, e)[0], blocks, null, None)
-        except Exception as exc:  # noqa: BLE001 - re-raised by each test that needs it
-            found = (None, blocks, null, exc)
-        try:
-            _LD_FITS[student] = found
-        except TypeError:
-            pass
-    w, blocks, null, exc = found
+    w, blocks, null, exc = _ld_run(student)
     if exc is not None:
         raise exc
     return w, blocks, null, ("G of shape (300, 48): 3 causal LD blocks of 4 SNPs in perfect LD "
@@ -515,7 +511,6 @@ def integer_genotypes_and_inputs_unchanged(student, ref, rng):
 TWAS_TIME_LIMIT = 90.0
 _N_GENES, _CAUSAL, _SNPS_PER_REGION, _SPACING = 20, (2, 9, 15), 30, 4_000_000
 _TWAS = {}
-_RUNS = weakref.WeakKeyDictionary()
 
 
 def _twas_data():
@@ -602,10 +597,11 @@ def _table(out, n_rows, what="twas", given=None):
 
 def _run(student, ref=None):
     """(table or exception, seconds, inputs unchanged) of the student's twas, computed once."""
-    try:
-        return _RUNS[student]
-    except (KeyError, TypeError):
-        pass
+    return _twas_run(student)
+
+
+@once_per_student
+def _twas_run(student):
     d = _twas_data()
     args = [d["G_ref"].copy(), d["E_ref"].copy(), d["G_gwas"].copy(), d["y"].copy()]
     pos = d["positions"].copy()
@@ -620,10 +616,6 @@ def _run(student, ref=None):
                     zip(args + [pos], [d["G_ref"], d["E_ref"], d["G_gwas"], d["y"],
                                        d["positions"]]))
     result.append(unchanged)
-    try:
-        _RUNS[student] = result
-    except TypeError:
-        pass
     return result
 
 
