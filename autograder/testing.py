@@ -325,6 +325,27 @@ def set_parameters(obj, arrays) -> bool:
     return True
 
 
+def make_local(source: str):
+    """The object ``source`` describes (as for :func:`make`), built here, in the grader's
+    process: the trusted twin of an object made where the student's code runs."""
+    from autograder.wire import evaluate_source
+
+    return evaluate_source(source)
+
+
+def type_name(value) -> str:
+    """The type name of a value a student's function returned, wherever it lives (an object
+    kept in the sandbox is known by its name only)."""
+    return getattr(value, "_remote_type", None) or type(value).__name__
+
+
+def reference(chapter: str):
+    """The reference module of a chapter (for helpers that are not given ``ref``)."""
+    from autograder import registry
+
+    return registry.reference(chapter)
+
+
 def in_sandbox(source: str):
     """A callable argument given as source (e.g. ``"lambda x: (x ** 2).sum()"``), so that it
     can be passed to the student's function wherever the student's code runs."""

@@ -259,3 +259,26 @@ def test_a_shared_run_happens_once_per_student_function_and_key():
 
     slotted = Slotted()
     assert size(slotted) == size(slotted) == 2 and calls.count("size") == 2
+
+
+CHAPTER_TESTS = sorted((Path(__file__).resolve().parents[1] / "autograder").glob("[0-9][0-9]-*/tests.py"))
+
+
+@pytest.mark.parametrize("source", CHAPTER_TESTS, ids=[p.parent.name for p in CHAPTER_TESTS])
+def test_chapter_tests_use_only_the_public_test_api(source):
+    """A chapter's hidden tests import from autograder.testing only and touch no private
+    attribute: the engine can change behind that API without breaking a chapter."""
+    import ast
+
+    tree = ast.parse(source.read_text())
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("autograder"):
+            if node.module != "autograder.testing":
+                found.append(f"from {node.module} import ...")
+        elif isinstance(node, ast.Import):
+            found += [f"import {a.name}" for a in node.names if a.name.startswith("autograder")]
+        elif isinstance(node, ast.Attribute) and node.attr.startswith("_") \
+                and not node.attr.startswith("__"):
+            found.append(f".{node.attr} (line {node.lineno})")
+    assert found == []

@@ -30,7 +30,7 @@ from torch import nn
 
 from autograder.testing import (Failure, Suite, describe, expect, expect_close, expect_equal,
                                 expect_shape, expect_unchanged, make, n_trainable, parameters,
-                                set_parameters, to_array, to_float)
+                                reference, set_parameters, to_array, to_float)
 
 SUITE = Suite("08-autoencoder")
 TIME_LIMIT = 30.0  # seconds for one training run that takes the reference about 1 s
@@ -106,9 +106,7 @@ def _sync(local, model):
 
 
 def ref_autoencoder(dims):
-    from autograder import registry
-
-    return registry.reference("08-autoencoder").Autoencoder(*dims)
+    return reference("08-autoencoder").Autoencoder(*dims)
 
 
 def _is_number(value) -> bool:
@@ -152,9 +150,7 @@ def _pair(student, ref, dims=(12, 7, 3)):
 @lru_cache(maxsize=None)
 def _trained_reference_weights():
     """Reference Autoencoder(765, 32, 8) trained on the hidden PBMC training cells."""
-    from autograder import registry
-
-    ref = registry.reference("08-autoencoder")
+    ref = reference("08-autoencoder")
     X_tr = _pbmc()[0]
     _seed(0)
     model = ref.Autoencoder(X_tr.shape[1], 32, 8)

@@ -19,9 +19,8 @@ import scipy.stats
 import torch
 
 from autograder.testing import (Failure, Suite, describe, expect, expect_close, expect_equal,
-                                expect_shape, expect_unchanged, make, n_trainable, parameters,
-                                set_parameters, to_array, to_float)
-from autograder.wire import evaluate_source
+                                expect_shape, expect_unchanged, make, make_local, n_trainable,
+                                parameters, set_parameters, to_array, to_float)
 
 SUITE = Suite("09-vanishing-gradients")
 
@@ -349,7 +348,7 @@ def _mlp_source(sizes, act="torch.nn.Tanh()", extra=""):
 def _models(student, source, seed, stale=False):
     """(model where the student's code runs, local copy with the same weights)."""
     torch.manual_seed(seed)
-    local = evaluate_source(source)
+    local = make_local(source)
     if stale:  # leave old gradients on the student's copy, as after a training step
         source = ("model = " + source + "\n"
                   "out = model(torch.randn(5, model[0].in_features))\n"
@@ -368,7 +367,7 @@ def _classification_data(rng, n, d, k):
 
 
 def _check_norms(student, ref, model, local, X, y, loss_src, given, rtol=1e-4, atol=1e-7):
-    expected = ref.layer_grad_norms(local, X, y, evaluate_source(loss_src))
+    expected = ref.layer_grad_norms(local, X, y, make_local(loss_src))
     got = student(model, X.clone(), y.clone(), make(student, loss_src))
     return expect_close(got, expected, "layer_grad_norms", given, rtol=rtol, atol=atol)
 

@@ -29,7 +29,8 @@ import numpy as np
 from scipy import stats
 
 from autograder.testing import (Failure, Suite, describe, expect, expect_close, expect_equal,
-                                expect_unchanged, make, to_array, to_float, once_per_student)
+                                expect_unchanged, make, once_per_student, to_array, to_float,
+                                type_name)
 
 SUITE = Suite("10-twas")
 
@@ -574,7 +575,7 @@ GIVEN = ("a reference panel of 200 people (600 SNPs, 21 genes), a GWAS cohort of
 def _table(out, n_rows, what="twas", given=None):
     """The columns of the student's DataFrame as a dict of lists."""
     given = GIVEN if given is None else given
-    kind = getattr(out, "_remote_type", None) or type(out).__name__
+    kind = type_name(out)
     if kind != "DataFrame":
         raise Failure(f"{what} returned a {kind}; expected a pandas DataFrame "
                       "(e.g. pd.DataFrame(rows) from a list of dicts)")
