@@ -4,7 +4,6 @@ from __future__ import annotations
 import contextlib
 import io
 import time
-import traceback
 import warnings
 import zlib
 from dataclasses import dataclass, field
@@ -79,13 +78,8 @@ def _student_error(exc: BaseException) -> str:
         return feedback
     if isinstance(exc, NotImplementedError):
         return "not implemented yet (the function still raises NotImplementedError)"
-    frames = traceback.extract_tb(exc.__traceback__)
-    where = ""
-    for frame in reversed(frames):  # the innermost frame in the student's code
-        library = "site-packages" in frame.filename or "/lib/python3" in frame.filename
-        if not frame.filename.startswith(str(registry.ROOT)) and not library and frame.line:
-            where = f" (line {frame.lineno}: {frame.line})"
-            break
+    found = text.innermost_line(exc, skip=lambda name: name.startswith(str(registry.ROOT)))
+    where = f" (line {found[0]}: {found[1]})" if found else ""
     return f"raised {type(exc).__name__}: {exc}{where}"
 
 

@@ -40,7 +40,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot  # preloaded
 from IPython.core.interactiveshell import InteractiveShell
 
-from autograder import capture, wire
+from autograder import capture, text, wire
 from autograder.lifetime import die_with_parent
 
 CLONE_NEWNS, CLONE_NEWNET, CLONE_NEWUSER = 0x00020000, 0x40000000, 0x10000000
@@ -528,15 +528,8 @@ def _data_only(value, depth=0):
 
 def _describe(exc: BaseException) -> dict:
     """Type, message and the innermost line of the student's own code."""
-    where = ""
-    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
-        name = frame.filename
-        if "site-packages" in name or "/lib/python3" in name or name.endswith("sandbox.py") \
-                or name.endswith("wire.py"):
-            continue
-        if frame.line:
-            where = f"line {frame.lineno}: {frame.line.strip()}"[:300]
-            break
+    found = text.innermost_line(exc, skip=lambda name: name.endswith(("sandbox.py", "wire.py")))
+    where = f"line {found[0]}: {found[1]}"[:300] if found else ""
     return {"type": type(exc).__name__[:100], "message": str(exc)[:1000], "where": where}
 
 

@@ -7,6 +7,9 @@ undecodable bytes escaped, at most ``limit`` characters, with the original lengt
 """
 from __future__ import annotations
 
+import traceback
+from collections.abc import Callable
+
 MAX_MESSAGE = 600           # one test's message
 MAX_REPORT = 6_000          # one function's feedback
 
@@ -50,3 +53,15 @@ def cell(value):
     if isinstance(value, str) and value.startswith(FORMULA_START):
         return "'" + value
     return value
+
+
+def innermost_line(exc: BaseException, skip: Callable[[str], bool]) -> tuple[int, str] | None:
+    """(line number, source line) of the innermost frame of ``exc``'s traceback that is the
+    student's: not a library's (site-packages, the standard library) and not one of the files
+    ``skip`` names. One rule for both sides of the sandbox (each skips its own files)."""
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        name = frame.filename
+        if "site-packages" in name or "/lib/python3" in name or skip(name) or not frame.line:
+            continue
+        return frame.lineno or 0, frame.line.strip()
+    return None

@@ -282,3 +282,17 @@ def test_chapter_tests_use_only_the_public_test_api(source):
                 and not node.attr.startswith("__"):
             found.append(f".{node.attr} (line {node.lineno})")
     assert found == []
+
+
+def test_the_innermost_student_line_skips_libraries_and_the_given_files():
+    import json as stdlib_json
+
+    def student_code():
+        return stdlib_json.loads("{not json")  # the student's line
+
+    try:
+        student_code()
+    except ValueError as exc:
+        line, source = text.innermost_line(exc, skip=lambda name: False)
+        assert "the student's line" in source and line > 0  # json's own frames are skipped
+        assert text.innermost_line(exc, skip=lambda name: name == __file__) is None
