@@ -19,8 +19,10 @@ trust any of it and keeps only text and PNG images (:func:`autograder.notebook.s
 from __future__ import annotations
 
 import base64
+import contextlib
 import io
 import sys
+import warnings
 
 MAX_TEXT_CHARS = 200_000      # of one cell's streams, in all
 MAX_OUTPUTS = 200             # outputs of one cell
@@ -150,3 +152,21 @@ class capturing:
     def __exit__(self, *exc):
         sys.stdout, sys.stderr = self.saved
         return False
+
+
+@contextlib.contextmanager
+def runtime_warnings():
+    """numpy's default error handling (overflow, division by zero and invalid values warn;
+    underflow to 0 is harmless and silent), with every ``RuntimeWarning`` the block emits
+    recorded: yields the list they are added to when the block ends. One rule for a student's
+    function called in the sandbox and one called in the grader's process."""
+    import numpy as np
+
+    found: list[warnings.WarningMessage] = []
+    with warnings.catch_warnings(record=True) as caught, \
+            np.errstate(over="warn", divide="warn", invalid="warn", under="ignore"):
+        warnings.simplefilter("always")
+        try:
+            yield found
+        finally:
+            found.extend(w for w in caught if issubclass(w.category, RuntimeWarning))

@@ -17,7 +17,6 @@ subclasses cannot fake a pass.
 from __future__ import annotations
 
 import functools
-import warnings
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -230,12 +229,10 @@ def expect_unchanged(before: np.ndarray, after: np.ndarray, what: str, name: str
 
 def call_without_warnings(fn: Callable, *args, what: str, given: str = "", **kwargs):
     """Call fn; fail if it emits a numpy RuntimeWarning (overflow, divide by zero, invalid)."""
-    # numpy's defaults: overflow, divide-by-zero and invalid warn; underflow to 0 is harmless.
-    with warnings.catch_warnings(record=True) as caught, \
-            np.errstate(over="warn", divide="warn", invalid="warn", under="ignore"):
-        warnings.simplefilter("always")
+    from autograder.capture import runtime_warnings
+
+    with runtime_warnings() as runtime:
         out = fn(*args, **kwargs)
-    runtime = [w for w in caught if issubclass(w.category, RuntimeWarning)]
     if runtime:
         raise Failure(_msg(what, given, f"emitted a warning: {runtime[0].message}"))
     return out

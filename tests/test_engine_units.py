@@ -296,3 +296,14 @@ def test_the_innermost_student_line_skips_libraries_and_the_given_files():
         line, source = text.innermost_line(exc, skip=lambda name: False)
         assert "the student's line" in source and line > 0  # json's own frames are skipped
         assert text.innermost_line(exc, skip=lambda name: name == __file__) is None
+
+
+def test_runtime_warnings_are_recorded_with_numpys_default_rules():
+    import numpy as np
+
+    from autograder.capture import runtime_warnings
+
+    with runtime_warnings() as caught:
+        np.log(np.zeros(2))            # divide by zero: recorded
+        np.exp(np.array([-1000.0]))    # underflow to 0: harmless, silent
+    assert len(caught) == 1 and "divide" in str(caught[0].message)
