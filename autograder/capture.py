@@ -24,6 +24,10 @@ import io
 import sys
 import warnings
 
+# bound when the sandbox template starts, before any student code: a notebook that replaces
+# sys.modules["numpy"] cannot change what runtime_warnings uses
+import numpy as np
+
 MAX_TEXT_CHARS = 200_000      # of one cell's streams, in all
 MAX_OUTPUTS = 200             # outputs of one cell
 MAX_IMAGE_BYTES = 2_000_000   # one image (base64)
@@ -160,8 +164,6 @@ def runtime_warnings():
     underflow to 0 is harmless and silent), with every ``RuntimeWarning`` the block emits
     recorded: yields the list they are added to when the block ends. One rule for a student's
     function called in the sandbox and one called in the grader's process."""
-    import numpy as np
-
     found: list[warnings.WarningMessage] = []
     with warnings.catch_warnings(record=True) as caught, \
             np.errstate(over="warn", divide="warn", invalid="warn", under="ignore"):
