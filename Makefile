@@ -32,7 +32,7 @@ book-clean:
 
 # Regenerate the student notebooks from solutions/ with nbgrader.
 exercises: $(STAMP)
-	$(BIN)/python -m autograder.cli release
+	$(BIN)/python -m autograder.engine.cli release
 
 # Regenerate notebooks/ (the chapter pages as plain notebooks, for Colab and Binder).
 notebooks: $(STAMP)

@@ -39,7 +39,7 @@ HOSTILE = {
     # a wrong answer (the bank's first bug) plus patched comparisons and grader
     "patch": ("import numpy as np\nnp.allclose = lambda *a, **k: True\n"
               "np.testing.assert_allclose = lambda *a, **k: None\n"
-              "try:\n    import autograder.testing as _t\n"
+              "try:\n    import autograder.engine.testing as _t\n"
               "    _t.expect_close = lambda actual, expected, *a, **k: np.asarray(expected, float)\n"
               "except Exception:\n    pass\n"),
 }
@@ -50,8 +50,8 @@ BANK_STUB = ("class Bank:\n    def __init__(self, chapter):\n        pass\n"
 
 
 def build(root: Path, chapters: list[str], per_chapter: int, hostile: bool | str) -> dict:
-    from autograder import registry
-    from autograder.bank import load_bank
+    from autograder.engine import registry
+    from autograder.engine.bank import load_bank
 
     shutil.copy(REPO / "nbgrader_config.py", root)
     kinds = {}
@@ -60,7 +60,7 @@ def build(root: Path, chapters: list[str], per_chapter: int, hostile: bool | str
         solution = json.loads((REPO / "solutions" / ch / f"{ch}.ipynb").read_text())
         blank = json.loads((REPO / "exercises" / ch / f"{ch}.ipynb").read_text())
         bank = load_bank(ch)
-        bank_src = re.sub(r"^from autograder\.bank import Bank\s*$", BANK_STUB,
+        bank_src = re.sub(r"^from autograder\.engine\.bank import Bank\s*$", BANK_STUB,
                           (REPO / "tests" / ch / "bank.py").read_text(), flags=re.M)
         fn0 = registry.suite(ch).functions()[0]
         for i in range(per_chapter):
@@ -104,15 +104,15 @@ def _submit(root, student, ch, nb):
 
 
 def cell_scores(root: Path, chapters):
-    from autograder import gradebook
+    from autograder.engine import gradebook
 
     return {(r["student"], r["chapter"]): {k: v[0] for k, v in r["grades"].items()}
             for r in gradebook.scores(gradebook.default_db_url(root), chapters)}
 
 
 def main() -> int:
-    from autograder import cli, registry
-    from autograder.engine import grade_class, load_state
+    from autograder.engine import cli, registry
+    from autograder.engine.scheduler import grade_class, load_state
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--chapters", nargs="*", default=None)
@@ -183,7 +183,7 @@ def main() -> int:
         "nbgrader_per_submission_s": round(nbgrader_s / len(honest), 3),
         "speedup": round(nbgrader_s / engine_all, 2),
         "scores_disagree_on_honest": [f"{s}/{c}" for s, c in disagree],
-        "hostile_limits": hostile_limits or "defaults (autograder.remote.Limits)",
+        "hostile_limits": hostile_limits or "defaults (autograder.engine.remote.Limits)",
         "hostile_scored_wrongly": hostile_wrong,
         "hostile_scores": {f"{s}/{c}": v for (s, c), v in hostile_total.items()},
         "full_marks": full,

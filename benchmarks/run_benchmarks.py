@@ -65,9 +65,10 @@ def solution_notebooks() -> dict:
 
 
 def train_mlp_figure() -> dict:
-    from autograder import registry
-    from nnbio_helpers.data import load_digits_split
     import numpy as np
+
+    from autograder.engine import registry
+    from nnbio_helpers.data import load_digits_split
 
     ref = registry.reference("03-backprop")
     X_tr, y_tr, X_te, y_te = load_digits_split(seed=0)
@@ -80,13 +81,13 @@ def train_mlp_figure() -> dict:
 
 
 def autograding(work: Path) -> dict:
-    from autograder import registry
+    from autograder.engine import registry
 
     root = work / "course"
     root.mkdir()
     shutil.copy(REPO / "nbgrader_config.py", root)
     shutil.copytree(REPO / "solutions", root / "solutions")
-    cli = [sys.executable, "-m", "autograder.cli", "--root", str(root)]
+    cli = [sys.executable, "-m", "autograder.engine.cli", "--root", str(root)]
     _timed(cli + ["release"], root)
     n = 0
     for ch in registry.chapters():

@@ -30,7 +30,7 @@ STOCK_SKIPS = ("hangs", "crashes", "memory_bomb")  # stock nbgrader would wait o
 
 
 def _cli(root: Path, *args, timeout=900):
-    return subprocess.run([sys.executable, "-m", "autograder.cli", "--root", str(root), *args],
+    return subprocess.run([sys.executable, "-m", "autograder.engine.cli", "--root", str(root), *args],
                           capture_output=True, text=True, timeout=timeout, cwd=REPO)
 
 
@@ -234,7 +234,7 @@ def test_the_command_line_names_what_it_does_not_know(courses):
 def test_a_dask_cluster_grades_plain_nbgrader_assignments_too(tmp_path):
     from distributed import LocalCluster
 
-    from autograder.engine import grade_class
+    from autograder.engine.scheduler import grade_class
 
     root = S.build_course(tmp_path)
     proc = _cli(root, "release", "hw2")

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from autograder import gradebook, registry
-from autograder.engine import grade_class
+from autograder.engine import gradebook, registry
+from autograder.engine.scheduler import grade_class
 
 REPO = Path(__file__).resolve().parents[1]
 CH = "02-activations"

@@ -42,7 +42,7 @@ def built():
 
 
 def test_every_chapter_with_an_exercise_is_in_the_book():
-    from autograder import registry
+    from autograder.engine import registry
 
     assert sorted(_chapters()) == registry.chapters()
 

@@ -19,8 +19,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from autograder import registry, wire
-from autograder.engine import grade_class, load_state
+from autograder.engine import registry, wire
+from autograder.engine.scheduler import grade_class, load_state
 
 REPO = Path(__file__).resolve().parents[1]
 CH = "02-activations"
@@ -361,7 +361,7 @@ def test_a_hanging_top_level_cell_costs_the_cell_limit(red_course):
 
 
 def test_definitions_only_keeps_imports_definitions_and_constants():
-    from autograder.remote import definitions_only
+    from autograder.engine.remote import definitions_only
 
     kept = definitions_only("%matplotlib inline\nimport numpy as np\nK = 3\n"
                             "x = softmax(np.ones(K))\ndef f(a):\n    return a\nprint(f(1))\n"
@@ -381,7 +381,7 @@ def test_a_function_that_breaks_every_cell_costs_only_its_own_tests(red_course):
 
 
 def test_limits_from_the_command_line_are_checked():
-    from autograder.cli import parse_limits
+    from autograder.engine.cli import parse_limits
 
     assert parse_limits(["call_seconds=20", "max_starts=3"]) == {"call_seconds": 20.0,
                                                                   "max_starts": 3}
@@ -495,7 +495,7 @@ def test_killing_the_grading_command_leaves_no_process_behind(tmp_path):
         d = tmp_path / "submitted" / student / CH
         d.mkdir(parents=True)
         (d / f"{CH}.ipynb").write_text(json.dumps(_with_cell("while True:\n    pass\n", before=None)))
-    proc = subprocess.Popen([sys.executable, "-m", "autograder.cli", "--root", str(tmp_path),
+    proc = subprocess.Popen([sys.executable, "-m", "autograder.engine.cli", "--root", str(tmp_path),
                              "autograde", CH, "--workers", "2", "--no-progress"],
                             cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             env=env)
@@ -520,7 +520,7 @@ def test_killing_the_grading_command_leaves_no_process_behind(tmp_path):
         os.kill(p, signal.SIGKILL)
     assert not left, f"processes left running after the grader was killed: {left}"
     # the next run removes what the killed one could not clean up, and leaves nothing itself
-    subprocess.run([sys.executable, "-m", "autograder.cli", "--root", str(tmp_path), "autograde",
+    subprocess.run([sys.executable, "-m", "autograder.engine.cli", "--root", str(tmp_path), "autograde",
                     CH, "--workers", "1", "--no-progress", "--limit", "cell_seconds=2",
                     "--limit", "notebook_seconds=5"], cwd=REPO, env=env, timeout=600,
                    capture_output=True)

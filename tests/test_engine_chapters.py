@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from autograder import registry
-from autograder.bank import load_bank
-from autograder.engine import grade_class, load_state
+from autograder.engine import registry
+from autograder.engine.bank import load_bank
+from autograder.engine.scheduler import grade_class, load_state
 
 REPO = Path(__file__).resolve().parents[1]
 CHAPTERS = [c for c in registry.chapters()
@@ -25,7 +25,7 @@ CHAPTERS = [c for c in registry.chapters()
 pytestmark = pytest.mark.slow
 
 BANK_STUB = '''
-class Bank:  # stands in for autograder.bank.Bank, which is not available to student code
+class Bank:  # stands in for autograder.engine.bank.Bank, which is not available to student code
     def __init__(self, chapter):
         pass
     def mutant(self, function, why):
@@ -36,7 +36,7 @@ class Bank:  # stands in for autograder.bank.Bank, which is not available to stu
 
 def _bank_cell(chapter: str, entry) -> str:
     source = (REPO / "tests" / chapter / "bank.py").read_text()
-    source = re.sub(r"^from autograder\.bank import Bank\s*$", BANK_STUB, source, flags=re.M)
+    source = re.sub(r"^from autograder\.engine\.bank import Bank\s*$", BANK_STUB, source, flags=re.M)
     return f"{source}\n\n{entry.function} = {entry.implementation.__name__}\n"
 
 

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from autograder import registry
-from autograder.engine import load_state
+from autograder.engine import registry
+from autograder.engine.scheduler import load_state
 
 REPO = Path(__file__).resolve().parents[1]
 CH = "02-activations"
@@ -221,7 +221,7 @@ def hardened(tmp_path_factory):
     (d / "submission_secret.txt").write_text(NBGRADER_SECRET)  # as nbgrader collect leaves it
 
     # the chapter is due an hour before `late` submitted
-    from autograder import gradebook
+    from autograder.engine import gradebook
 
     db_url = f"sqlite:///{root / ('gradebook-' + SECRET + '.db')}"
     gradebook.ensure_assignments(root, [CH], db_url)
@@ -234,7 +234,7 @@ def hardened(tmp_path_factory):
 
     tmp = Path(tempfile.mkdtemp(prefix="nnbio-h-", dir="/tmp"))  # short: a socket lives below
     env = dict(os.environ, TMPDIR=str(tmp))
-    cmd = [sys.executable, "-m", "autograder.cli", "--root", str(root), "--db", db_url,
+    cmd = [sys.executable, "-m", "autograder.engine.cli", "--root", str(root), "--db", db_url,
            "autograde", CH, "--workers", "2", "--no-progress"]
     for limit in LIMITS:
         cmd += ["--limit", limit]
@@ -248,7 +248,7 @@ def hardened(tmp_path_factory):
     for state_file in (root / "autograded").rglob("grading.json"):
         uids.add(json.loads(state_file.read_text()).get("uid"))
     after = _sandbox_processes(uids - {None})
-    report = subprocess.run([sys.executable, "-m", "autograder.cli", "--root", str(root), "--db",
+    report = subprocess.run([sys.executable, "-m", "autograder.engine.cli", "--root", str(root), "--db",
                              db_url, "report", CH], cwd=REPO, capture_output=True, text=True,
                             timeout=300)
     return {"root": root, "run": out, "tmp": tmp, "db_url": db_url, "left": after,
@@ -477,7 +477,7 @@ def test_nbgrader_feedback_tools_work_after_the_engine(hardened, tmp_path):
 
 def test_a_sandbox_below_the_policy_is_refused_unless_the_instructor_allows_it(tmp_path):
     """A property no sandbox here reaches stands in for a machine without namespaces."""
-    from autograder.engine import grade_class
+    from autograder.engine.scheduler import grade_class
 
     shutil.copy(REPO / "nbgrader_config.py", tmp_path)
     shutil.copytree(REPO / "solutions" / CH, tmp_path / "solutions" / CH)
@@ -498,7 +498,7 @@ def test_a_submission_whose_worker_died_is_stored_with_the_reason_and_graded_nex
     """Workers that cannot even start (an address-space limit too small for torch) die on
     every attempt: the submission is stored with the reason and no key, the command says the
     grader failed, and the next run, with a sane limit, grades it."""
-    from autograder.engine import grade_class
+    from autograder.engine.scheduler import grade_class
 
     shutil.copy(REPO / "nbgrader_config.py", tmp_path)
     shutil.copytree(REPO / "solutions" / CH, tmp_path / "solutions" / CH)

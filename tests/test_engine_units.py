@@ -13,11 +13,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from autograder import files, notebook, pool, seccomp, text
-from autograder.remote import (IsolationPolicy, MessageTooLarge, UidClaim, describe_isolation,
-                               read_message)
-from autograder.testing import Failure, to_array
-
+from autograder.engine import files, notebook, pool, seccomp, text
+from autograder.engine.remote import (
+    IsolationPolicy,
+    MessageTooLarge,
+    UidClaim,
+    describe_isolation,
+    read_message,
+)
+from autograder.engine.testing import Failure, to_array
 
 # ------------------------------------------------------------ files
 
@@ -210,8 +214,8 @@ def test_seccomp_program_denies_the_listed_calls():
 def test_a_tests_random_inputs_do_not_depend_on_its_position():
     """Seeds come from the test's name: inserting a test before another leaves the inputs
     (and so the grade) of the other unchanged."""
-    from autograder.grading import FunctionResult, _run_tests
-    from autograder.testing import Test
+    from autograder.engine.grading import FunctionResult, _run_tests
+    from autograder.engine.testing import Test
 
     seen = {}
 
@@ -227,8 +231,8 @@ def test_a_tests_random_inputs_do_not_depend_on_its_position():
 
 
 def test_a_shared_run_happens_once_per_student_function_and_key():
-    from autograder.grading import _fresh
-    from autograder.testing import once_per_student
+    from autograder.engine.grading import _fresh
+    from autograder.engine.testing import once_per_student
 
     calls = []
 
@@ -266,7 +270,7 @@ CHAPTER_TESTS = sorted((Path(__file__).resolve().parents[1] / "autograder").glob
 
 @pytest.mark.parametrize("source", CHAPTER_TESTS, ids=[p.parent.name for p in CHAPTER_TESTS])
 def test_chapter_tests_use_only_the_public_test_api(source):
-    """A chapter's hidden tests import from autograder.testing only and touch no private
+    """A chapter's hidden tests import from autograder.engine.testing only and touch no private
     attribute: the engine can change behind that API without breaking a chapter."""
     import ast
 
@@ -274,7 +278,7 @@ def test_chapter_tests_use_only_the_public_test_api(source):
     found = []
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("autograder"):
-            if node.module != "autograder.testing":
+            if node.module != "autograder.engine.testing":
                 found.append(f"from {node.module} import ...")
         elif isinstance(node, ast.Import):
             found += [f"import {a.name}" for a in node.names if a.name.startswith("autograder")]
@@ -301,7 +305,7 @@ def test_the_innermost_student_line_skips_libraries_and_the_given_files():
 def test_runtime_warnings_are_recorded_with_numpys_default_rules():
     import numpy as np
 
-    from autograder.capture import runtime_warnings
+    from autograder.engine.capture import runtime_warnings
 
     with runtime_warnings() as caught:
         np.log(np.zeros(2))            # divide by zero: recorded

@@ -8,10 +8,10 @@
 from __future__ import annotations
 
 import pytest
-from autograder.bank import load_bank
 
-from autograder import registry
-from autograder.grading import grade_function
+from autograder.engine import registry
+from autograder.engine.bank import load_bank
+from autograder.engine.grading import grade_function
 
 CASES = [(ch, fn) for ch in registry.chapters() for fn in registry.suite(ch).functions()]
 MIN_MUTANTS_PER_CHAPTER = 5

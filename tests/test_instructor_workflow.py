@@ -7,7 +7,7 @@ feedback, with the project's engine in place of ``nbgrader autograde``:
     nbgrader db student import / db assignment add --duedate / generate_assignment /
     release_assignment                                                    (instructor)
     nbgrader fetch_assignment / submit                                    (each student)
-    nbgrader collect; python -m autograder.cli autograde; nbgrader export  (instructor)
+    nbgrader collect; python -m autograder.engine.cli autograde; nbgrader export  (instructor)
     formgrader in headless Chromium: scores, the grading page, a manual grade
     nbgrader generate_feedback / release_feedback                         (instructor)
     nbgrader fetch_feedback                                               (each student)
@@ -296,7 +296,7 @@ def course(tmp_path_factory):
         assert (root / "submitted" / student / CH / f"{CH}.ipynb").exists(), proc.stderr[-3000:]
         assert (root / "submitted" / student / CH / "timestamp.txt").read_text().strip() == \
             submitted_at[student]
-    cmd = [sys.executable, "-m", "autograder.cli", "--root", str(root), "autograde", CH,
+    cmd = [sys.executable, "-m", "autograder.engine.cli", "--root", str(root), "autograde", CH,
            "--no-progress"]
     if os.geteuid() != 0:  # the sandbox reaches full isolation only as root (CI runs as root)
         cmd.append("--allow-weak-isolation")

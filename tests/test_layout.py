@@ -1,4 +1,4 @@
-"""The course directory (autograder/layout.py): the paths come from the course's
+"""The course directory (autograder/engine/layout.py): the paths come from the course's
 nbgrader_config.py, nbgrader's defaults apply without one, and no name can leave its folder."""
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.layout import CourseLayout
+from autograder.engine.layout import CourseLayout
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -129,7 +129,7 @@ def test_student_helper_package_implements_no_graded_function():
     """nnbio_helpers is public: it must not define any graded function of any chapter."""
     import ast as _ast
 
-    from autograder import registry
+    from autograder.engine import registry
 
     graded = {fn for ch in registry.chapters() for fn in registry.suite(ch).functions()}
     for py in sorted((REPO / "nnbio_helpers").rglob("*.py")):

@@ -20,7 +20,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder import registry
+from autograder.engine import registry
 from tools.nbsource import lint
 
 REPO = Path(__file__).resolve().parents[1]
@@ -76,7 +76,7 @@ def course(request, tmp_path_factory):
     root = tmp_path_factory.mktemp(f"course-{request.param}")
     shutil.copy(REPO / "nbgrader_config.py", root)
     shutil.copytree(REPO / "solutions", root / "solutions")
-    cli = [sys.executable, "-m", "autograder.cli", "--root", str(root)]
+    cli = [sys.executable, "-m", "autograder.engine.cli", "--root", str(root)]
     _run(cli + ["release", *CHAPTERS], root)
     for ch in CHAPTERS:
         for student, src in (("solution", root / "solutions"), ("blank", root / "exercises")):

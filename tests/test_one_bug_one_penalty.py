@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from autograder import registry
-from autograder.bank import load_bank
-from autograder.grading import grade_function
+from autograder.engine import registry
+from autograder.engine.bank import load_bank
+from autograder.engine.grading import grade_function
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -90,7 +90,7 @@ STRICT_STEP = "def step(z, *how):\n    return (np.asarray(z, dtype=float) > 0).a
 
 @pytest.mark.slow
 def test_through_the_sandbox_a_bug_in_step_costs_only_step(tmp_path):
-    from autograder.engine import grade_class, load_state
+    from autograder.engine.scheduler import grade_class, load_state
 
     ch = "01-neuron"
     root = _course(tmp_path, ch)

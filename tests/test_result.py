@@ -1,11 +1,11 @@
-"""One result type for a graded submission (autograder/result.py): what the engine returns,
+"""One result type for a graded submission (autograder/engine/result.py): what the engine returns,
 the state file and the gradebook store, and the reports read."""
 from __future__ import annotations
 
 import json
 import pickle
 
-from autograder.result import GRADED, UNGRADABLE, SubmissionResult
+from autograder.engine.result import GRADED, UNGRADABLE, SubmissionResult
 
 
 def _graded() -> SubmissionResult:

@@ -29,8 +29,8 @@ from pathlib import Path
 
 import pytest
 
-from autograder import registry
-from autograder.bank import load_bank
+from autograder.engine import registry
+from autograder.engine.bank import load_bank
 from tools import nbsource
 
 REPO = Path(__file__).resolve().parents[1]

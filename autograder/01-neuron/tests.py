@@ -7,7 +7,7 @@ passed as copies, except in the dedicated "does not modify" tests.
 """
 import numpy as np
 
-from autograder.testing import (Failure, Suite, describe, expect, expect_close, expect_equal,
+from autograder.engine.testing import (Failure, Suite, describe, expect, expect_close, expect_equal,
                                 expect_shape, expect_unchanged, in_sandbox, to_array, to_float)
 
 SUITE = Suite("01-neuron")
@@ -18,7 +18,7 @@ AND_TARGETS = np.array([0.0, 0.0, 0.0, 1.0])
 
 
 # Activations handed to the student's `neuron`, as source so that they also cross into the
-# sandboxed student process (autograder.engine); in-process they are plain callables.
+# sandboxed student process (autograder.engine.scheduler); in-process they are plain callables.
 TANH = in_sandbox("lambda z: np.tanh(z)")
 IDENTITY = in_sandbox("lambda z: z")
 STEP = in_sandbox("lambda z: np.where(np.asarray(z, dtype=float) >= 0, 1.0, 0.0)")

@@ -10,7 +10,7 @@ relu_grad 4, leaky_relu 6, softmax 5, log_softmax 6.
 """
 import numpy as np
 
-from autograder.testing import (Suite, call_without_warnings, describe, expect, expect_close,
+from autograder.engine.testing import (Suite, call_without_warnings, describe, expect, expect_close,
                                 expect_equal, expect_unchanged)
 
 SUITE = Suite("02-activations")

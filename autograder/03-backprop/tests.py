@@ -29,7 +29,7 @@ import numpy as np
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 
-from autograder.testing import (Failure, Suite, call_without_warnings, describe, expect,
+from autograder.engine.testing import (Failure, Suite, call_without_warnings, describe, expect,
                                 expect_close, expect_unchanged, in_sandbox, to_array, to_float,
                                 companion, once_per_student)
 

@@ -24,7 +24,7 @@ Points (one per behaviour): dropout 10, batchnorm_forward 9, EarlyStopping 10.
 """
 import numpy as np
 
-from autograder.testing import (Failure, Suite, call_without_warnings, describe, expect,
+from autograder.engine.testing import (Failure, Suite, call_without_warnings, describe, expect,
                                 expect_close, expect_shape, expect_unchanged, make, to_array,
                                 to_float)
 

@@ -20,7 +20,7 @@ import itertools
 import numpy as np
 import torch
 
-from autograder.testing import (Failure, Suite, describe, expect, expect_close, expect_equal,
+from autograder.engine.testing import (Failure, Suite, describe, expect, expect_close, expect_equal,
                                 expect_shape, expect_unchanged, make, n_trainable, parameters,
                                 set_parameters, to_array, to_float)
 

@@ -19,7 +19,7 @@ import time
 
 import numpy as np
 
-from autograder.testing import (Failure, Suite, describe, expect, expect_close, expect_shape,
+from autograder.engine.testing import (Failure, Suite, describe, expect, expect_close, expect_shape,
                                 expect_unchanged, make, to_array, once_per_student)
 
 SUITE = Suite("06-rnn")

@@ -8,7 +8,7 @@ seeded generator. Every test checks returned values, and inputs are passed as co
   weights into the student's model in ``parameters()`` order (``set_parameters``). A weight
   stored as (in, out) instead of nn.Linear's (out, in) is copied transposed; extra 1-D
   parameters (biases) are set to zero, so a model with biases loses only the parameter-count
-  point. The model is only driven through calls and the helpers of autograder.testing, so the
+  point. The model is only driven through calls and the helpers of autograder.engine.testing, so the
   tests work in one process and in the sandboxed engine alike.
 * ``karate_club_predictions`` is graded by its accuracy against the real split of Zachary's club
   (networkx node attribute ``club``) and its wall time; each (function, seed) is trained once,
@@ -26,7 +26,7 @@ import numpy as np
 import torch
 from rdkit import Chem, RDConfig, rdBase
 
-from autograder.testing import (Failure, Suite, describe, expect, expect_close, expect_shape,
+from autograder.engine.testing import (Failure, Suite, describe, expect, expect_close, expect_shape,
                                 expect_unchanged, make, n_trainable, parameters, set_parameters,
                                 to_array, once_per_student)
 

@@ -28,7 +28,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from autograder.testing import (Failure, Suite, describe, expect, expect_close, expect_equal,
+from autograder.engine.testing import (Failure, Suite, describe, expect, expect_close, expect_equal,
                                 expect_shape, expect_unchanged, make, n_trainable, parameters,
                                 reference, set_parameters, to_array, to_float)
 

@@ -18,7 +18,7 @@ import numpy as np
 import scipy.stats
 import torch
 
-from autograder.testing import (Failure, Suite, describe, expect, expect_close, expect_equal,
+from autograder.engine.testing import (Failure, Suite, describe, expect, expect_close, expect_equal,
                                 expect_shape, expect_unchanged, make, make_local, n_trainable,
                                 parameters, set_parameters, to_array, to_float)
 

@@ -28,7 +28,7 @@ import time
 import numpy as np
 from scipy import stats
 
-from autograder.testing import (Failure, Suite, describe, expect, expect_close, expect_equal,
+from autograder.engine.testing import (Failure, Suite, describe, expect, expect_close, expect_equal,
                                 expect_unchanged, make, once_per_student, to_array, to_float,
                                 type_name)
 

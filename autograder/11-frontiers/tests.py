@@ -10,7 +10,7 @@ correlation_rdm 6, compare_rdms 6 (30 in all).
 """
 import numpy as np
 
-from autograder.testing import (Failure, Suite, call_without_warnings, describe, expect,
+from autograder.engine.testing import (Failure, Suite, call_without_warnings, describe, expect,
                                 expect_close, expect_shape, expect_unchanged, to_array, to_float)
 
 SUITE = Suite("11-frontiers")

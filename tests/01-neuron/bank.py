@@ -1,8 +1,8 @@
-"""Mutants and alternative implementations for 01-neuron (see autograder/bank.py)."""
+"""Mutants and alternative implementations for 01-neuron (see autograder/engine/bank.py)."""
 import numpy as np
 import torch
 
-from autograder.bank import Bank
+from autograder.engine.bank import Bank
 
 BANK = Bank("01-neuron")
 

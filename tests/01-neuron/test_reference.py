@@ -10,7 +10,7 @@ import torch.nn.functional as F
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import Perceptron
 
-from autograder import registry
+from autograder.engine import registry
 
 ref = registry.reference("01-neuron")
 BINARY = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])

@@ -1,9 +1,9 @@
-"""Mutants and alternative implementations for 02-activations (see autograder/bank.py)."""
+"""Mutants and alternative implementations for 02-activations (see autograder/engine/bank.py)."""
 import numpy as np
 import scipy.special
 import torch
 
-from autograder.bank import Bank
+from autograder.engine.bank import Bank
 
 BANK = Bank("02-activations")
 

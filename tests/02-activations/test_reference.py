@@ -14,7 +14,7 @@ import scipy.special
 import torch
 import torch.nn.functional as F
 
-from autograder import registry
+from autograder.engine import registry
 
 ref = registry.reference("02-activations")
 TOL = dict(rtol=1e-6, atol=1e-6)

@@ -1,4 +1,4 @@
-"""Mutants and alternative implementations for 03-backprop (see autograder/bank.py).
+"""Mutants and alternative implementations for 03-backprop (see autograder/engine/bank.py).
 
 ``mlp_backward`` is graded on the cache of the student's own ``mlp_forward``, looked up in the
 globals of the ``mlp_backward`` function (the notebook's namespace). In this module the global
@@ -10,7 +10,7 @@ import types
 import numpy as np
 import torch
 
-from autograder.bank import Bank
+from autograder.engine.bank import Bank
 
 BANK = Bank("03-backprop")
 

@@ -7,7 +7,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from autograder import registry
+from autograder.engine import registry
 
 ref = registry.reference("03-backprop")
 TOL = dict(rtol=1e-6, atol=1e-6)

@@ -5,7 +5,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from autograder.bank import Bank
+from autograder.engine.bank import Bank
 
 BANK = Bank("04-training")
 

@@ -15,7 +15,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from autograder import registry
+from autograder.engine import registry
 
 ref = registry.reference("04-training")
 TOL = dict(rtol=1e-6, atol=1e-6)
@@ -197,7 +197,7 @@ def test_early_stopping_takes_any_finite_first_loss():
 def test_degenerate_dropouts_earn_no_points():
     # the side-property tests (identity cases, generator, one coin, input unchanged) also
     # require a sensible training output, so placeholders earn nothing at all
-    from autograder.grading import grade_function
+    from autograder.engine.grading import grade_function
 
     for placeholder in (lambda x, p, training, rng: np.zeros_like(x),
                         lambda x, p, training, rng: np.array(x, dtype=float)):

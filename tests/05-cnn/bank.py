@@ -1,10 +1,10 @@
-"""Mutants and alternative implementations for 05-cnn (see autograder/bank.py)."""
+"""Mutants and alternative implementations for 05-cnn (see autograder/engine/bank.py)."""
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from autograder.bank import Bank
+from autograder.engine.bank import Bank
 
 BANK = Bank("05-cnn")
 

@@ -6,7 +6,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from autograder import registry
+from autograder.engine import registry
 
 ref = registry.reference("05-cnn")
 pytestmark = pytest.mark.filterwarnings("ignore:Using padding=.same.:UserWarning")

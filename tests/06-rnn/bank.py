@@ -7,7 +7,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from autograder.bank import Bank
+from autograder.engine.bank import Bank
 
 BANK = Bank("06-rnn")
 

@@ -10,7 +10,7 @@ import pytest
 import torch
 from torch import nn
 
-from autograder import registry
+from autograder.engine import registry
 
 ref = registry.reference("06-rnn")
 TOL = dict(rtol=1e-6, atol=1e-6)

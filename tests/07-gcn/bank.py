@@ -1,4 +1,4 @@
-"""Mutants and alternative implementations for 07-gcn (see autograder/bank.py)."""
+"""Mutants and alternative implementations for 07-gcn (see autograder/engine/bank.py)."""
 import networkx as nx
 import numpy as np
 import scipy.sparse
@@ -7,7 +7,7 @@ import torch.nn.functional as F
 from rdkit import Chem
 from torch import nn
 
-from autograder.bank import Bank
+from autograder.engine.bank import Bank
 
 BANK = Bank("07-gcn")
 SYMBOLS = ["C", "N", "O", "S", "F", "Cl", "Br", "I", "P"]

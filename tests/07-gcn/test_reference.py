@@ -22,7 +22,7 @@ import pytest
 import torch
 from rdkit import Chem, RDConfig, rdBase
 
-from autograder import registry
+from autograder.engine import registry
 
 ref = registry.reference("07-gcn")
 

@@ -9,7 +9,7 @@ import torch.nn.functional as F
 from sklearn.decomposition import PCA
 from torch import nn
 
-from autograder import registry
+from autograder.engine import registry
 
 ref = registry.reference("08-autoencoder")
 

@@ -1,4 +1,4 @@
-"""Mutants and alternative implementations for 09-vanishing-gradients (see autograder/bank.py)."""
+"""Mutants and alternative implementations for 09-vanishing-gradients (see autograder/engine/bank.py)."""
 import copy
 
 import numpy as np
@@ -6,7 +6,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from autograder.bank import Bank
+from autograder.engine.bank import Bank
 
 BANK = Bank("09-vanishing-gradients")
 

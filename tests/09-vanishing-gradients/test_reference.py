@@ -7,7 +7,7 @@ import scipy.stats
 import torch
 from torch import nn
 
-from autograder import registry
+from autograder.engine import registry
 
 ref = registry.reference("09-vanishing-gradients")
 

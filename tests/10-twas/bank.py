@@ -1,4 +1,4 @@
-"""Mutants and alternative implementations for 10-twas (see autograder/bank.py)."""
+"""Mutants and alternative implementations for 10-twas (see autograder/engine/bank.py)."""
 import warnings
 
 import numpy as np
@@ -6,7 +6,7 @@ import pandas as pd
 import torch
 from scipy import stats
 
-from autograder.bank import Bank
+from autograder.engine.bank import Bank
 
 BANK = Bank("10-twas")
 

@@ -7,7 +7,7 @@ import pytest
 import torch
 from scipy import stats
 
-from autograder import registry
+from autograder.engine import registry
 
 ref = registry.reference("10-twas")
 

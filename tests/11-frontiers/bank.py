@@ -1,11 +1,11 @@
-"""Mutants and alternative implementations for 11-frontiers (see autograder/bank.py)."""
+"""Mutants and alternative implementations for 11-frontiers (see autograder/engine/bank.py)."""
 import numpy as np
 import scipy.spatial.distance
 import scipy.stats
 import torch
 import torch.nn.functional as F
 
-from autograder.bank import Bank
+from autograder.engine.bank import Bank
 
 BANK = Bank("11-frontiers")
 

@@ -17,7 +17,7 @@ import scipy.stats
 import torch
 import torch.nn.functional as F
 
-from autograder import registry
+from autograder.engine import registry
 
 ref = registry.reference("11-frontiers")
 TOL = dict(rtol=1e-6, atol=1e-6)

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from autograder import registry, text
-from autograder.testing import OWN_VERSIONS, Failure
+from autograder.engine import registry, text
+from autograder.engine.testing import OWN_VERSIONS, Failure
 
 BASE_SEED = 20240601
 
@@ -47,7 +47,7 @@ class FunctionResult:
 
     def report(self) -> str:
         """Feedback for the student: what passed, what failed and why. Never test code.
-        Every message is short and escaped (:func:`autograder.text.shorten`), and the whole
+        Every message is short and escaped (:func:`autograder.engine.text.shorten`), and the whole
         report is at most ``text.MAX_REPORT`` characters."""
         lines = [f"{self.function}: {self.points:g} / {self.max_points:g} points"]
         if self.error:

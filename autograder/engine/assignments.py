@@ -41,9 +41,9 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from autograder import files, text
-from autograder.layout import CourseLayout
-from autograder.result import SubmissionResult
+from autograder.engine import files, text
+from autograder.engine.layout import CourseLayout
+from autograder.engine.result import SubmissionResult
 
 # Files of the source folder that are not the assignment's data (nbgrader's default ignore).
 IGNORE = (".ipynb_checkpoints", "__pycache__", "feedback", ".git")
@@ -75,7 +75,7 @@ def source_folder(root: Path) -> Path:
 def source_assignments(root: Path) -> list[str]:
     """Every assignment of the source directory that is not one of the course's chapters:
     a folder holding at least one notebook."""
-    from autograder import registry
+    from autograder.engine import registry
 
     folder = source_folder(root)
     chapters = set(registry.chapters())
@@ -159,8 +159,8 @@ def _stage_source_files(root: Path, assignment: str, staging: Path, exclude: lis
 def run_notebook(nb, staging: Path, limits, policy, env: dict):
     """Run every code cell of ``nb`` (a sanitized NotebookNode) in a fresh sandbox and put
     what each cell showed into it. Returns (notes, isolation, restarts, uid)."""
-    from autograder import gradebook
-    from autograder.remote import Sandbox, StudentError
+    from autograder.engine import gradebook
+    from autograder.engine.remote import Sandbox, StudentError
 
     cells = [(i, c.source) for i, c in enumerate(nb.cells)
              if c.cell_type == "code" and c.source.strip()]
@@ -233,9 +233,9 @@ def grade_submission(job, limits=None) -> SubmissionResult:
 
     import nbformat
 
-    from autograder import gradebook
-    from autograder.engine import _ungradable
-    from autograder.remote import Limits
+    from autograder.engine import gradebook
+    from autograder.engine.remote import Limits
+    from autograder.engine.scheduler import _ungradable
 
     start = time.perf_counter()
     root = Path(job.course_root)
@@ -316,7 +316,7 @@ def record(db_url: str, result: SubmissionResult, root: Path) -> None:
     from nbgrader.api import MissingEntry
     from nbgrader.preprocessors import AssignLatePenalties, SaveAutoGrades
 
-    from autograder import gradebook
+    from autograder.engine import gradebook
 
     student, assignment = result.student, result.chapter
     student.encode("utf-8")

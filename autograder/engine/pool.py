@@ -32,7 +32,7 @@ class WorkerDied(RuntimeError):
 
 
 def _worker_main(conn, initializer, memory_mb: int | None, parent: int) -> None:
-    from autograder.lifetime import die_with_parent
+    from autograder.engine.lifetime import die_with_parent
 
     die_with_parent(signal.SIGTERM, parent)
     if memory_mb:

@@ -1,22 +1,22 @@
 """The instructor's command line: release exercises, autograde a class, write reports.
 
-    python -m autograder.cli release [ASSIGNMENT ...]     solutions/ -> exercises/ (nbgrader)
-    python -m autograder.cli autograde [ASSIGNMENT ...]   grade submitted/<student>/<id>/
+    python -m autograder.engine.cli release [ASSIGNMENT ...]     solutions/ -> exercises/ (nbgrader)
+    python -m autograder.engine.cli autograde [ASSIGNMENT ...]   grade submitted/<student>/<id>/
         --workers N          parallel sandboxes on this machine (default: number of CPUs)
         --scheduler ADDRESS  grade on a Dask distributed cluster instead
         --force              grade everything again (default: only new or changed submissions)
         --engine nbgrader    plain `nbgrader autograde`, one submission after another
         --db URL             gradebook (default sqlite:///<root>/gradebook.db)
         --limit NAME=VALUE   change a sandbox limit, e.g. --limit call_seconds=20
-                             (names and defaults: autograder.remote.Limits)
-    python -m autograder.cli report [ASSIGNMENT ...]      reports/: CSVs, histogram, feedback
+                             (names and defaults: autograder.engine.remote.Limits)
+    python -m autograder.engine.cli report [ASSIGNMENT ...]      reports/: CSVs, histogram, feedback
 
 Run from the course root (the repository root, an nbgrader course directory). An assignment
 is one of the course's chapters or any other nbgrader assignment of the source directory
 (an instructor's own homework). The default engine runs each submission's code in its own
-sandboxed process: a chapter's hidden tests run outside it (see autograder/engine.py), any
+sandboxed process: a chapter's hidden tests run outside it (see autograder/engine/scheduler.py), any
 other assignment's test cells inside it, scored by nbgrader's own rules (see
-autograder/assignments.py); scores land in nbgrader's gradebook per grade cell.
+autograder/engine/assignments.py); scores land in nbgrader's gradebook per grade cell.
 Exit status is non-zero only when the grading infrastructure itself fails.
 """
 from __future__ import annotations
@@ -32,9 +32,9 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from autograder import registry
-from autograder.layout import CourseLayout
-from autograder.result import SubmissionResult
+from autograder.engine import registry
+from autograder.engine.layout import CourseLayout
+from autograder.engine.result import SubmissionResult
 
 
 def _nbgrader(args: list[str], root: Path, timeout: float | None = None):
@@ -60,7 +60,7 @@ def release(root: Path, chapters: list[str], db_url: str | None = None) -> int:
 
 def submissions(root: Path, chapters: list[str]) -> list[tuple[str, str]]:
     """(student, chapter) pairs found under submitted/ (symlinks too: they are reported)."""
-    from autograder import files
+    from autograder.engine import files
 
     return [(student, ch) for student in files.student_folders(root) for ch in chapters
             if files.has_folder(root, student, ch)]
@@ -102,7 +102,7 @@ def _last_error(log: str) -> str:
 def _nbgrader_outputs(nb_path: Path) -> dict[str, str]:
     """Feedback text of each grade cell of an nbgrader-autograded notebook: our printed
     report, or the error's name and message. Cell sources (hidden tests) are never included."""
-    from autograder import notebook, text
+    from autograder.engine import notebook, text
 
     try:
         with open(nb_path, "rb") as fh:
@@ -127,7 +127,7 @@ def _nbgrader_outputs(nb_path: Path) -> dict[str, str]:
 
 def report(root: Path, chapters: list[str], out: Path, db_url: str | None = None) -> int:
     """Grade table, per-test pass rates, histogram, ungradable list, timings, feedback."""
-    from autograder import engine, gradebook
+    from autograder.engine import gradebook, scheduler
 
     db_url = db_url or gradebook.default_db_url(root)
     out.mkdir(parents=True, exist_ok=True)
@@ -139,7 +139,7 @@ def report(root: Path, chapters: list[str], out: Path, db_url: str | None = None
     summary, grades, ungradable, timings = [], [], [], []
     rates: defaultdict[tuple, list[int]] = defaultdict(lambda: [0, 0])
     for student, ch in submissions(root, chapters):
-        state = engine.load_state(root, student, ch)
+        state = scheduler.load_state(root, student, ch)
         row = graded.get((student, ch))
         reason = (state.reason if state else "") or nbgrader_problems.get(f"{student}/{ch}", "")
         status = state.status if state else ("graded" if row and not reason else "ungradable")
@@ -216,7 +216,7 @@ def _histogram(path: Path, summary: list[dict]) -> None:
 def _write_csv(path: Path, rows: list[dict], fields: list[str]) -> None:
     """A CSV file in which no cell can start a spreadsheet formula (see text.cell), and names
     that are not UTF-8 are written with their bytes escaped."""
-    from autograder import text
+    from autograder.engine import text
 
     with path.open("w", newline="", encoding="utf-8", errors="backslashreplace") as fh:
         writer = csv.DictWriter(fh, fieldnames=fields)
@@ -274,7 +274,7 @@ def parse_limits(items: list[str]) -> dict:
     """``["call_seconds=20", ...]`` -> ``{"call_seconds": 20.0}``, checked against Limits."""
     from dataclasses import fields
 
-    from autograder.remote import Limits
+    from autograder.engine.remote import Limits
 
     kinds = {f.name: f.type for f in fields(Limits)}
     out = {}
@@ -294,7 +294,7 @@ def parse_limits(items: list[str]) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m autograder.cli", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m autograder.engine.cli", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--root", type=Path, default=Path.cwd(), help="course root (default: .)")
     parser.add_argument("--db", default=None, help="gradebook URL (default: SQLite in the root)")
@@ -311,16 +311,16 @@ def main(argv: list[str] | None = None) -> int:
             p.add_argument("--force", action="store_true")
             p.add_argument("--no-progress", action="store_true")
             p.add_argument("--limit", action="append", default=[], metavar="NAME=VALUE",
-                           help="change a sandbox limit (see autograder.remote.Limits)")
+                           help="change a sandbox limit (see autograder.engine.remote.Limits)")
             p.add_argument("--allow-weak-isolation", action="store_true",
                            help="grade even where the sandbox cannot reach the minimum "
-                                "isolation (see autograder.remote.IsolationPolicy); every "
+                                "isolation (see autograder.engine.remote.IsolationPolicy); every "
                                 "report says so")
         if name == "report":
             p.add_argument("--out", type=Path, default=None, help="default: <root>/reports")
     args = parser.parse_args(argv)
     root = args.root.resolve()
-    from autograder.assignments import source_assignments
+    from autograder.engine.assignments import source_assignments
 
     known = registry.chapters() + source_assignments(root)
     chapters = args.chapters or known
@@ -334,7 +334,7 @@ def main(argv: list[str] | None = None) -> int:
         return report(root, chapters, args.out or root / "reports", args.db)
     if args.engine == "nbgrader":
         return autograde_nbgrader(root, chapters, args.db)
-    from autograder.engine import grade_class
+    from autograder.engine.scheduler import grade_class
 
     try:
         limits = parse_limits(args.limit)

@@ -19,7 +19,7 @@ limits only, reporting the weaker isolation level to the grader.
 Then it executes the notebook's code cells in an IPython shell and serves requests from the
 grader: call a function/object, read an attribute, create an object from trusted source,
 read or set a module's parameters. Every request and reply is data in the format of
-:mod:`autograder.wire`.
+:mod:`autograder.engine.wire`.
 """
 from __future__ import annotations
 
@@ -39,8 +39,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot  # preloaded
 from IPython.core.interactiveshell import InteractiveShell
 
-from autograder import capture, text, wire
-from autograder.lifetime import die_with_parent
+from autograder.engine import capture, text, wire
+from autograder.engine.lifetime import die_with_parent
 
 CLONE_NEWNS, CLONE_NEWNET, CLONE_NEWUSER = 0x00020000, 0x40000000, 0x10000000
 CLONE_NEWPID, CLONE_NEWIPC = 0x20000000, 0x08000000
@@ -248,8 +248,8 @@ def _enter_pid_namespace() -> None:
 
 def isolate(spec) -> dict:
     """Apply every isolation step this machine allows; returns which properties it reached
-    (see :class:`autograder.remote.IsolationPolicy`); the grader refuses what falls short."""
-    from autograder import seccomp
+    (see :class:`autograder.engine.remote.IsolationPolicy`); the grader refuses what falls short."""
+    from autograder.engine import seccomp
 
     _drop_inherited_pipes()
     os.setsid()

@@ -74,7 +74,7 @@ class SubmissionResult:
     @classmethod
     def ungradable(cls, student: str, chapter: str, key: str | None, reason: str, *,
                    kind: str = "chapter", seconds: float = 0.0, **extra) -> SubmissionResult:
-        from autograder import text
+        from autograder.engine import text
 
         return cls(student, chapter, key, kind=kind, status=UNGRADABLE,
                    reason=text.shorten(reason, 600), seconds=round(seconds, 3), **extra)

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from autograder import text
+from autograder.engine import text
 
 
 class Failure(AssertionError):
@@ -229,7 +229,7 @@ def expect_unchanged(before: np.ndarray, after: np.ndarray, what: str, name: str
 
 def call_without_warnings(fn: Callable, *args, what: str, given: str = "", **kwargs):
     """Call fn; fail if it emits a numpy RuntimeWarning (overflow, divide by zero, invalid)."""
-    from autograder.capture import runtime_warnings
+    from autograder.engine.capture import runtime_warnings
 
     with runtime_warnings() as runtime:
         out = fn(*args, **kwargs)
@@ -270,7 +270,7 @@ def _msg(what: str, given: str, problem: str) -> str:
 #
 # Hidden tests drive student-defined objects only through these helpers (and by calling the
 # object or its methods), so the same test works when the student's code runs in this process
-# (plain nbgrader) and when it runs in a sandboxed process (autograder.engine), where the
+# (plain nbgrader) and when it runs in a sandboxed process (autograder.engine.scheduler), where the
 # object stays in the sandbox and the test holds a proxy.
 
 def _is_remote(obj) -> bool:
@@ -286,7 +286,7 @@ def make(student, source: str):
     """
     if _is_remote(student):
         return student._sandbox.make(source)
-    from autograder.wire import evaluate_source
+    from autograder.engine.wire import evaluate_source
 
     return evaluate_source(source)
 
@@ -325,7 +325,7 @@ def set_parameters(obj, arrays) -> bool:
 def make_local(source: str):
     """The object ``source`` describes (as for :func:`make`), built here, in the grader's
     process: the trusted twin of an object made where the student's code runs."""
-    from autograder.wire import evaluate_source
+    from autograder.engine.wire import evaluate_source
 
     return evaluate_source(source)
 
@@ -338,7 +338,7 @@ def type_name(value) -> str:
 
 def reference(chapter: str):
     """The reference module of a chapter (for helpers that are not given ``ref``)."""
-    from autograder import registry
+    from autograder.engine import registry
 
     return registry.reference(chapter)
 
@@ -346,7 +346,7 @@ def reference(chapter: str):
 def in_sandbox(source: str):
     """A callable argument given as source (e.g. ``"lambda x: (x ** 2).sum()"``), so that it
     can be passed to the student's function wherever the student's code runs."""
-    from autograder.wire import Source
+    from autograder.engine.wire import Source
 
     return Source(source)
 
@@ -355,7 +355,7 @@ def companion(student, name: str):
     """The student's other function ``name`` (e.g. their ``mlp_forward`` when testing their
     ``mlp_backward``), wherever their code runs; None when they have none."""
     if _is_remote(student):
-        from autograder.remote import RemoteFunction
+        from autograder.engine.remote import RemoteFunction
 
         sandbox = student._sandbox
         return RemoteFunction(sandbox, name) if name in sandbox.defined else None
@@ -367,6 +367,6 @@ def companion(student, name: str):
 
 
 # The student's own versions of the graded functions that the grader replaced with correct
-# ones in a namespace while testing another function (autograder.grading._providing), by
+# ones in a namespace while testing another function (autograder.engine.grading._providing), by
 # id(namespace): a companion is always the student's own.
 OWN_VERSIONS: dict[int, dict] = {}

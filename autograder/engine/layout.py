@@ -76,7 +76,7 @@ def _part(name: str) -> str:
 def _read(root: Path, stamp: int | None) -> CourseLayout:
     directory: dict = {}
     if stamp is not None:
-        from autograder.assignments import course_config
+        from autograder.engine.assignments import course_config
 
         directory = dict(course_config(root).get("CourseDirectory", {}))
     names = {field: str(directory[key]) for field, key in (

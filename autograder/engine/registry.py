@@ -12,7 +12,7 @@ from functools import cache
 from pathlib import Path
 from types import ModuleType
 
-ROOT = Path(__file__).resolve().parent
+ROOT = Path(__file__).resolve().parents[1]  # the course content package: autograder/<chapter-id>/
 CHAPTER_ID = re.compile(r"^\d\d-[a-z0-9-]+$")
 
 
@@ -45,5 +45,5 @@ def reference(chapter: str) -> ModuleType:
 
 @cache
 def suite(chapter: str):
-    """The hidden-test :class:`~autograder.testing.Suite` of a chapter."""
+    """The hidden-test :class:`~autograder.engine.testing.Suite` of a chapter."""
     return _load(chapter, "tests").SUITE

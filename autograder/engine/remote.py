@@ -1,7 +1,7 @@
 """The trusted side of the trust boundary: start a sandboxed student process, run the
 notebook in it, and call the student's functions and objects through proxies.
 
-Only data crosses (see :mod:`autograder.wire`); replies are decoded as data, never unpickled.
+Only data crosses (see :mod:`autograder.engine.wire`); replies are decoded as data, never unpickled.
 A call that times out or kills the student process raises :class:`StudentTimeout` or
 :class:`StudentCrashed` for that call only: the next request starts a new sandbox (running
 the notebook again, skipping cells that hung or crashed it), so a dead process costs only the
@@ -29,9 +29,9 @@ from multiprocessing.connection import wait
 
 import numpy as np
 
-from autograder import wire
+from autograder.engine import wire
 
-PRELOAD = ["autograder.sandbox"]
+PRELOAD = ["autograder.engine.sandbox"]
 
 
 class StudentError(Exception):
@@ -251,7 +251,7 @@ class Sandbox:
 
     def start(self) -> None:
         """Start a fresh process and run the notebook in it (skipping bad cells)."""
-        from autograder import sandbox  # the target must be importable here
+        from autograder.engine import sandbox  # the target must be importable here
 
         while True:
             self.restarts += 1

@@ -51,7 +51,7 @@ def load_bank(chapter: str) -> Bank | None:
     import sys
     from pathlib import Path
 
-    path = Path(__file__).resolve().parents[1] / "tests" / chapter / "bank.py"
+    path = Path(__file__).resolve().parents[2] / "tests" / chapter / "bank.py"
     if not path.exists():
         return None
     name = f"nnbio_bank_{chapter.replace('-', '_')}"

@@ -14,7 +14,7 @@ that shell so each cell's outputs are recorded the way ipykernel would send them
 nbgrader grades a test cell from exactly these outputs (an ``error`` or ``stderr`` output
 costs the cell's points; an ``execute_result`` number is partial credit), so the shape must
 match a kernel's. Sizes are bounded here only so a message stays small; the grader does not
-trust any of it and keeps only text and PNG images (:func:`autograder.notebook.safe_outputs`).
+trust any of it and keeps only text and PNG images (:func:`autograder.engine.notebook.safe_outputs`).
 """
 from __future__ import annotations
 

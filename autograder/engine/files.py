@@ -221,7 +221,7 @@ def _write(dir_fd: int, name: str, data: bytes) -> None:
 
 def _submitted(root: Path) -> str:
     """The course's submitted directory (nbgrader's ``submitted_directory``)."""
-    from autograder.layout import CourseLayout
+    from autograder.engine.layout import CourseLayout
 
     return CourseLayout.of(root).submitted
 

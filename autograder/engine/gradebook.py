@@ -13,8 +13,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from autograder.layout import DEFAULT_COURSE_ID, CourseLayout
-from autograder.result import SubmissionResult
+from autograder.engine.layout import DEFAULT_COURSE_ID, CourseLayout
+from autograder.engine.result import SubmissionResult
 
 COURSE_ID = DEFAULT_COURSE_ID
 
@@ -181,9 +181,9 @@ def scores(db_url: str, chapters: list[str]) -> list[dict]:
 def executed_outputs(nb: dict, ran: dict | None, skipped: dict | None) -> None:
     """Put into ``nb`` (in place) what each code cell showed when the sandbox ran it
     (``ran``: index -> (outputs, execution count), reduced by
-    :func:`autograder.notebook.safe_outputs`), and for a cell that was skipped because it hung
+    :func:`autograder.engine.notebook.safe_outputs`), and for a cell that was skipped because it hung
     or crashed (``skipped``: index -> why), an error output saying so."""
-    from autograder import notebook
+    from autograder.engine import notebook
 
     cells = nb["cells"]
     for index, (outputs, count) in (ran or {}).items():
@@ -200,7 +200,7 @@ def executed_outputs(nb: dict, ran: dict | None, skipped: dict | None) -> None:
 def skipped_output(why: str) -> dict:
     """The error output of a cell the sandbox could not finish (it hung, crashed, ran out of
     memory or was not reached): nbgrader grades a test cell with it as failed."""
-    from autograder import text
+    from autograder.engine import text
 
     why = text.shorten(str(why), 600)
     return {"output_type": "error", "ename": "CellNotFinished", "evalue": why,
@@ -211,12 +211,12 @@ def write_autograded_notebook(root: Path, result: SubmissionResult, nb: dict,
                               nbgrader_files: dict[str, bytes] | None = None,
                               ran: dict | None = None, skipped: dict | None = None) -> None:
     """autograded/<student>/<chapter>/<chapter>.ipynb: the submission, cleaned (outputs
-    cleared, see :func:`autograder.notebook.clean`), then with what each cell showed when
+    cleared, see :func:`autograder.engine.notebook.clean`), then with what each cell showed when
     the sandbox ran it (:func:`executed_outputs`) and the feedback of each function in its test
     cell's output (what formgrader and generate_feedback show); beside it ``nbgrader_files``
     (the submission's timestamp.txt and submission_secret.txt, which ``nbgrader
     generate_feedback`` and ``release_feedback`` read from there)."""
-    from autograder import notebook
+    from autograder.engine import notebook
 
     student, chapter = result.student, result.chapter
     executed_outputs(nb, ran, skipped)
@@ -232,7 +232,7 @@ def write_assignment_files(root: Path, student: str, assignment: str, notebooks:
                            nbgrader_files: dict[str, bytes] | None = None) -> None:
     """autograded/<student>/<assignment>/: the autograded notebooks (name -> notebook dict)
     and nbgrader's timestamp.txt and submission_secret.txt (removed when absent)."""
-    from autograder.files import NBGRADER_FILES
+    from autograder.engine.files import NBGRADER_FILES
 
     folder = CourseLayout.of(root).autograded_folder(student, assignment)
     folder.mkdir(parents=True, exist_ok=True)

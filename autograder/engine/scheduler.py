@@ -1,5 +1,5 @@
 """Grade a class: every submission's code runs in its own sandboxed process
-(:mod:`autograder.remote`), the hidden tests run here, on the trusted side, and the scores go
+(:mod:`autograder.engine.remote`), the hidden tests run here, on the trusted side, and the scores go
 to nbgrader's gradebook, one test cell at a time.
 
     grade_class(root, chapters, workers=2)            local pool of warm worker processes
@@ -25,10 +25,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from autograder import files, notebook, text
-from autograder.layout import CourseLayout
-from autograder.remote import IsolationRefused
-from autograder.result import SubmissionResult
+from autograder.engine import files, notebook, text
+from autograder.engine.layout import CourseLayout
+from autograder.engine.remote import IsolationRefused
+from autograder.engine.result import SubmissionResult
 
 ENGINE_VERSION = "2"
 MAX_STATE_BYTES = 20_000_000    # a grading.json larger than this is not ours: grade again
@@ -42,8 +42,8 @@ class Job:
     directory: str          # submitted/<student>/<chapter>
     key: str | None         # content + grader version; None: could not be read, grade again
     course_root: str
-    limits: dict | None = None  # overrides of autograder.remote.Limits
-    policy: dict | None = None  # isolation policy (autograder.remote.IsolationPolicy fields)
+    limits: dict | None = None  # overrides of autograder.engine.remote.Limits
+    policy: dict | None = None  # isolation policy (autograder.engine.remote.IsolationPolicy fields)
     unreadable: str = ""        # why the submission's folder could not be read
     kind: str = "chapter"       # "chapter": hidden tests here; "notebooks": any nbgrader
                                 # assignment, its test cells run in the sandbox
@@ -64,7 +64,7 @@ def _sha(paths) -> str:
 def grader_version(chapter: str, root: Path | None = None) -> str:
     """The engine's code and what grading the assignment depends on: a chapter's hidden
     tests and reference, or (any other assignment) its source notebooks and files."""
-    from autograder import assignments, registry
+    from autograder.engine import assignments, registry
 
     here = Path(__file__).parent
     files = sorted(here.glob("*.py"))
@@ -76,7 +76,7 @@ def grader_version(chapter: str, root: Path | None = None) -> str:
 
 
 def submission_key(root: Path, student: str, chapter: str, limits: dict | None = None) -> str:
-    """Content of the submission's files (read safely, see :mod:`autograder.files`), the
+    """Content of the submission's files (read safely, see :mod:`autograder.engine.files`), the
     grader's version and any non-default limits. Raises :class:`files.Unreadable`."""
     key = f"{files.scan(root, student, chapter).digest[:24]}-{grader_version(chapter, root)}"
     if limits:  # other limits can change a score: such a run grades again
@@ -199,9 +199,9 @@ def read_submission(job: Job, root: Path, staging: Path | None = None):
 def grade_submission(job: Job, slot: int | None = None, limits=None) -> SubmissionResult:
     """Grade one submission in a sandbox; never raises. Writes the
     autograded notebook (outputs cleared, feedback in the test cells)."""
-    from autograder import gradebook, registry
-    from autograder.grading import grade_function
-    from autograder.remote import Limits, RemoteFunction, Sandbox, StudentError
+    from autograder.engine import gradebook, registry
+    from autograder.engine.grading import grade_function
+    from autograder.engine.remote import Limits, RemoteFunction, Sandbox, StudentError
 
     start = time.perf_counter()
     root = Path(job.course_root)
@@ -265,8 +265,8 @@ def _regrade_with_correct_callees(chapter: str, results: list, sandbox) -> list:
     graded function it may call lost points too is graded again with the grader's correct
     versions of its callees (through the wire), and the better result counts. Honest work, and
     work whose bugs are not in a callee, never pays for the round trips."""
-    from autograder.grading import correct_callees, grade_function
-    from autograder.remote import RemoteFunction
+    from autograder.engine.grading import correct_callees, grade_function
+    from autograder.engine.remote import RemoteFunction
 
     lost = {r.function for r in results if r.points < r.max_points}
     out = []
@@ -296,7 +296,7 @@ def _name_causes(results: list, own_callees: dict) -> None:
 
 
 def _safe_grade(job: Job) -> SubmissionResult:
-    from autograder import assignments
+    from autograder.engine import assignments
 
     try:
         if job.kind == "notebooks":
@@ -318,8 +318,8 @@ def _warm() -> None:
 
     for heavy in ("numpy", "torch"):  # imported once per worker, not once per submission
         importlib.import_module(heavy)
-    from autograder.lifetime import die_with_parent
-    from autograder.remote import _context
+    from autograder.engine.lifetime import die_with_parent
+    from autograder.engine.remote import _context
 
     # if the grading command is killed (SIGKILL, out of memory), its idle pool workers would
     # otherwise live on
@@ -343,7 +343,7 @@ def _dask_task(job: Job) -> SubmissionResult:
 def _job_seconds(job: Job) -> float:
     """How long a worker may take for one job before it is considered lost: the submission's
     own limit plus time to start sandboxes and run the tests' reference code."""
-    from autograder.remote import Limits
+    from autograder.engine.remote import Limits
 
     return Limits(**(job.limits or {})).submission_seconds * 1.5 + 120
 
@@ -355,8 +355,8 @@ def grade_class(root: Path, chapters: list[str], workers: int = 2, scheduler: st
     """Grade every new or changed submission; returns a summary. Raises only when the
     grading infrastructure itself fails (e.g. the gradebook cannot be opened, or the sandbox
     cannot reach the minimum isolation and ``allow_weak_isolation`` is not given)."""
-    from autograder import gradebook, registry
-    from autograder.remote import IsolationPolicy
+    from autograder.engine import gradebook, registry
+    from autograder.engine.remote import IsolationPolicy
 
     root = Path(root).resolve()
     db_url = db_url or gradebook.default_db_url(root)
@@ -425,17 +425,17 @@ RUN_PREFIX = "nnbio-"  # then the pid: nnbio-<pid>-XXXXXXXX
 def _executor(stack: contextlib.ExitStack, scheduler: str | None, workers: int,
               limits: dict | None):
     """The executor that grades the class, and the task it runs per job: a Dask cluster's
-    (``Client.get_executor``) or a local :class:`autograder.pool.GraderPool` of warm workers.
+    (``Client.get_executor``) or a local :class:`autograder.engine.pool.GraderPool` of warm workers.
     Any ``concurrent.futures.Executor`` would do; a future that fails (its worker died, the
     cluster lost it) is stored as an infrastructure failure and graded again next run."""
-    from autograder.remote import Limits
+    from autograder.engine.remote import Limits
 
     if scheduler:
         from distributed import Client
 
         client = stack.enter_context(Client(scheduler))
         return client.get_executor(pure=False), _dask_task
-    from autograder import pool
+    from autograder.engine import pool
 
     executor = pool.GraderPool(max(1, workers), lambda fn, args: _job_seconds(args[0]),
                                initializer=_warm,
@@ -491,7 +491,7 @@ def _store(root: Path, job: Job, result: SubmissionResult, db_url: str) -> Submi
     """Write the result, gradebook first (one transaction), then the state file. Whatever
     goes wrong here is this submission's alone: it is stored as ungradable with the reason
     (and no key, so the next run grades it again); returns what was stored."""
-    from autograder import assignments, gradebook
+    from autograder.engine import assignments, gradebook
 
     try:
         if result.kind == "notebooks":
