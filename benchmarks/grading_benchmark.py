@@ -112,7 +112,8 @@ def cell_scores(root: Path, chapters):
 
 def main() -> int:
     from autograder.engine import cli, registry
-    from autograder.engine.scheduler import grade_class, load_state
+    from autograder.engine.jobs import load_state
+    from autograder.engine.scheduler import grade_class
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--chapters", nargs="*", default=None)

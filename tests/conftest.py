@@ -18,3 +18,16 @@ if str(REPO) not in sys.path:
 @pytest.fixture(scope="session")
 def repo() -> Path:
     return REPO
+
+
+@pytest.fixture
+def dask_cluster():
+    """A local Dask cluster of two worker processes that may start processes (the sandboxes),
+    as the README tells instructors to start theirs: ``distributed.worker.daemon = False``."""
+    import dask
+    from distributed import LocalCluster
+
+    with dask.config.set({"distributed.worker.daemon": False}), \
+            LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                         dashboard_address=None) as cluster:
+        yield cluster

@@ -231,9 +231,7 @@ def test_the_command_line_names_what_it_does_not_know(courses):
     assert "unknown assignment" in proc.stderr and "hw1" in proc.stderr
 
 
-def test_a_dask_cluster_grades_plain_nbgrader_assignments_too(tmp_path):
-    from distributed import LocalCluster
-
+def test_a_dask_cluster_grades_plain_nbgrader_assignments_too(tmp_path, dask_cluster):
     from autograder.engine.scheduler import grade_class
 
     root = S.build_course(tmp_path)
@@ -244,9 +242,7 @@ def test_a_dask_cluster_grades_plain_nbgrader_assignments_too(tmp_path):
                                      for n in ("part1", "part2")}, ON_TIME)
     S.submit(root, "half", "hw2", {"part1": S.answer(part("part1"), **S.HW2_RIGHT["part1"])},
              ON_TIME)
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                      dashboard_address=None) as cluster:
-        summary = grade_class(root, ["hw2"], scheduler=cluster.scheduler_address, progress=False)
+    summary = grade_class(root, ["hw2"], scheduler=dask_cluster.scheduler_address, progress=False)
     assert summary["graded_now"] == 2 and summary["ungradable"] == 0
     assert _scores(root, "honest", "hw2") == {"test_gc": 3.0, "test_revcomp": 3.0}
     assert _scores(root, "half", "hw2") == {"test_gc": 3.0, "test_revcomp": 0.0}

@@ -69,19 +69,28 @@ def test_postgres_gradebook_with_two_graders(tmp_path, postgres_url):
     assert "sol_ana" in text and "sol_carl" in text and "blank_ben" in text
 
 
-def test_dask_cluster_gives_the_same_scores_as_the_local_pool(tmp_path):
-    from distributed import LocalCluster
-
+def test_dask_cluster_gives_the_same_scores_as_the_local_pool(tmp_path, dask_cluster):
     students = {"sol_dora": "solutions", "blank_eve": "exercises"}
     local = _course(tmp_path / "local", students)
     remote = _course(tmp_path / "dask", students)
     grade_class(local, [CH], workers=2, progress=False)
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                      dashboard_address=None) as cluster:
-        summary = grade_class(remote, [CH], scheduler=cluster.scheduler_address, progress=False)
+    summary = grade_class(remote, [CH], scheduler=dask_cluster.scheduler_address, progress=False)
     assert summary["graded_now"] == 2
     for student in students:
         a = json.loads((local / "autograded" / student / CH / "grading.json").read_text())
         b = json.loads((remote / "autograded" / student / CH / "grading.json").read_text())
         assert [(f["function"], f["points"]) for f in a["functions"]] == \
                [(f["function"], f["points"]) for f in b["functions"]]
+
+
+def test_a_dask_cluster_of_daemonic_workers_is_refused_with_the_fix(tmp_path):
+    """Dask's workers are daemonic by default, and a daemonic process cannot start the
+    sandbox's: the command stops before grading anything and says which setting to change."""
+    from distributed import LocalCluster
+
+    course = _course(tmp_path / "dask", {"sol_dora": "solutions"})
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                      dashboard_address=None) as cluster:
+        with pytest.raises(RuntimeError, match="distributed.worker.daemon"):
+            grade_class(course, [CH], scheduler=cluster.scheduler_address, progress=False)
+    assert not (course / "autograded").exists()

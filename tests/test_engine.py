@@ -20,7 +20,8 @@ import numpy as np
 import pytest
 
 from autograder.engine import registry, wire
-from autograder.engine.scheduler import grade_class, load_state
+from autograder.engine.jobs import load_state
+from autograder.engine.scheduler import grade_class
 
 REPO = Path(__file__).resolve().parents[1]
 CH = "02-activations"

@@ -17,7 +17,8 @@ import pytest
 
 from autograder.engine import registry
 from autograder.engine.bank import load_bank
-from autograder.engine.scheduler import grade_class, load_state
+from autograder.engine.jobs import load_state
+from autograder.engine.scheduler import grade_class
 
 REPO = Path(__file__).resolve().parents[1]
 CHAPTERS = [c for c in registry.chapters()

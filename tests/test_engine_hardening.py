@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from autograder.engine import registry
-from autograder.engine.scheduler import load_state
+from autograder.engine.jobs import load_state
 
 REPO = Path(__file__).resolve().parents[1]
 CH = "02-activations"

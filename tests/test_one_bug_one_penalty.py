@@ -90,7 +90,8 @@ STRICT_STEP = "def step(z, *how):\n    return (np.asarray(z, dtype=float) > 0).a
 
 @pytest.mark.slow
 def test_through_the_sandbox_a_bug_in_step_costs_only_step(tmp_path):
-    from autograder.engine.scheduler import grade_class, load_state
+    from autograder.engine.jobs import load_state
+    from autograder.engine.scheduler import grade_class
 
     ch = "01-neuron"
     root = _course(tmp_path, ch)

@@ -37,12 +37,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import time
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from autograder.engine import files, text
-from autograder.engine.layout import CourseLayout
+from autograder.engine.layout import CourseLayout, course_config
 from autograder.engine.result import SubmissionResult
 
 # Files of the source folder that are not the assignment's data (nbgrader's default ignore).
@@ -52,20 +52,6 @@ MAX_SOURCE_BYTES = 200_000_000
 
 
 # ------------------------------------------------------------------ the course directory
-
-def course_config(root: Path):
-    """The traitlets configuration of the course's ``nbgrader_config.py`` (nbgrader's
-    defaults when it is absent or broken)."""
-    from traitlets.config import Config
-    from traitlets.config.loader import PyFileConfigLoader
-
-    if root is not None and (Path(root) / "nbgrader_config.py").exists():
-        try:
-            return PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
-        except Exception:  # a broken config: nbgrader's defaults
-            pass
-    return Config()
-
 
 def source_folder(root: Path) -> Path:
     """The course's source directory (``CourseDirectory.source_directory``)."""
@@ -226,41 +212,66 @@ def _grade_cells(nb, notebook_name: str) -> list[dict]:
     return out
 
 
-def grade_submission(job, limits=None) -> SubmissionResult:
-    """Grade one submission of a plain nbgrader assignment; never raises
-    for anything the submission does. Writes autograded/<student>/<assignment>/."""
-    import tempfile
+@dataclass
+class Prepared:
+    """What the read stage makes of a submission: each notebook sanitized by nbgrader's
+    preprocessors, ready to run, and the notebooks that score 0 (missing, not a notebook)."""
 
-    import nbformat
+    job: Any
+    staging: Path
+    config: Any
+    snapshot: Any
+    notes: list[str]
+    notebooks: list[tuple] = field(default_factory=list)  # (name, NotebookNode, resources)
+    zero: list[str] = field(default_factory=list)
+    finished: dict = field(default_factory=dict)           # name.ipynb -> autograded notebook
 
-    from autograder.engine import gradebook
-    from autograder.engine.remote import Limits
-    from autograder.engine.scheduler import _ungradable
 
-    start = time.perf_counter()
-    root = Path(job.course_root)
-    config = course_config(root)
-    staging = Path(tempfile.mkdtemp(prefix="nnbio-submission-"))
-    try:
+@dataclass
+class NotebooksRun:
+    """The run stage's result: each notebook ran in its own sandbox, which is already closed."""
+
+    isolation: str = ""
+    restarts: int = 0
+    uid: int | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def __enter__(self) -> NotebooksRun:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+
+class NbgraderTests:
+    """The ``notebooks`` kind of assignment (see :mod:`autograder.engine.pipeline`): any
+    nbgrader assignment, graded by its own test cells with nbgrader's own preprocessors."""
+
+    def read(self, job, staging: Path) -> Prepared:
+        """Read the submission safely, copy the assignment's files over it, sanitize each
+        notebook as ``nbgrader autograde`` does."""
+        import nbformat
+
+        from autograder.engine.pipeline import Ungradable
+
+        root = Path(job.course_root)
+        config = course_config(root)
         if job.unreadable:
-            return _ungradable(job, job.unreadable, kind="notebooks")
+            raise Ungradable(job.unreadable)
         try:
             snap = files.scan(root, job.student, job.chapter, copy_to=staging,
                               notebooks=[f"{n}.ipynb" for n in job.notebooks])
         except files.Unreadable as exc:
-            return _ungradable(job, str(exc), kind="notebooks")
+            raise Ungradable(str(exc)) from None
         exclude = list(config.get("Autograde", {}).get("exclude_overwriting", {})
                        .get(job.chapter, []))
         _stage_source_files(root, job.chapter, staging, exclude)
-        limits = limits or Limits(**(job.limits or {}))
-        notes, functions, graded, zero = snap.notes(), [], [], []
-        isolation, restarts, uid = "", 0, None
-        written = {}
+        prepared = Prepared(job, staging, config, snap, snap.notes())
         for name in job.notebooks:
             data = snap.notebooks.get(f"{name}.ipynb")
             if data is None:
-                notes.append(f"no submitted notebook {name}.ipynb: its cells score 0")
-                zero.append(name)
+                prepared.notes.append(f"no submitted notebook {name}.ipynb: its cells score 0")
+                prepared.zero.append(name)
                 continue
             resources = {"nbgrader": {"db_url": job.db_url, "assignment": job.chapter,
                                       "notebook": name, "student": job.student}}
@@ -271,28 +282,52 @@ def grade_submission(job, limits=None) -> SubmissionResult:
                 # (cells nbgrader added back are plain dicts inside)
                 nb = nbformat.reads(nbformat.writes(nb), as_version=4)
             except Exception as exc:  # not a notebook, or metadata nbgrader refuses
-                notes.append(f"{name}.ipynb could not be graded ({type(exc).__name__}: "
-                             f"{text.shorten(str(exc), 300)}): its cells score 0")
-                zero.append(name)
+                prepared.notes.append(f"{name}.ipynb could not be graded ({type(exc).__name__}: "
+                                      f"{text.shorten(str(exc), 300)}): its cells score 0")
+                prepared.zero.append(name)
                 continue
-            ran_notes, isolation, starts, uid = run_notebook(
-                nb, staging, limits, job.policy, {"NBGRADER_EXECUTION": "autograde"})
-            restarts += starts
-            notes += [f"{name}.ipynb: {n}" for n in ran_notes]
-            nb, resources = _finish(nb, resources, config)
+            prepared.notebooks.append((name, nb, resources))
+        return prepared
+
+    def run(self, prepared: Prepared, limits) -> NotebooksRun:
+        """Every notebook in a fresh sandbox, each code cell in order, test cells too."""
+        ran = NotebooksRun()
+        for name, nb, _resources in prepared.notebooks:
+            notes, ran.isolation, starts, ran.uid = run_notebook(
+                nb, prepared.staging, limits, prepared.job.policy,
+                {"NBGRADER_EXECUTION": "autograde"})
+            ran.restarts += starts
+            ran.notes += [f"{name}.ipynb: {n}" for n in notes]
+        return ran
+
+    def test(self, prepared: Prepared, ran: NotebooksRun) -> SubmissionResult:
+        """nbgrader's scores of each test cell, from what it showed."""
+        import nbformat
+
+        job, functions = prepared.job, []
+        for name, nb, resources in prepared.notebooks:
+            nb, resources = _finish(nb, resources, prepared.config)
             functions += _grade_cells(nb, name)
-            written[f"{name}.ipynb"] = nbformat.from_dict(nb)
-            graded.append(name)
-        gradebook.write_assignment_files(root, job.student, job.chapter,
-                                         {k: _as_dict(v) for k, v in written.items()},
-                                         snap.nbgrader_files)
+            prepared.finished[f"{name}.ipynb"] = nbformat.from_dict(nb)
         return SubmissionResult(
             job.student, job.chapter, job.key, kind="notebooks", functions=functions,
-            notebooks=graded, zero_notebooks=zero, notes=text.cap_list(notes, 8_000),
-            isolation=isolation, restarts=restarts, uid=uid, timestamp=snap.timestamp,
-            seconds=round(time.perf_counter() - start, 3))
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+            notebooks=[name for name, _nb, _r in prepared.notebooks], zero_notebooks=prepared.zero,
+            notes=text.cap_list(prepared.notes + ran.notes, 8_000), isolation=ran.isolation,
+            restarts=ran.restarts, uid=ran.uid, timestamp=prepared.snapshot.timestamp)
+
+    def feedback(self, prepared: Prepared, ran: NotebooksRun, result: SubmissionResult) -> None:
+        from autograder.engine import gradebook
+
+        job = prepared.job
+        gradebook.write_assignment_files(Path(job.course_root), job.student, job.chapter,
+                                         {k: _as_dict(v) for k, v in prepared.finished.items()},
+                                         prepared.snapshot.nbgrader_files)
+
+    def record(self, db_url: str, result: SubmissionResult, root: Path) -> None:
+        record(db_url, result, root)
+
+
+NOTEBOOKS = NbgraderTests()
 
 
 def _as_dict(nb) -> dict:

@@ -14,7 +14,7 @@
 Run from the course root (the repository root, an nbgrader course directory). An assignment
 is one of the course's chapters or any other nbgrader assignment of the source directory
 (an instructor's own homework). The default engine runs each submission's code in its own
-sandboxed process: a chapter's hidden tests run outside it (see autograder/engine/scheduler.py), any
+sandboxed process: a chapter's hidden tests run outside it (see autograder/engine/hidden_tests.py), any
 other assignment's test cells inside it, scored by nbgrader's own rules (see
 autograder/engine/assignments.py); scores land in nbgrader's gradebook per grade cell.
 Exit status is non-zero only when the grading infrastructure itself fails.
@@ -127,7 +127,7 @@ def _nbgrader_outputs(nb_path: Path) -> dict[str, str]:
 
 def report(root: Path, chapters: list[str], out: Path, db_url: str | None = None) -> int:
     """Grade table, per-test pass rates, histogram, ungradable list, timings, feedback."""
-    from autograder.engine import gradebook, scheduler
+    from autograder.engine import gradebook, jobs
 
     db_url = db_url or gradebook.default_db_url(root)
     out.mkdir(parents=True, exist_ok=True)
@@ -139,7 +139,7 @@ def report(root: Path, chapters: list[str], out: Path, db_url: str | None = None
     summary, grades, ungradable, timings = [], [], [], []
     rates: defaultdict[tuple, list[int]] = defaultdict(lambda: [0, 0])
     for student, ch in submissions(root, chapters):
-        state = scheduler.load_state(root, student, ch)
+        state = jobs.load_state(root, student, ch)
         row = graded.get((student, ch))
         reason = (state.reason if state else "") or nbgrader_problems.get(f"{student}/{ch}", "")
         status = state.status if state else ("graded" if row and not reason else "ungradable")

@@ -76,8 +76,6 @@ def _part(name: str) -> str:
 def _read(root: Path, stamp: int | None) -> CourseLayout:
     directory: dict = {}
     if stamp is not None:
-        from autograder.engine.assignments import course_config
-
         directory = dict(course_config(root).get("CourseDirectory", {}))
     names = {field: str(directory[key]) for field, key in (
         ("course_id", "course_id"), ("source", "source_directory"),
@@ -85,3 +83,17 @@ def _read(root: Path, stamp: int | None) -> CourseLayout:
         ("autograded", "autograded_directory"), ("feedback", "feedback_directory"))
         if directory.get(key)}
     return CourseLayout(root, **names)
+
+
+def course_config(root: Path):
+    """The traitlets configuration of the course's ``nbgrader_config.py`` (nbgrader's
+    defaults when it is absent or broken)."""
+    from traitlets.config import Config
+    from traitlets.config.loader import PyFileConfigLoader
+
+    if root is not None and (Path(root) / "nbgrader_config.py").exists():
+        try:
+            return PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
+        except Exception:  # a broken config: nbgrader's defaults
+            pass
+    return Config()

@@ -41,6 +41,7 @@ class SubmissionResult:
     zero_notebooks: list[str] = field(default_factory=list)   # ... and those that scored 0
     infrastructure: bool = False     # the grader failed, not the submission
     isolation_refused: bool = False  # the sandbox could not reach the required isolation
+    stages: dict[str, float] = field(default_factory=dict)  # wall seconds per pipeline stage
 
     @property
     def graded(self) -> bool:
