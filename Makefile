@@ -8,7 +8,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: all setup book book-clean exercises notebooks test test-fast benchmark grading-benchmark lock clean
+.PHONY: all setup book book-clean exercises notebooks chapter test test-fast benchmark grading-benchmark lock clean
 
 all: book
 
@@ -33,6 +33,10 @@ book-clean:
 # Regenerate the student notebooks from solutions/ with nbgrader.
 exercises: $(STAMP)
 	$(BIN)/python -m autograder.engine.cli release
+
+# Scaffold chapter N+1 in every part of the repository: make chapter TITLE="Gene regulatory networks"
+chapter: $(STAMP)
+	$(BIN)/python tools/scaffold_chapter.py "$(TITLE)"
 
 # Regenerate notebooks/ (the chapter pages as plain notebooks, for Colab and Binder).
 notebooks: $(STAMP)
