@@ -1,25 +1,31 @@
 """The student side of the trust boundary: runs in a throw-away process forked from a warm
 template (multiprocessing's forkserver with numpy, torch, IPython and matplotlib preloaded).
 
-The process first isolates itself, while it is still root:
+The process first isolates itself, while it is still root, applying the
+:class:`~autograder.engine.policy.SandboxPolicy` the grader sent it as data (:func:`isolate`;
+a step that fails stops the sandbox):
 
-1. a new session (its own process group), new mount and network namespaces: no network
-   (only a loopback interface that is down);
-2. a new root file system (chroot into a tmpfs) holding only read-only bind mounts of the
-   system and Python directories it needs, a private /tmp, and /submission: a size-limited
-   tmpfs with a copy of the submission's files. The course directory, hidden tests, reference
-   code, gradebook and other submissions do not exist in there;
-3. resource limits: address space, processes, file size (bounds output too), CPU time,
+1. every file descriptor it inherited but its connection points at /dev/null (the
+   forkserver's and the resource tracker's pipes among them);
+2. a new session (its own process group), new mount, network, PID and IPC namespaces: no
+   network (only a loopback interface that is down), a minimal init as PID 1;
+3. a new root file system (chroot into a tmpfs) holding only the policy's mounts: read-only
+   binds of the system and Python directories it needs, a private /tmp, and /submission
+   with a copy of the submission's files, all writable places in one size-limited tmpfs.
+   The course directory, hidden tests, reference code, gradebook and other submissions do
+   not exist in there;
+4. resource limits: address space, processes, file size (bounds output too), CPU time,
    open files, no core dumps;
-4. drops to an unprivileged user id of its own (one per sandbox slot).
+5. drops to an unprivileged user id of its own (one per submission), then installs the
+   system-call filter.
 
 Without root it tries the same inside a user namespace, and otherwise runs with resource
 limits only, reporting the weaker isolation level to the grader.
 
 Then it executes the notebook's code cells in an IPython shell and serves requests from the
 grader: call a function/object, read an attribute, create an object from trusted source,
-read or set a module's parameters. Every request and reply is data in the format of
-:mod:`autograder.engine.wire`.
+read or set a module's parameters. Every request and reply is a message of
+:mod:`autograder.engine.protocol`, as data in the format of :mod:`autograder.engine.wire`.
 """
 from __future__ import annotations
 
@@ -30,6 +36,7 @@ import shutil
 import signal
 import sys
 import traceback
+from typing import NoReturn
 
 import matplotlib
 import numpy as np  # preloaded into the template
@@ -39,8 +46,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot  # preloaded
 from IPython.core.interactiveshell import InteractiveShell
 
-from autograder.engine import capture, text, wire
+from autograder.engine import capture, protocol, seccomp, text, wire
 from autograder.engine.lifetime import die_with_parent
+from autograder.engine.policy import Mount, SandboxPolicy
 
 CLONE_NEWNS, CLONE_NEWNET, CLONE_NEWUSER = 0x00020000, 0x40000000, 0x10000000
 CLONE_NEWPID, CLONE_NEWIPC = 0x20000000, 0x08000000
@@ -50,6 +58,10 @@ MS_RDONLY, MS_NOSUID, MS_NODEV, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = (
 
 
 # ------------------------------------------------------------------ isolation
+
+NAMESPACE_FLAGS = {"mount": CLONE_NEWNS, "network": CLONE_NEWNET, "pid": CLONE_NEWPID,
+                   "ipc": CLONE_NEWIPC}
+
 
 def _libc():
     return ctypes.CDLL(None, use_errno=True)
@@ -80,58 +92,56 @@ def _bind_ro(libc, path, new_root):
     _mount(libc, None, target, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_REC)
 
 
-def _python_dirs() -> list[str]:
-    """Directories the running interpreter may still read from (stdlib, site-packages)."""
-    dirs = {os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)}
-    for p in sys.path:
-        if p and os.path.isdir(p) and "site-packages" in p:
-            dirs.add(os.path.realpath(p))
-    return sorted(dirs)
+def _apply_mount(libc, mount: Mount, new_root: str) -> None:
+    """One mount of the policy (see :class:`autograder.engine.policy.Mount`) below ``new_root``."""
+    target = new_root + mount.target.rstrip("/")  # the root itself for "/"
+    if mount.kind == "tmpfs":
+        os.makedirs(target, exist_ok=True)
+        _mount(libc, "tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV,
+               f"size={mount.size_mb}m,mode={mount.mode:04o}")
+    elif mount.kind == "folder":  # a folder of the new root, bound elsewhere in it
+        source = new_root + mount.source
+        os.makedirs(source, mode=mount.mode)
+        os.chmod(source, mount.mode)
+        os.makedirs(target, exist_ok=True)
+        _mount(libc, source, target, None, MS_BIND)
+    elif mount.kind == "device":
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        open(target, "a").close()
+        _mount(libc, mount.target, target, None, MS_BIND)
+    elif mount.kind == "proc":  # this PID namespace's own processes only
+        os.makedirs(target, exist_ok=True)
+        _mount(libc, "proc", target, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    elif mount.kind == "readonly":
+        _bind_ro(libc, mount.target, new_root)
+    else:  # the policy checks its kinds; an unknown one here fails closed
+        raise OSError(f"unknown kind of mount {mount.kind!r}")
 
 
-def _build_root(libc, spec) -> None:
-    """chroot into a fresh tmpfs. Everything the student's code can write (/tmp, /dev/shm and
-    /submission) lies in one tmpfs of ``scratch_mb``, so files and POSIX shared memory share
-    one budget; /proc is a fresh mount of this PID namespace's own (no other process)."""
-    new_root = spec["root_dir"]
+def _build_root(libc, policy: SandboxPolicy) -> None:
+    """chroot into a fresh root holding the policy's mounts, in order, and a copy of the
+    staged submission in ``policy.workdir``. With the default policy everything the student's
+    code can write (/tmp, /dev/shm and /submission) lies in one tmpfs of ``scratch_mb``, so
+    files and POSIX shared memory share one budget."""
+    new_root = policy.root_dir
     os.makedirs(new_root, exist_ok=True)
     _mount(libc, "none", "/", None, MS_REC | MS_PRIVATE)
-    _mount(libc, "tmpfs", new_root, "tmpfs", MS_NOSUID | MS_NODEV, "size=16m,mode=0755")
-    # the writable tmpfs first: the read-only binds below may lie inside /tmp (a course or
-    # virtual environment under /tmp) and must not be hidden by it
-    scratch = new_root + "/tmp"
-    os.makedirs(scratch, exist_ok=True)
-    _mount(libc, "tmpfs", scratch, "tmpfs", MS_NOSUID | MS_NODEV,
-           f"size={spec['scratch_mb']}m,mode=1777")
-    for sub in ("/.submission", "/.shm"):
-        os.makedirs(scratch + sub, mode=0o1777 if sub == "/.shm" else 0o755)
-    os.chmod(scratch + "/.shm", 0o1777)
-    os.makedirs(new_root + "/dev/shm", exist_ok=True)
-    _mount(libc, scratch + "/.shm", new_root + "/dev/shm", None, MS_BIND)
-    for dev in ("null", "zero", "urandom", "random"):
-        open(new_root + "/dev/" + dev, "a").close()
-        _mount(libc, "/dev/" + dev, new_root + "/dev/" + dev, None, MS_BIND)
-    os.makedirs(new_root + "/proc", exist_ok=True)
-    _mount(libc, "proc", new_root + "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
-    system = ["/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin", "/etc"]
-    for path in system + _python_dirs() + spec.get("extra_readonly", []):
-        _bind_ro(libc, path, new_root)
+    for mount in policy.mounts:
+        _apply_mount(libc, mount, new_root)
     # the submission's files (a staged copy the grader made of its regular files only)
-    sub = new_root + "/submission"
-    os.makedirs(sub, exist_ok=True)
-    _mount(libc, scratch + "/.submission", sub, None, MS_BIND)
-    src = spec.get("files_dir")
-    if src and os.path.isdir(src):
-        _copy_tree(src, sub)
-    for dirpath, _dirnames, filenames in os.walk(sub):
-        os.chown(dirpath, spec["uid"], spec["uid"])
+    work = new_root + policy.workdir
+    os.makedirs(work, exist_ok=True)
+    if policy.files_dir and os.path.isdir(policy.files_dir):
+        _copy_tree(policy.files_dir, work, policy.max_file_bytes)
+    for dirpath, _dirnames, filenames in os.walk(work):
+        os.chown(dirpath, policy.uid, policy.uid)
         for name in filenames:
-            os.chown(os.path.join(dirpath, name), spec["uid"], spec["uid"])
+            os.chown(os.path.join(dirpath, name), policy.uid, policy.uid)
     os.chroot(new_root)
-    os.chdir("/submission")
+    os.chdir(policy.workdir)
 
 
-def _copy_tree(src: str, dest: str) -> None:
+def _copy_tree(src: str, dest: str, max_bytes: int) -> None:
     """Copy the staged files (the grader's own copy: regular files and folders, no links)
     into the sandbox; when its scratch space is full, the rest is left out."""
     for dirpath, dirnames, filenames in os.walk(src):  # never follows links
@@ -141,39 +151,50 @@ def _copy_tree(src: str, dest: str) -> None:
         dirnames[:] = [d for d in dirnames if not os.path.islink(os.path.join(dirpath, d))]
         for name in filenames:
             path = os.path.join(dirpath, name)
-            if os.path.isfile(path) and not os.path.islink(path) and os.path.getsize(path) < 50e6:
+            if os.path.isfile(path) and not os.path.islink(path) and \
+                    os.path.getsize(path) < max_bytes:
                 try:
                     shutil.copyfile(path, os.path.join(target, name))
                 except OSError:
                     return
 
 
-def _limits(spec) -> None:
-    mb = 1024 * 1024
-    for res, value in ((resource.RLIMIT_AS, spec["memory_mb"] * mb),
-                       (resource.RLIMIT_FSIZE, spec["file_mb"] * mb),
-                       (resource.RLIMIT_CPU, spec["cpu_seconds"]),
-                       (resource.RLIMIT_NOFILE, 256),
-                       (resource.RLIMIT_CORE, 0),
-                       (resource.RLIMIT_NPROC, spec["max_processes"])):
-        resource.setrlimit(res, (value, value))
+def _apply_rlimits(policy: SandboxPolicy, extra_processes: int = 0) -> None:
+    """The policy's resource limits, hard and soft; ``extra_processes`` raises
+    ``RLIMIT_NPROC`` by the processes the uid already runs (without root the sandbox keeps
+    the grader's uid, whose other processes count too)."""
+    for name, value in policy.rlimits:
+        if name == "RLIMIT_NPROC":
+            value += extra_processes
+        resource.setrlimit(getattr(resource, name), (value, value))
 
 
-def _drop_inherited_pipes() -> None:
-    """Close the pipes multiprocessing hands every forked child: the forkserver's "alive" pipe
-    (held here, it would keep the forkserver, and so this process, running after the grader
-    died) and the root-owned resource tracker's (which unlinks whatever names it is sent)."""
-    from multiprocessing import forkserver, resource_tracker
+def _drop_inherited_fds(keep: tuple[int, ...]) -> None:
+    """Point every file descriptor this process inherited, other than stdio and ``keep``
+    (its connection to the grader), at /dev/null.
 
-    for owner, attr in ((forkserver._forkserver, "_forkserver_alive_fd"),
-                        (resource_tracker._resource_tracker, "_fd")):
-        fd = getattr(owner, attr, None)
-        if fd is not None:
+    multiprocessing hands each forked child the forkserver's "alive" pipe (held here, it
+    would keep the forkserver, and so this process, running after the grader died), the
+    root-owned resource tracker's pipe (which unlinks whatever names it is sent) and the
+    parent's sentinel. ``dup2`` closes each of them and keeps its number taken, so a module
+    that still names such a number (multiprocessing's state does) reaches /dev/null, never a
+    file opened later under the same number. Only public APIs: the numbers come from
+    ``/proc/self/fd``, not from multiprocessing's internals."""
+    null = os.open(os.devnull, os.O_RDWR)
+    for fd in _open_fds():
+        if fd > 2 and fd != null and fd not in keep:
             try:
-                os.close(fd)
+                os.dup2(null, fd)
             except OSError:
                 pass
-            setattr(owner, attr, None)
+    os.close(null)
+
+
+def _open_fds() -> list[int]:
+    try:
+        return sorted(int(name) for name in os.listdir("/proc/self/fd"))
+    except OSError:  # no /proc: every number below the usual limit
+        return list(range(3, 1024))
 
 
 def _mirror_exit(status: int) -> None:
@@ -246,69 +267,89 @@ def _enter_pid_namespace() -> None:
     die_with_parent(signal.SIGKILL, 1)
 
 
-def isolate(spec) -> dict:
-    """Apply every isolation step this machine allows; returns which properties it reached
-    (see :class:`autograder.engine.remote.IsolationPolicy`); the grader refuses what falls short."""
-    from autograder.engine import seccomp
-
-    _drop_inherited_pipes()
-    os.setsid()
-    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # over-long output fails the write instead
-    libc = _libc()
-    reached: dict[str, bool] = {}
-    namespaces = CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWPID | CLONE_NEWIPC
-    root = os.geteuid() == 0
+def _enter_namespaces(libc, policy: SandboxPolicy, root: bool) -> bool:
+    """Unshare the policy's namespaces (without root: inside a user namespace mapping the
+    policy's uid to ours, when the policy allows that fallback). As root a failure raises
+    (failing closed); without root it returns False and the sandbox reports less."""
+    flags = 0
+    for name in policy.namespaces:
+        flags |= NAMESPACE_FLAGS[name]
+    if root:
+        _check(libc.unshare(flags), "unshare")
+        return True
+    if not policy.user_namespace_fallback:
+        return False
     uid, gid = os.getuid(), os.getgid()
-    if root:
-        _check(libc.unshare(namespaces), "unshare")
-        entered = True
-    else:
-        try:
-            _check(libc.unshare(CLONE_NEWUSER | namespaces), "unshare")
-            with open("/proc/self/setgroups", "w") as fh:
-                fh.write("deny")
-            with open("/proc/self/uid_map", "w") as fh:
-                fh.write(f"{spec['uid']} {uid} 1")
-            with open("/proc/self/gid_map", "w") as fh:
-                fh.write(f"{spec['uid']} {gid} 1")
-            entered = True
-        except OSError:
-            entered = False
-    if entered:
-        _enter_pid_namespace()
-        reached.update(network=True, pid=True, ipc=True)
-        try:
-            _build_root(libc, spec)
-            reached["filesystem"] = True
-        except OSError:
-            if root:
-                raise
-            os.chdir(spec["files_dir"])
-    else:
-        os.chdir(spec["files_dir"])
-    if root:
-        _limits(spec)
-        os.setgroups([])
-        os.setgid(spec["uid"])
-        os.setuid(spec["uid"])
-        reached["uid"] = True
-    else:
-        _limits(dict(spec, max_processes=spec["max_processes"] + _process_count(uid)))
-    # output goes to a bounded file; stdin is empty
-    out = os.open("/tmp/output.txt", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    try:
+        _check(libc.unshare(CLONE_NEWUSER | flags), "unshare")
+        with open("/proc/self/setgroups", "w") as fh:
+            fh.write("deny")
+        with open("/proc/self/uid_map", "w") as fh:
+            fh.write(f"{policy.uid} {uid} 1")
+        with open("/proc/self/gid_map", "w") as fh:
+            fh.write(f"{policy.uid} {gid} 1")
+        return True
+    except OSError:
+        return False
+
+
+def _redirect_stdio(policy: SandboxPolicy) -> None:
+    """Output goes to the policy's bounded file; stdin is empty."""
+    out = os.open(policy.output_file, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     os.dup2(out, 1)
     os.dup2(out, 2)
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
+
+
+def _set_environment(policy: SandboxPolicy) -> None:
     os.environ.clear()
-    os.environ.update({"HOME": os.getcwd(), "TMPDIR": "/tmp", "MPLBACKEND": "Agg",
-                       "MPLCONFIGDIR": "/tmp/matplotlib", "OMP_NUM_THREADS": "1",
-                       "PATH": "/usr/bin:/bin", "IPYTHONDIR": "/tmp/ipython"})
-    os.environ.update({str(k): str(v) for k, v in (spec.get("env") or {}).items()})
+    os.environ.update({"HOME": os.getcwd(), **policy.env})
     torch.set_num_threads(1)
     sys.path.insert(0, os.getcwd())
-    die_with_parent(signal.SIGKILL, 1 if entered else None)  # again: setuid cleared it
-    reached["seccomp"] = seccomp.install()
+
+
+def isolate(policy: SandboxPolicy, keep_fds: tuple[int, ...] = ()) -> dict:
+    """Apply the sandbox's policy, step by step (see
+    :class:`autograder.engine.policy.SandboxPolicy`); returns which isolation properties it
+    reached (see :class:`autograder.engine.policy.IsolationPolicy`): the grader refuses what
+    falls short. As root every step must succeed (an error raises: the sandbox does not
+    start); without root it reaches what this machine allows."""
+    _drop_inherited_fds(keep_fds)
+    os.setsid()
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # over-long output fails the write instead
+    libc = _libc()
+    reached: dict[str, bool] = {}
+    root = os.geteuid() == 0
+    grader_uid = os.getuid()
+    entered = _enter_namespaces(libc, policy, root)
+    if entered:
+        if "pid" in policy.namespaces:
+            _enter_pid_namespace()
+        reached.update({p: True for p in ("network", "pid", "ipc") if p in policy.namespaces})
+    if entered and "mount" in policy.namespaces:
+        try:
+            _build_root(libc, policy)
+            reached["filesystem"] = True
+        except OSError:
+            if root:
+                raise
+            os.chdir(policy.files_dir or "/")
+    else:
+        os.chdir(policy.files_dir or "/")
+    if root:
+        _apply_rlimits(policy)
+        os.setgroups([])
+        os.setgid(policy.uid)
+        os.setuid(policy.uid)
+        reached["uid"] = True
+    else:
+        _apply_rlimits(policy, extra_processes=_process_count(grader_uid))
+    _redirect_stdio(policy)
+    _set_environment(policy)
+    # again: setuid cleared it
+    die_with_parent(signal.SIGKILL, 1 if entered and "pid" in policy.namespaces else None)
+    reached["seccomp"] = seccomp.install(policy.denied_syscalls)
     return reached
 
 
@@ -328,7 +369,8 @@ def _process_count(uid: int) -> int:
 # ------------------------------------------------------------------ serving
 
 class Server:
-    """Executes the notebook, then answers the grader's requests."""
+    """Executes the notebook, then answers the grader's requests (the messages of
+    :mod:`autograder.engine.protocol`)."""
 
     def __init__(self, conn):
         self.conn = conn
@@ -341,12 +383,13 @@ class Server:
         capture.install(self.shell, self.recorder)
 
     def send(self, message) -> None:
+        """Send one protocol message; a value that cannot cross becomes an error reply."""
         try:
-            data = wire.encode(message, objects=self.to_handle)
+            data = wire.encode(message.to_wire(), objects=self.to_handle)
         except (wire.WireError, TypeError, ValueError, MemoryError, RecursionError) as exc:
             what = str(exc)[:500] if not isinstance(exc, MemoryError) else \
                 "the value was too large to send back (out of memory while encoding it)"
-            data = wire.encode({"error": {"type": "WireError", "message": what}})
+            data = wire.encode(protocol.ErrorReply("WireError", what).to_wire())
         self.conn.send_bytes(data)
 
     def to_handle(self, obj) -> wire.Handle:
@@ -363,20 +406,18 @@ class Server:
                 if isinstance(name, str) and name in self.shell.user_ns:
                     self.captured[name] = self.shell.user_ns[name]
                 continue
-            self.send({"event": "cell_start", "index": index})
+            self.send(protocol.CellStart(index))
             self.recorder.reset()
             with capture.capturing(self.recorder):
                 result = self.shell.run_cell(source, store_history=True)
             err = result.error_before_exec or result.error_in_exec
-            self.send({"event": "cell_done", "index": index,
-                       "error": _describe(err) if err else None,
-                       "outputs": self.recorder.outputs,
-                       "execution_count": result.execution_count})
+            self.send(protocol.CellDone(index, _describe(err).info() if err else None,
+                                        self.recorder.outputs, result.execution_count))
         defined = sorted({k for k, v in self.shell.user_ns.items()
                           if not k.startswith("_") and callable(v)} | set(self.captured))[:2000]
-        self.send({"event": "ready", "defined": defined})
+        self.send(protocol.Ready(tuple(defined)))
 
-    def resolve(self, target):
+    def resolve(self, target: dict):
         if "handle" in target:
             return self.objects[target["handle"]]
         name = target["global"]
@@ -386,47 +427,52 @@ class Server:
             raise NameError(f"name {name!r} is not defined")
         return self.shell.user_ns[name]
 
-    def handle(self, req):
-        op = req["op"]
-        if op == "call":
-            fn = self.resolve(req["target"])
-            if req.get("method"):
-                fn = getattr(fn, req["method"])
-            args, kwargs = req.get("args", []), req.get("kwargs", {})
-            provided = self.provide(req.get("provide") or [])
-            try:
-                # numpy's default error handling, recorded so the grader can judge warnings
-                with capture.runtime_warnings() as caught:
-                    value = fn(*args, **kwargs)
-            finally:
-                own = self.unprovide(provided)
-            emitted = [str(w.message)[:200] for w in caught][:20]
-            return {"ok": value, "args": _data_only(args), "kwargs": _data_only(kwargs),
-                    "warnings": emitted, "own": own}
-        if op == "getattr":
-            value = getattr(self.resolve(req["target"]), req["name"])
+    def handle(self, req) -> protocol.Reply:
+        """The reply to one request (other than RunCells)."""
+        if isinstance(req, protocol.Call):
+            return self.call(req)
+        if isinstance(req, protocol.GetAttr):
+            value = getattr(self.resolve(req.target), req.name)
             if callable(value) and not isinstance(value, (np.ndarray, torch.Tensor)):
-                return {"ok": None, "callable": True}
-            return {"ok": value}
-        if op == "make":
-            return {"ok": self.to_handle(wire.evaluate_source(req["source"]))}
-        if op == "parameters":
-            obj = self.resolve(req["target"])
-            return {"ok": [p.detach().cpu().double().numpy() for p in obj.parameters()]}
-        if op == "n_trainable":
-            obj = self.resolve(req["target"])
-            return {"ok": int(sum(p.numel() for p in obj.parameters() if p.requires_grad))}
-        if op == "set_parameters":
-            obj = self.resolve(req["target"])
-            params, arrays = list(obj.parameters()), req["arrays"]
-            if len(params) != len(arrays) or any(tuple(p.shape) != a.shape
-                                                 for p, a in zip(params, arrays)):
-                return {"ok": False}
-            with torch.no_grad():
-                for p, a in zip(params, arrays):
-                    p.copy_(torch.as_tensor(a, dtype=p.dtype))
-            return {"ok": True}
-        raise ValueError(f"unknown request {op!r}")
+                return protocol.Reply(None, is_callable=True)
+            return protocol.Reply(value)
+        if isinstance(req, protocol.Make):
+            return protocol.Reply(self.to_handle(wire.evaluate_source(req.source)))
+        if isinstance(req, protocol.Parameters):
+            obj = self.resolve(req.target)
+            return protocol.Reply([p.detach().cpu().double().numpy() for p in obj.parameters()])
+        if isinstance(req, protocol.NTrainable):
+            obj = self.resolve(req.target)
+            return protocol.Reply(int(sum(p.numel() for p in obj.parameters() if p.requires_grad)))
+        if isinstance(req, protocol.SetParameters):
+            return protocol.Reply(self.set_parameters(self.resolve(req.target), req.arrays))
+        raise ValueError(f"unknown request {type(req).__name__}")
+
+    def call(self, req: protocol.Call) -> protocol.Reply:
+        fn = self.resolve(req.target)
+        if req.method:
+            fn = getattr(fn, req.method)
+        provided = self.provide(req.provide)
+        try:
+            # numpy's default error handling, recorded so the grader can judge warnings
+            with capture.runtime_warnings() as caught:
+                value = fn(*req.args, **req.kwargs)
+        finally:
+            own = self.unprovide(provided)
+        emitted = [str(w.message)[:200] for w in caught][:20]
+        return protocol.Reply(value, _data_only(req.args), _data_only(req.kwargs),
+                              tuple(emitted), tuple(own))
+
+    @staticmethod
+    def set_parameters(obj, arrays) -> bool:
+        params = list(obj.parameters())
+        if len(params) != len(arrays) or any(tuple(p.shape) != getattr(a, "shape", None)
+                                             for p, a in zip(params, arrays)):
+            return False
+        with torch.no_grad():
+            for p, a in zip(params, arrays):
+                p.copy_(torch.as_tensor(a, dtype=p.dtype))
+        return True
 
     def provide(self, names) -> dict:
         """For one call: the graded functions ``names`` in the notebook's namespace become
@@ -457,15 +503,16 @@ class Server:
             except (EOFError, OSError):
                 os._exit(0)
             try:
-                req = wire.decode(data, handles=self.objects.__getitem__, tensors=True)
-                if req.get("op") == "run_cells":
-                    self.run_cells(req["cells"])
+                req = protocol.read(wire.decode(data, handles=self.objects.__getitem__,
+                                                tensors=True), *protocol.REQUESTS.values())
+                if isinstance(req, protocol.RunCells):
+                    self.run_cells(req.cells)
                     continue
-                reply = self.handle(req)
+                reply: protocol.Reply | protocol.ErrorReply = self.handle(req)
             except BaseException as exc:  # student code may raise anything
                 if isinstance(exc, (KeyboardInterrupt, SystemExit)) and not isinstance(exc, SystemExit):
                     raise
-                reply = {"error": _describe(exc)}
+                reply = _describe(exc)
             self.send(reply)
 
 
@@ -494,17 +541,20 @@ class Provided:
         if self.calls > self.MAX_CALLS:
             return self._own(args, kwargs)
         try:
-            data = wire.encode({"event": "callback", "name": self.name, "args": list(args),
-                                "kwargs": dict(kwargs)})
+            data = wire.encode(protocol.Callback(self.name, list(args), dict(kwargs)).to_wire())
         except (wire.WireError, TypeError, ValueError, RecursionError):
             return self._own(args, kwargs)
         self.server.conn.send_bytes(data)
-        reply = wire.decode(self.server.conn.recv_bytes(), tensors=True)
-        if not isinstance(reply, dict) or "callback_ok" not in reply:
+        try:
+            answer = protocol.read(wire.decode(self.server.conn.recv_bytes(), tensors=True),
+                                   protocol.CallbackResult, protocol.CallbackFallback)
+        except protocol.ProtocolError:
             return self._own(args, kwargs)
-        wire.write_back(list(args), reply.get("args"))
-        wire.write_back(dict(kwargs), reply.get("kwargs"))
-        return reply["callback_ok"]
+        if not isinstance(answer, protocol.CallbackResult):
+            return self._own(args, kwargs)
+        wire.write_back(list(args), answer.args)
+        wire.write_back(dict(kwargs), answer.kwargs)
+        return answer.value
 
 
 def _data_only(value, depth=0):
@@ -522,28 +572,32 @@ def _data_only(value, depth=0):
     return None
 
 
-def _describe(exc: BaseException) -> dict:
+def _describe(exc: BaseException) -> protocol.ErrorReply:
     """Type, message and the innermost line of the student's own code."""
     found = text.innermost_line(exc, skip=lambda name: name.endswith(("sandbox.py", "wire.py")))
     where = f"line {found[0]}: {found[1]}"[:300] if found else ""
-    return {"type": type(exc).__name__[:100], "message": str(exc)[:1000], "where": where}
+    return protocol.ErrorReply(type(exc).__name__[:100], str(exc)[:1000], where)
 
 
-def student_main(conn, spec) -> None:
-    """Entry point of the sandboxed process (multiprocessing target)."""
+def _refuse(conn, what: str) -> NoReturn:
+    """Tell the grader this sandbox could not start (isolation or serving), and end."""
+    conn.send_bytes(wire.encode(protocol.IsolationFailed(what).to_wire()))
+    os._exit(3)
+
+
+def student_main(conn, policy_json: dict) -> None:
+    """Entry point of the sandboxed process (multiprocessing target); ``policy_json`` is a
+    :meth:`SandboxPolicy.to_json`."""
     try:
-        reached = isolate(spec)
+        policy = SandboxPolicy.from_json(policy_json)
+        reached = isolate(policy, keep_fds=(conn.fileno(),))
     except BaseException as exc:
         where = traceback.format_exc(limit=3)[-600:]
-        conn.send_bytes(wire.encode({"event": "isolation_failed",
-                                     "message": f"{type(exc).__name__}: {exc} | {where}"}))
-        os._exit(3)
-    wire.MAX_SEND_BYTES = int(spec.get("reply_bytes") or wire.MAX_SEND_BYTES)  # grader's bound
-    conn.send_bytes(wire.encode({"event": "isolated", "reached": reached}))
+        _refuse(conn, f"{type(exc).__name__}: {exc} | {where}")
+    wire.MAX_SEND_BYTES = policy.reply_bytes  # the grader's bound
+    conn.send_bytes(wire.encode(protocol.Isolated(reached).to_wire()))
     try:
         server = Server(conn)
     except BaseException as exc:  # e.g. a library not visible in the sandbox
-        conn.send_bytes(wire.encode({"event": "isolation_failed",
-                                     "message": f"{type(exc).__name__}: {exc}"[:500]}))
-        os._exit(3)
+        _refuse(conn, f"{type(exc).__name__}: {exc}"[:500])
     server.serve()

@@ -50,8 +50,10 @@ OFF_NR, OFF_ARCH = 0, 4
 PR_SET_NO_NEW_PRIVS, PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 38, 22, 2
 
 
-def program(machine: str | None = None) -> list[tuple[int, int, int, int]] | None:
-    """The filter for ``machine`` (default: this one) as (code, jt, jf, k) instructions."""
+def program(machine: str | None = None,
+            denied: tuple[str, ...] = DENIED) -> list[tuple[int, int, int, int]] | None:
+    """The filter denying ``denied`` (names of :data:`DENIED`) on ``machine`` (default: this
+    one), as (code, jt, jf, k) instructions."""
     table = TABLES.get(machine or platform.machine())
     if table is None:
         return None
@@ -63,16 +65,16 @@ def program(machine: str | None = None) -> list[tuple[int, int, int, int]] | Non
             (LD_W_ABS, 0, 0, OFF_NR)]
     if (machine or platform.machine()) == "x86_64":
         prog += [(JGE_K, 0, 1, X32_BIT), (RET_K, 0, 0, deny)]
-    for name in DENIED:
+    for name in denied:
         prog += [(JEQ_K, 0, 1, numbers[name]), (RET_K, 0, 0, deny)]
     prog.append((RET_K, 0, 0, RET_ALLOW))
     return prog
 
 
-def install() -> bool:
-    """Install the filter on this process (and everything it starts); False when this
-    machine has no table or the kernel refuses."""
-    prog = program()
+def install(denied: tuple[str, ...] = DENIED) -> bool:
+    """Install the filter denying ``denied`` on this process (and everything it starts);
+    False when this machine has no table or the kernel refuses."""
+    prog = program(denied=denied)
     if prog is None:
         return False
     raw = b"".join(struct.pack("HBBI", *ins) for ins in prog)

@@ -11,6 +11,8 @@ pickle, no eval, no import. Allowed values:
     callables given as source, evaluated *in the sandbox*  {"__source__": "lambda x: ..."}
 
 Anything else is rejected with :class:`WireError`. Sizes are bounded (MAX_BYTES per message).
+The messages made of these values (requests, events, replies) are named in
+:mod:`autograder.engine.protocol`.
 """
 from __future__ import annotations
 
