@@ -20,7 +20,8 @@ import time
 import numpy as np
 
 from autograder.engine.testing import (Failure, Suite, describe, expect, expect_close, expect_shape,
-                                expect_unchanged, make, to_array, once_per_student)
+                                expect_unchanged, make, once_per_student, same_as_reference,
+                                to_array)
 
 SUITE = Suite("06-rnn")
 
@@ -47,6 +48,11 @@ def _copies(args, names):
     return [args[k].copy() for k in names]
 
 
+def _args(args, names):
+    """The arguments in the order of the reference's signature (``names``)."""
+    return tuple(args[k] for k in names)
+
+
 # ------------------------------------------------------------------ rnn_step
 STEP = ("x_t", "h_prev", "W_xh", "W_hh", "b_h")
 
@@ -60,7 +66,7 @@ def _step_args(rng, **kw):
             hint="h_t = tanh(x_t @ W_xh + h_prev @ W_hh + b_h): both products, the bias, then tanh")
 def values_on_random_inputs(student, ref, rng):
     a = _step_args(rng)
-    expect_close(student(*_copies(a, STEP)), ref.rnn_step(**a), "rnn_step", _given(a, STEP))
+    same_as_reference(student, ref.rnn_step, _args(a, STEP), what="rnn_step")
 
 
 @SUITE.test("rnn_step", points=1,
@@ -69,8 +75,7 @@ def values_on_random_inputs(student, ref, rng):
 def shapes_with_other_sizes(student, ref, rng):
     for N, D, H in ((1, 7, 2), (5, 1, 3), (2, 3, 9)):
         a = _step_args(rng, N=N, D=D, H=H)
-        expect_close(student(*_copies(a, STEP)), ref.rnn_step(**a), "rnn_step",
-                     _given(a, STEP))
+        same_as_reference(student, ref.rnn_step, _args(a, STEP), what="rnn_step")
 
 
 @SUITE.test("rnn_step", points=1,
@@ -78,19 +83,14 @@ def shapes_with_other_sizes(student, ref, rng):
                  "at +-1 without warnings")
 def saturates_for_large_inputs(student, ref, rng):
     a = _step_args(rng, scale=30.0)
-    out = expect_close(student(*_copies(a, STEP)), ref.rnn_step(**a), "rnn_step",
-                       _given(a, STEP))
+    out = same_as_reference(student, ref.rnn_step, _args(a, STEP), what="rnn_step")
     expect(np.all(np.abs(out) <= 1.0), "rnn_step", "values outside [-1, 1]", _given(a, STEP))
 
 
 @SUITE.test("rnn_step", points=1, hint="compute a new array; do not add into x_t or h_prev")
 def does_not_modify_its_inputs(student, ref, rng):
-    a = _step_args(rng)
-    before = {k: v.copy() for k, v in a.items()}
-    out = student(*[a[k] for k in STEP])
-    for k in STEP:
-        expect_unchanged(before[k], a[k], "rnn_step", k)
-    expect_close(out, ref.rnn_step(**before), "rnn_step", _given(before, STEP))
+    a = _step_args(rng)  # the call is checked for in-place changes of every input
+    same_as_reference(student, ref.rnn_step, _args(a, STEP), what="rnn_step")
 
 
 # ------------------------------------------------------------------ rnn_forward
@@ -102,7 +102,7 @@ FWD = ("x", "h0", "W_xh", "W_hh", "b_h")
                  "every h in an array of shape (T, N, H)")
 def values_on_random_inputs(student, ref, rng):
     a = _rnn_inputs(rng, T=6)
-    expect_close(student(*_copies(a, FWD)), ref.rnn_forward(**a), "rnn_forward", _given(a, FWD))
+    same_as_reference(student, ref.rnn_forward, _args(a, FWD), what="rnn_forward")
 
 
 @SUITE.test("rnn_forward", points=1,
@@ -120,18 +120,14 @@ def uses_h0_and_the_previous_state(student, ref, rng):
     a = _rnn_inputs(rng, T=8, scale=0.9)
     a["h0"] = rng.uniform(-0.95, 0.95, size=a["h0"].shape)
     a["x"][1:] = 0.0  # after the first step only the recurrence moves the state
-    expect_close(student(*_copies(a, FWD)), ref.rnn_forward(**a), "rnn_forward",
-                 _given(a, FWD) + " (x is zero after the first step)")
+    same_as_reference(student, ref.rnn_forward, _args(a, FWD), what="rnn_forward",
+                      given=_given(a, FWD) + " (x is zero after the first step)")
 
 
 @SUITE.test("rnn_forward", points=1, hint="build a new (T, N, H) array; leave x and h0 untouched")
 def does_not_modify_its_inputs(student, ref, rng):
-    a = _rnn_inputs(rng, T=4)
-    before = {k: v.copy() for k, v in a.items()}
-    out = student(*[a[k] for k in FWD])
-    for k in FWD:
-        expect_unchanged(before[k], a[k], "rnn_forward", k)
-    expect_close(out, ref.rnn_forward(**before), "rnn_forward", _given(before, FWD))
+    a = _rnn_inputs(rng, T=4)  # the call is checked for in-place changes of every input
+    same_as_reference(student, ref.rnn_forward, _args(a, FWD), what="rnn_forward")
 
 
 # ------------------------------------------------------------------ rnn_backward
@@ -297,7 +293,7 @@ GRU = ("x_t", "h_prev", "W_ih", "W_hh", "b_ih", "b_hh")
                  "h = (1 - z) * n + z * h_prev")
 def values_match_GRUCell(student, ref, rng):
     a = _gated_inputs(rng, 3)
-    expect_close(student(*_copies(a, GRU)), ref.gru_step(**a), "gru_step", _given(a, GRU))
+    same_as_reference(student, ref.gru_step, _args(a, GRU), what="gru_step")
 
 
 @SUITE.test("gru_step", points=1,
@@ -307,8 +303,8 @@ def reset_gate_includes_the_recurrent_bias(student, ref, rng):
     a = _gated_inputs(rng, 3)
     H = a["h_prev"].shape[1]
     a["b_hh"][2 * H:] += rng.choice([-2.0, 2.0], size=H)  # a large b_hn makes the difference
-    expect_close(student(*_copies(a, GRU)), ref.gru_step(**a), "gru_step",
-                 _given(a, GRU) + " (large b_hn)")
+    same_as_reference(student, ref.gru_step, _args(a, GRU), what="gru_step",
+                      given=_given(a, GRU) + " (large b_hn)")
 
 
 @SUITE.test("gru_step", points=1,
@@ -316,7 +312,7 @@ def reset_gate_includes_the_recurrent_bias(student, ref, rng):
 def other_sizes_and_a_single_sequence(student, ref, rng):
     for N, D, H in ((1, 3, 2), (4, 1, 5), (2, 6, 1)):
         a = _gated_inputs(rng, 3, N=N, D=D, H=H)
-        expect_close(student(*_copies(a, GRU)), ref.gru_step(**a), "gru_step", _given(a, GRU))
+        same_as_reference(student, ref.gru_step, _args(a, GRU), what="gru_step")
 
 
 @SUITE.test("gru_step", points=1,
@@ -326,20 +322,16 @@ def update_gate_copies_the_previous_state(student, ref, rng):
     a = _gated_inputs(rng, 3)
     H = a["h_prev"].shape[1]
     a["b_ih"][H:2 * H] = 8.0  # z close to 1: h_t is almost h_prev
-    out = expect_close(student(*_copies(a, GRU)), ref.gru_step(**a), "gru_step",
-                       _given(a, GRU) + " (update gate z close to 1)")
+    out = same_as_reference(student, ref.gru_step, _args(a, GRU), what="gru_step",
+                      given=_given(a, GRU) + " (update gate z close to 1)")
     expect(np.allclose(out, a["h_prev"], atol=0.05), "gru_step",
            "with z close to 1 the output should stay close to h_prev", _given(a, GRU))
 
 
 @SUITE.test("gru_step", points=1, hint="compute new arrays; leave h_prev untouched")
 def does_not_modify_its_inputs(student, ref, rng):
-    a = _gated_inputs(rng, 3)
-    before = {k: v.copy() for k, v in a.items()}
-    out = student(*[a[k] for k in GRU])
-    for k in GRU:
-        expect_unchanged(before[k], a[k], "gru_step", k)
-    expect_close(out, ref.gru_step(**before), "gru_step", _given(before, GRU))
+    a = _gated_inputs(rng, 3)  # the call is checked for in-place changes of every input
+    same_as_reference(student, ref.gru_step, _args(a, GRU), what="gru_step")
 
 
 # ------------------------------------------------------------------ one_hot_dna

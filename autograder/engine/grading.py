@@ -4,16 +4,35 @@ from __future__ import annotations
 import contextlib
 import io
 import time
+import traceback
 import warnings
 import zlib
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
-from autograder.engine import registry, text
+from autograder.engine import registry, text, watch
 from autograder.engine.testing import OWN_VERSIONS, Failure
 
 BASE_SEED = 20240601
+
+
+GRADER_ERROR_FEEDBACK = ("this check could not run because of an error in the grader; it does "
+                         "not count against you")
+
+
+@dataclass
+class GraderError:
+    """A hidden test that is itself broken: it raised with the student's function and again
+    with the reference in its place. For the instructor (``grading.json``), never shown to
+    the student: the exception's type and message and the line of test code that raised."""
+    type: str
+    message: str
+    line: str = ""
+
+    def to_json(self) -> dict:
+        return {"type": self.type, "message": text.shorten(self.message), "line": self.line}
 
 
 @dataclass
@@ -22,10 +41,18 @@ class TestResult:
     points: float
     max_points: float
     message: str = ""  # empty when passed
+    grader_error: GraderError | None = None  # the test is broken; the student keeps the points
 
     @property
     def passed(self) -> bool:
         return self.points == self.max_points
+
+    def to_json(self) -> dict:
+        out: dict = {"name": self.name, "points": self.points, "max_points": self.max_points,
+                     "message": text.shorten(self.message)}
+        if self.grader_error is not None:
+            out["grader_error"] = self.grader_error.to_json()
+        return out
 
 
 @dataclass
@@ -55,7 +82,7 @@ class FunctionResult:
         if self.cause:
             lines.append(f"  note: {text.shorten(self.cause)}")
         for r in self.results:
-            mark = "PASS" if r.passed else "FAIL"
+            mark = "SKIP" if r.grader_error else "PASS" if r.passed else "FAIL"
             lines.append(f"  [{mark}] {r.name}")
             if r.message:
                 lines.extend("         " + ln for ln in text.shorten(r.message).splitlines())
@@ -63,11 +90,16 @@ class FunctionResult:
         return text.shorten(report, text.MAX_REPORT) if len(report) > text.MAX_REPORT else report
 
     def to_json(self) -> dict:
-        return {"function": self.function, "points": self.points, "max_points": self.max_points,
-                "error": text.shorten(self.error), "report": self.report(),
-                "tests": [{"name": r.name, "points": r.points, "max_points": r.max_points,
-                           "message": text.shorten(r.message)} for r in self.results],
-                "seconds": round(self.seconds, 3)}
+        """``grading.json``'s entry for the function; ``grader_errors`` (the names of its
+        broken tests) only when there are some."""
+        out = {"function": self.function, "points": self.points, "max_points": self.max_points,
+               "error": text.shorten(self.error), "report": self.report(),
+               "tests": [r.to_json() for r in self.results],
+               "seconds": round(self.seconds, 3)}
+        broken = [r.name for r in self.results if r.grader_error is not None]
+        if broken:
+            out["grader_errors"] = broken
+        return out
 
 
 def _student_error(exc: BaseException) -> str:
@@ -166,7 +198,8 @@ def grade_function(chapter: str, function: str, student_fn, seed: int = BASE_SEE
         return result
     start = time.perf_counter()
     with _providing(student_fn, correct_callees(chapter, function) if provide == "always" else {}):
-        _run_tests(result, tests, function, student_fn, ref, seed)
+        _run_tests(result, tests, function, student_fn, ref, seed,
+                   suite.in_place.get(function, frozenset()))
     result.seconds = time.perf_counter() - start
     return result
 
@@ -177,23 +210,93 @@ def test_rng(seed: int, function: str, test: str) -> np.random.Generator:
     return np.random.default_rng([seed, zlib.crc32(function.encode()), zlib.crc32(test.encode())])
 
 
-def _run_tests(result: FunctionResult, tests, function: str, student_fn, ref, seed: int) -> None:
+def _run_tests(result: FunctionResult, tests, function: str, student_fn, ref, seed: int,
+               in_place: frozenset[str] = frozenset()) -> None:
+    """Run ``tests`` on ``student_fn``, checked at every call for in-place changes of its
+    array arguments (:mod:`autograder.engine.watch`) but those named in ``in_place``; a change
+    costs one test, however many saw it."""
+    watched = watch.watched(student_fn, function, getattr(ref, function, None), in_place)
+    first_seen: tuple[int, str] | None = None
     for test in tests:
-        rng = test_rng(seed, function, test.name)
-        sink = io.StringIO()
-        try:
-            with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink), \
-                    warnings.catch_warnings(), np.errstate(all="ignore"):
-                warnings.simplefilter("ignore")
-                test.run(student_fn, ref, rng)
-        except Failure as exc:
-            msg = text.shorten(str(exc)) + (f"\nhint: {test.hint}" if test.hint else "")
-            result.results.append(TestResult(test.name, 0.0, test.points, msg))
-        except Exception as exc:  # anything the student's code raises
-            msg = f"{function} {text.shorten(_student_error(exc))}"
-            result.results.append(TestResult(test.name, 0.0, test.points, msg))
-        else:
-            result.results.append(TestResult(test.name, test.points, test.points))
+        # one bug, one penalty: a change is charged in the function's "does not modify" test,
+        # or, when it has none, in the first test that saw it; the other tests only note it
+        watched.strict, watched.observed = test.checks_inputs, ""
+        result.results.append(_run_test(test, function, watched, ref, seed, in_place))
+        if watched.observed and first_seen is None:
+            first_seen = (len(result.results) - 1, watched.observed)
+    if first_seen is not None and not any(t.checks_inputs for t in tests):
+        index, message = first_seen
+        seen = result.results[index]
+        if seen.passed and seen.grader_error is None:
+            result.results[index] = TestResult(seen.name, 0.0, seen.max_points, message)
+
+
+def _run_test(test, function: str, student_fn, ref, seed: int,
+              in_place: frozenset[str]) -> TestResult:
+    """One test's result. A :class:`Failure` is the student's; any other exception is too,
+    unless the same test raises or fails with the reference in the student's place: then
+    the test itself is broken, and the student keeps its points (:func:`_reference_passes`)."""
+    try:
+        _run_quietly(test, student_fn, ref, test_rng(seed, function, test.name))
+    except Failure as exc:
+        msg = text.shorten(str(exc)) + (f"\nhint: {test.hint}" if test.hint else "")
+        return TestResult(test.name, 0.0, test.points, msg)
+    except Exception as exc:  # anything the student's code raises, or a bug in the test
+        if not _not_implemented(exc) and not _reference_passes(test, function, ref, seed,
+                                                               in_place):
+            return TestResult(test.name, test.points, test.points, GRADER_ERROR_FEEDBACK,
+                              _grader_error(exc, test))
+        msg = f"{function} {text.shorten(_student_error(exc))}"
+        return TestResult(test.name, 0.0, test.points, msg)
+    return TestResult(test.name, test.points, test.points)
+
+
+def _run_quietly(test, student_fn, ref, rng: np.random.Generator) -> None:
+    """Run one test; what it prints and the warnings it raises are not the feedback."""
+    sink = io.StringIO()
+    with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink), \
+            warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        test.run(student_fn, ref, rng)
+
+
+def _not_implemented(exc: BaseException) -> bool:
+    """The student's function still raises NotImplementedError (the untouched stub): the
+    student's, certainly, so no reference run is needed to decide."""
+    return _student_error(exc).startswith("not implemented yet")
+
+
+def _reference_passes(test, function: str, ref, seed: int, in_place: frozenset[str]) -> bool:
+    """Does ``test`` pass with the reference in the student's place (same seed)? The
+    answer never changes, so it is computed once per test and seed."""
+    key = (test.run, function, id(ref), seed)
+    if key not in _REFERENCE_PASSES:
+        reference_fn = getattr(ref, function, None)
+        passes = False  # no reference to run: the test cannot be shown to work
+        if reference_fn is not None:
+            try:
+                _run_quietly(test, watch.watched(reference_fn, function, reference_fn, in_place),
+                             ref, test_rng(seed, function, test.name))
+                passes = True
+            except Exception:  # the test is broken: it cannot pass even with the reference
+                pass
+        _REFERENCE_PASSES[key] = passes
+    return _REFERENCE_PASSES[key]
+
+
+_REFERENCE_PASSES: dict[tuple, bool] = {}
+
+
+def _grader_error(exc: BaseException, test) -> GraderError:
+    """What the instructor needs to fix a broken test: the exception and the line of test
+    code (the innermost frame in the test's own file, else in any course file) that raised."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    code = getattr(test.run, "__code__", None)
+    own = [f for f in frames if code is not None and f.filename == code.co_filename]
+    ours = own or [f for f in frames if f.filename.startswith(str(registry.ROOT))]
+    line = f"{Path(ours[-1].filename).name}:{ours[-1].lineno}: {(ours[-1].line or '').strip()}" \
+        if ours else ""
+    return GraderError(type(exc).__name__, str(exc), line)
 
 
 def grade(chapter: str, function: str, namespace) -> float:

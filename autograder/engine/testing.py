@@ -13,6 +13,12 @@ A test passes when it returns; it fails by raising :class:`Failure` with a messa
 the function, the input, expected vs actual and a hint. Student output is always converted to a
 plain float ndarray before any comparison, so objects with a rigged ``__eq__`` or ndarray
 subclasses cannot fake a pass.
+
+Kinds of test that every chapter reuses (:mod:`autograder.engine.kinds`) are part of this
+API: ``matches_reference``, ``same_as_reference``, ``numerically_stable`` (with
+``extreme_inputs``) and ``gradient_check``. That a graded function does not modify its inputs
+is checked for every call automatically (:mod:`autograder.engine.watch`); a function whose
+job is to change an argument is declared with ``Suite.allow_in_place``.
 """
 from __future__ import annotations
 
@@ -25,6 +31,13 @@ from typing import Any
 import numpy as np
 
 from autograder.engine import text
+from autograder.engine.kinds import describe_call as describe_call
+from autograder.engine.kinds import extreme_inputs as extreme_inputs
+from autograder.engine.kinds import fresh_copies as fresh_copies
+from autograder.engine.kinds import gradient_check as gradient_check
+from autograder.engine.kinds import matches_reference as matches_reference
+from autograder.engine.kinds import numerically_stable as numerically_stable
+from autograder.engine.kinds import same_as_reference as same_as_reference
 
 
 class Failure(AssertionError):
@@ -39,6 +52,13 @@ class Test:
     run: Callable
     hint: str = ""
 
+    @property
+    def checks_inputs(self) -> bool:
+        """Is this the function's "does not modify its inputs" test (its name says so)? An
+        in-place change of an input is charged there, once, and not in every test that sees
+        it (one bug, one penalty; see :mod:`autograder.engine.watch`)."""
+        return "modif" in self.name
+
 
 @dataclass
 class Suite:
@@ -46,6 +66,14 @@ class Suite:
 
     chapter: str
     tests: list[Test] = field(default_factory=list)
+    in_place: dict[str, frozenset[str]] = field(default_factory=dict)
+
+    def allow_in_place(self, function: str, *arguments: str) -> None:
+        """Declare that ``function``'s job is to change these arguments in place (every
+        argument when none is named), e.g. an in-place optimiser step: the automatic check
+        that a graded function does not modify its inputs (``autograder.engine.watch``)
+        skips them. Every other argument is still checked."""
+        self.in_place[function] = frozenset(arguments or ("*",))
 
     def test(self, function: str, points: float = 1.0, hint: str = ""):
         def register(run):
@@ -251,8 +279,9 @@ def once_per_student(compute: Callable) -> Callable:
 
     @functools.wraps(compute)
     def shared(student, *key):
+        function = getattr(student, "__wrapped__", student)  # the function, not its watcher
         try:
-            mine = runs.setdefault(student, {})
+            mine = runs.setdefault(function, {})
         except TypeError:
             return compute(student, *key)
         if key not in mine:
