@@ -110,6 +110,52 @@ def cell_scores(root: Path, chapters):
             for r in gradebook.scores(gradebook.default_db_url(root), chapters)}
 
 
+def stage_seconds(root: Path, submissions) -> dict:
+    """The worker time of the honest class, summed per pipeline stage (``record`` runs in the
+    main process, beside the workers)."""
+    from autograder.engine.jobs import load_state
+
+    total: dict[str, float] = {}
+    for student, chapter in submissions:
+        state = load_state(root, student, chapter)
+        for stage, seconds in (state.stages if state else {}).items():
+            total[stage] = round(total.get(stage, 0.0) + seconds, 2)
+    return total
+
+
+def pool_startup_seconds(workers: int) -> float:
+    """Wall time until a fresh pool of warm workers (torch imported, sandbox template
+    started) has answered one trivial job per worker: the start-up a class pays once."""
+    from autograder.engine import pool, scheduler
+
+    start = time.perf_counter()
+    executor = pool.GraderPool(workers, lambda fn, args: 120.0, initializer=scheduler._warm)
+    try:
+        for future in [executor.submit(os.getpid) for _ in range(workers)]:
+            future.result()
+    finally:
+        executor.terminate()
+    return round(time.perf_counter() - start, 2)
+
+
+def dask_seconds(root: Path, chapters, per_chapter: int, workers: int) -> float:
+    """Wall time of the honest class on a local Dask cluster of ``workers`` worker processes
+    (one thread each, allowed to start the sandboxes), cluster start excluded."""
+    import dask
+    from distributed import LocalCluster
+
+    from autograder.engine.scheduler import grade_class
+
+    root.mkdir()
+    build(root, chapters, per_chapter, hostile=False)
+    with dask.config.set({"distributed.worker.daemon": False}), \
+            LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                         dashboard_address=None) as cluster:
+        start = time.perf_counter()
+        grade_class(root, chapters, scheduler=cluster.scheduler_address, progress=False)
+        return round(time.perf_counter() - start, 1)
+
+
 def main() -> int:
     from autograder.engine import cli, registry
     from autograder.engine.jobs import load_state
@@ -121,6 +167,10 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--hostile-limit", action="append", default=[], metavar="NAME=VALUE")
     parser.add_argument("--no-hostile", action="store_true")
+    parser.add_argument("--no-nbgrader", action="store_true",
+                        help="skip serial nbgrader (no speed-up, no score comparison)")
+    parser.add_argument("--dask-workers", type=int, nargs="*", default=[], metavar="N",
+                        help="also grade the honest class on a local Dask cluster of N workers")
     args = parser.parse_args()
     hostile_limits = cli.parse_limits(args.hostile_limit)
     load_before = os.getloadavg()
@@ -136,6 +186,10 @@ def main() -> int:
         start = time.perf_counter()  # the honest class first, timed on its own
         grade_class(eng_root, chapters, workers=args.workers, progress=True)
         engine_all = time.perf_counter() - start
+        stages = stage_seconds(eng_root, honest)
+        startup = pool_startup_seconds(args.workers)
+        dask = {n: dask_seconds(Path(tmp) / f"dask-{n}", chapters, args.per_chapter, n)
+                for n in args.dask_workers}
         hostile_root = Path(tmp) / "hostile"
         hostile_root.mkdir()
         hostile_kinds = {} if args.no_hostile else build(hostile_root, chapters, 0, hostile=True)
@@ -148,13 +202,14 @@ def main() -> int:
 
         assert cli.release(nbg_root, chapters) == 0
         start = time.perf_counter()
-        cli.autograde_nbgrader(nbg_root, chapters)
+        if not args.no_nbgrader:
+            cli.autograde_nbgrader(nbg_root, chapters)
         nbgrader_s = time.perf_counter() - start
 
         # the hostile submissions plain nbgrader can survive, graded by it for comparison
         nbg_hostile_root = Path(tmp) / "nbgrader-hostile"
         nbg_hostile_root.mkdir()
-        nbg_hostile = [] if args.no_hostile else list(
+        nbg_hostile = [] if args.no_hostile or args.no_nbgrader else list(
             build(nbg_hostile_root, chapters, 0, hostile="nbgrader-safe"))
         if nbg_hostile:
             assert cli.release(nbg_hostile_root, chapters) == 0
@@ -162,7 +217,7 @@ def main() -> int:
         nbg_hostile_scores = cell_scores(nbg_hostile_root, chapters)
 
         eng, nbg = cell_scores(eng_root, chapters), cell_scores(nbg_root, chapters)
-        disagree = [k for k in honest if eng.get(k) != nbg.get(k)]
+        disagree = [] if args.no_nbgrader else [k for k in honest if eng.get(k) != nbg.get(k)]
         hostile_scores = cell_scores(hostile_root, chapters)
         hostile_total = {k: sum((hostile_scores.get(k) or {}).values()) for k in hostile_kinds}
         full = {c: sum(eng[(s, c)].values()) for (s, c), kind in kinds.items() if kind == "correct"}
@@ -182,7 +237,12 @@ def main() -> int:
         "nbgrader_serial_seconds_honest": round(nbgrader_s, 1),
         "engine_per_submission_s": round(engine_all / len(honest), 3),
         "nbgrader_per_submission_s": round(nbgrader_s / len(honest), 3),
-        "speedup": round(nbgrader_s / engine_all, 2),
+        "speedup": None if args.no_nbgrader else round(nbgrader_s / engine_all, 2),
+        "engine_worker_seconds_by_stage": stages,
+        "engine_pool_startup_seconds": startup,
+        "dask_seconds_honest_by_workers": dask,
+        "dask_throughput_relative_to_one_worker": (
+            {n: round(dask[1] / dask[n], 2) for n in dask} if 1 in dask else None),
         "scores_disagree_on_honest": [f"{s}/{c}" for s, c in disagree],
         "hostile_limits": hostile_limits or "defaults (autograder.engine.remote.Limits)",
         "hostile_scored_wrongly": hostile_wrong,

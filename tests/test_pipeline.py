@@ -180,3 +180,29 @@ def test_one_submission_through_every_worker_stage(tmp_path):
     stored = pipeline.record(root, job, result, db)
     assert stored.graded and "record" in stored.stages
     assert jobs.load_state(root, "ana", CH).stages == stored.stages
+
+
+# ------------------------------------------------------------------ what the instructor sees
+
+def test_the_report_lists_broken_tests_and_each_stages_seconds(tmp_path, capsys):
+    import csv
+
+    from autograder.engine import cli, gradebook
+
+    root = _course(tmp_path, _solution())
+    gradebook.ensure_assignments(root, [CH], gradebook.default_db_url(root))
+    broken = {"name": "values", "points": 1.0, "max_points": 1.0, "message": "",
+              "grader_error": {"type": "NameError", "message": "name 'x' is not defined",
+                               "line": "tests.py:12: x + 1"}}
+    jobs.write_state(root, SubmissionResult(
+        "ana", CH, "k", functions=[{"function": "relu", "points": 1.0, "max_points": 1.0,
+                                    "report": "", "tests": [broken]}],
+        stages={"read": 0.1, "run": 1.5, "test": 0.7, "feedback": 0.05, "record": 0.02}))
+    assert cli.report(root, [CH], root / "reports") == 0
+    assert "1 hidden test runs raised an error in the test code" in capsys.readouterr().out
+    with open(root / "reports" / "grader_errors.csv") as fh:
+        [row] = list(csv.DictReader(fh))
+    assert row["function"] == "relu" and row["type"] == "NameError" and "tests.py:12" in row["line"]
+    with open(root / "reports" / "timings.csv") as fh:
+        [timing] = list(csv.DictReader(fh))
+    assert timing["run"] == "1.5" and timing["record"] == "0.02"

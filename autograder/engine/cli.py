@@ -125,6 +125,9 @@ def _nbgrader_outputs(nb_path: Path) -> dict[str, str]:
     return texts
 
 
+TIMED_STAGES = ("read", "run", "test", "feedback", "record")  # seconds per stage, timings.csv
+
+
 def report(root: Path, chapters: list[str], out: Path, db_url: str | None = None) -> int:
     """Grade table, per-test pass rates, histogram, ungradable list, timings, feedback."""
     from autograder.engine import gradebook, jobs
@@ -136,7 +139,7 @@ def report(root: Path, chapters: list[str], out: Path, db_url: str | None = None
     legacy = root / "reports" / "ungradable-nbgrader.json"
     if legacy.exists():
         nbgrader_problems = json.loads(legacy.read_text())
-    summary, grades, ungradable, timings = [], [], [], []
+    summary, grades, ungradable, timings, broken = [], [], [], [], []
     rates: defaultdict[tuple, list[int]] = defaultdict(lambda: [0, 0])
     for student, ch in submissions(root, chapters):
         state = jobs.load_state(root, student, ch)
@@ -155,12 +158,18 @@ def report(root: Path, chapters: list[str], out: Path, db_url: str | None = None
                            "max_points": max_score})
         if state:
             timings.append({"student": student, "chapter": ch, "seconds": state.seconds,
-                            "restarts": state.restarts, "isolation": state.isolation})
+                            "restarts": state.restarts, "isolation": state.isolation,
+                            **{stage: state.stages.get(stage, "") for stage in TIMED_STAGES}})
             for f in state.functions:
                 for t in f["tests"]:
                     key = (ch, f["function"], t["name"])
                     rates[key][0] += t["points"] == t["max_points"]
                     rates[key][1] += 1
+                    if isinstance(t.get("grader_error"), dict):
+                        broken.append({"student": student, "chapter": ch,
+                                       "function": f["function"], "test": t["name"],
+                                       **{k: t["grader_error"].get(k, "")
+                                          for k in ("type", "message", "line")}})
         texts = _feedback_texts(root, student, ch, state)
         _write_feedback(out / "feedback" / student / f"{ch}.html", student, ch, row, texts,
                         state.notes if state else [], status, reason)
@@ -173,14 +182,19 @@ def report(root: Path, chapters: list[str], out: Path, db_url: str | None = None
     _write_csv(out / "grades.csv", grades, ["student", "chapter", "test", "points", "max_points"])
     _write_csv(out / "ungradable.csv", ungradable, ["student", "chapter", "reason"])
     _write_csv(out / "timings.csv", timings, ["student", "chapter", "seconds", "restarts",
-                                               "isolation"])
+                                               "isolation", *TIMED_STAGES])
+    _write_csv(out / "grader_errors.csv", broken, ["student", "chapter", "function", "test",
+                                                    "type", "message", "line"])
+    if broken:
+        print(f"WARNING: {len(broken)} hidden test runs raised an error in the test code itself "
+              "(the students kept those points): see grader_errors.csv")
     _write_csv(out / "test_pass_rates.csv",
                [{"chapter": c, "function": f, "test": t, "passed": p, "submissions": n,
                  "pass_rate": round(p / n, 3)} for (c, f, t), (p, n) in sorted(rates.items())],
                ["chapter", "function", "test", "passed", "submissions", "pass_rate"])
     _histogram(out / "score_histogram.png", summary)
     print(f"wrote {out}/: summary.csv, grades.csv, test_pass_rates.csv, ungradable.csv, "
-          f"timings.csv, score_histogram.png, feedback/")
+          f"timings.csv, grader_errors.csv, score_histogram.png, feedback/")
     return 0
 
 
