@@ -43,7 +43,7 @@ from typing import Any
 
 from autograder.engine import files, text
 from autograder.engine.layout import CourseLayout, course_config
-from autograder.engine.result import SubmissionResult
+from autograder.engine.result import SubmissionResult, Ungradable
 
 # Files of the source folder that are not the assignment's data (nbgrader's default ignore).
 IGNORE = (".ipynb_checkpoints", "__pycache__", "feedback", ".git")
@@ -251,8 +251,6 @@ class NbgraderTests:
         """Read the submission safely, copy the assignment's files over it, sanitize each
         notebook as ``nbgrader autograde`` does."""
         import nbformat
-
-        from autograder.engine.pipeline import Ungradable
 
         root = Path(job.course_root)
         config = course_config(root)

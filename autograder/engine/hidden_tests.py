@@ -19,8 +19,7 @@ from typing import Any
 from autograder.engine import files, notebook, text
 from autograder.engine.jobs import Job
 from autograder.engine.layout import CourseLayout
-from autograder.engine.pipeline import Ungradable
-from autograder.engine.result import SubmissionResult
+from autograder.engine.result import SubmissionResult, Ungradable
 
 MAX_NOTES_CHARS = 8_000         # notes shown to one student, in all
 

@@ -35,7 +35,7 @@ def describe_call(reference_fn: Any, args: tuple = (), kwargs: dict | None = Non
     """``z with shape (4, 5) (float64, values in [-3.1, 2.7]), axis=1``: each argument named
     as in the reference's signature; arrays and lists described, numbers and short strings
     shown."""
-    from autograder.engine.testing import describe
+    from autograder.engine.compare import describe
 
     names = _parameter_names(reference_fn)
     parts = []
@@ -84,7 +84,7 @@ def same_as_reference(student: Callable, reference_fn: Callable, args: tuple = (
     copies of the inputs. With ``warning_free`` the student's call must also raise no numpy
     RuntimeWarning (overflow, division by zero, invalid value). Returns the student's
     output as a float array."""
-    from autograder.engine.testing import call_without_warnings, expect_close
+    from autograder.engine.compare import call_without_warnings, expect_close
 
     kwargs = kwargs or {}
     given = describe_call(reference_fn, args, kwargs) if given is None else given
@@ -126,7 +126,7 @@ def numerically_stable(student: Callable, reference_fn: Callable, args: tuple = 
     the reference. ``1 / (1 + exp(-z))`` fails it (``exp(1e4)`` overflows, with a
     warning, even where the final value would be right); the stable forms only ever
     exponentiate non-positive numbers."""
-    from autograder.engine.testing import expect
+    from autograder.engine.compare import expect
 
     given = describe_call(reference_fn, args, kwargs) if given is None else given
     out = same_as_reference(student, reference_fn, args, kwargs, what=what, given=given,
@@ -166,7 +166,7 @@ def gradient_check(gradient: Any, forward: Callable[[np.ndarray], float], x: np.
     error of a real bug (a missing factor, a transposed matrix, a wrong sign: order 1); the
     absolute term lets an exactly-zero gradient be matched by finite differences that are
     zero up to rounding. Returns the student's gradient as a float array."""
-    from autograder.engine.testing import Failure, expect_shape
+    from autograder.engine.compare import Failure, expect_shape
 
     x = np.asarray(x, dtype=np.float64)
     g = expect_shape(gradient, x.shape, what, given)

@@ -29,14 +29,11 @@ from typing import Any, Protocol
 
 from autograder.engine import jobs
 from autograder.engine.jobs import Job
-from autograder.engine.result import SubmissionResult
+from autograder.engine.result import SubmissionResult, Ungradable
 
 STAGES = ("discover", "read", "run", "test", "feedback", "record")
-
-
-class Ungradable(Exception):
-    """Raised by a stage when the submission cannot be graded at all; the message is the
-    reason the student and the instructor see."""
+__all__ = ["STAGES", "Kind", "Run", "StageClock", "Ungradable", "grade_submission", "kind_of", "record",
+           "staging_folder"]
 
 
 class Run(Protocol):

@@ -22,6 +22,11 @@ GRADED = "graded"
 UNGRADABLE = "ungradable"
 
 
+class Ungradable(Exception):
+    """Raised by a stage of the pipeline when the submission cannot be graded at all; the
+    message is the reason the student and the instructor see."""
+
+
 @dataclass
 class SubmissionResult:
     student: str

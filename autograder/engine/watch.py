@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from autograder.engine.testing import Failure, expect_unchanged
+from autograder.engine.compare import Failure, expect_unchanged
 
 MAX_DEPTH = 4         # lists of dicts of arrays, and no deeper
 MAX_ARRAYS = 1_000    # arrays snapshotted per call; beyond that, the rest is not checked
