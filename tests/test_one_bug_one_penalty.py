@@ -68,6 +68,61 @@ def test_a_bug_in_the_callee_costs_nothing_in_the_caller(chapter, caller, callee
     assert namespace[callee] is mutant.implementation  # put back after the tests
 
 
+def _solution_source(chapter: str, name: str) -> str | None:
+    """The solution notebook's answer cell for ``name`` (the code a student would write)."""
+    nb = json.loads((REPO / "solutions" / chapter / f"{chapter}.ipynb").read_text())
+    for cell in nb["cells"]:
+        meta = cell["metadata"].get("nbgrader", {})
+        if meta.get("solution") and meta.get("grade_id") == name:
+            source = "".join(cell["source"])
+            return "\n".join(line for line in source.splitlines()
+                             if line.strip() not in ("### BEGIN SOLUTION", "### END SOLUTION"))
+    return None
+
+
+def _class_callers():
+    """(chapter, class, its solution source, callee, mutant of the callee) for every graded
+    class whose solution calls a graded function that has a bug in the bank (05-cnn's DeepGS
+    sizes its layers with conv_output_size)."""
+    out = []
+    for ch in registry.chapters():
+        ref, bank = registry.reference(ch), load_bank(ch)
+        graded = set(registry.suite(ch).functions())
+        mutants = {}
+        for m in (bank.mutants if bank else []):
+            mutants.setdefault(m.function, m)
+        for name in sorted(graded):
+            source = _solution_source(ch, name)
+            if not isinstance(getattr(ref, name, None), type) or source is None:
+                continue
+            names = {n.id for n in ast.walk(ast.parse(source)) if isinstance(n, ast.Name)}
+            for callee in sorted((names & graded) - {name}):
+                if callee in mutants and isinstance(getattr(ref, callee), types.FunctionType):
+                    out.append(pytest.param(ch, name, source, callee, mutants[callee],
+                                            id=f"{ch}:{name}<-{callee}"))
+    return out
+
+
+CLASS_CALLERS = _class_callers()
+
+
+def test_there_are_class_callers_to_check():
+    assert any(p.values[1] == "DeepGS" for p in CLASS_CALLERS)
+
+
+@pytest.mark.parametrize("chapter,cls,source,callee,mutant", CLASS_CALLERS)
+def test_a_bug_in_the_callee_costs_nothing_in_a_class_that_calls_it(chapter, cls, source,
+                                                                     callee, mutant):
+    """As for functions, in one process as through the sandbox (where the stand-ins are in
+    place while the class is called): the class's methods find the correct callee."""
+    namespace = dict(vars(registry.reference(chapter)))
+    namespace[callee] = mutant.implementation
+    exec(compile(source, f"<{cls}>", "exec"), namespace)
+    result = grade_function(chapter, cls, namespace[cls])
+    assert result.points == result.max_points, result.report()
+    assert namespace[callee] is mutant.implementation  # put back after the tests
+
+
 def _course(tmp_path: Path, chapter: str) -> Path:
     shutil.copy(REPO / "nbgrader_config.py", tmp_path)
     shutil.copytree(REPO / "solutions" / chapter, tmp_path / "solutions" / chapter)

@@ -136,7 +136,7 @@ def _providing(student_fn, callees: dict):
         student_fn.provide = callees
         yield
         return
-    namespace = getattr(student_fn, "__globals__", None)
+    namespace = _globals_of(student_fn)
     saved = {}
     if isinstance(namespace, dict):
         for name, fn in callees.items():
@@ -153,6 +153,18 @@ def _providing(student_fn, callees: dict):
             for name, fn in saved.items():
                 if namespace.get(name) is callees[name]:
                     namespace[name] = fn
+
+
+def _globals_of(student_fn):
+    """The namespace the student's code looks its names up in: a function's globals, or for a
+    class, its methods' (what the sandbox replaces during a call, for a class too)."""
+    namespace = getattr(student_fn, "__globals__", None)
+    if namespace is None and isinstance(student_fn, type):
+        for member in vars(student_fn).values():
+            namespace = getattr(member, "__globals__", None)
+            if namespace is not None:
+                break
+    return namespace
 
 
 def _fresh(fn):
