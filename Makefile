@@ -8,7 +8,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: all setup book book-clean exercises notebooks chapter test test-fast benchmark grading-benchmark lock clean
+.PHONY: all setup book book-clean exercises notebooks chapter test test-fast benchmark grading-benchmark diagnosis-benchmark lock clean
 
 all: book
 
@@ -54,6 +54,9 @@ benchmark: $(STAMP)
 
 grading-benchmark: $(STAMP)
 	$(BIN)/python benchmarks/grading_benchmark.py
+
+diagnosis-benchmark: $(STAMP)
+	$(BIN)/python benchmarks/diagnosis_benchmark.py
 
 # Re-resolve the full lock file from requirements.in (needs network access to the registry).
 lock:

@@ -29,7 +29,7 @@ BANK_STUB = '''
 class Bank:  # stands in for autograder.engine.bank.Bank, which is not available to student code
     def __init__(self, chapter):
         pass
-    def mutant(self, function, why):
+    def mutant(self, function, why, **diagnosis):
         return lambda implementation: implementation
     alternative = mutant
 '''
@@ -117,3 +117,25 @@ def test_bank_entries_behave_the_same_in_the_sandbox(graded, chapter):
             assert p < m, f"mutant survived in the sandbox ({entry.why}):\n{rep}"
         else:
             assert p == m, f"alternative lost points in the sandbox ({entry.why}):\n{rep}"
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_bank_bugs_get_the_same_diagnosis_in_the_sandbox_as_in_one_process(graded, chapter):
+    """The student's function runs in the sandbox, the bank's bugs on the trusted side: a bug
+    pasted into a notebook is told what plain nbgrader's grading in one process tells it, and
+    an alternative is told nothing."""
+    from autograder.engine import diagnosis
+    from autograder.engine.grading import grade_function
+
+    root, plan = graded
+    for (ch, student), entry in plan.items():
+        if ch != chapter:
+            continue
+        state = load_state(root, student, ch)
+        told = next(f for f in state.functions if f["function"] == entry.function)
+        if student.startswith("alternative"):
+            assert "diagnosis" not in told, told["report"]
+            continue
+        here = diagnosis.diagnose(grade_function(ch, entry.function, entry.implementation))
+        assert told.get("diagnosis") == (here.to_json() if here else None), \
+            f"{entry.why}:\n{told['report']}"

@@ -17,6 +17,7 @@ The first test (no notebook is run) checks every chapter's released cells have t
 """
 from __future__ import annotations
 
+import ast
 import importlib.util
 import inspect
 import json
@@ -71,7 +72,8 @@ def _mutant_source(chapter: str) -> tuple[str, str]:
     function, why = BUGS[chapter]
     entry = next(e for e in load_bank(chapter).mutants if (e.function, e.why) == (function, why))
     src = textwrap.dedent(inspect.getsource(entry.implementation))
-    src = "\n".join(ln for ln in src.split("\n") if not ln.startswith("@"))
+    node = ast.parse(src).body[0]  # the def without its (possibly multi-line) decorators
+    src = "\n".join(src.split("\n")[node.lineno - 1:])
     src = re.sub(rf"^def {entry.implementation.__name__}\(", f"def {function}(", src, count=1)
     assert src.startswith(f"def {function}("), src
     return function, src.strip("\n")

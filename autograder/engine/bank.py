@@ -7,10 +7,19 @@ right reasons and do not fail for the wrong ones. A chapter's bank lives in
 
     BANK = Bank("02-activations")
 
-    @BANK.mutant("softmax", "no max subtraction: overflows for large inputs")
+    @BANK.mutant("softmax", "no max subtraction: overflows for large inputs",
+                 diagnosis="you exponentiate z without subtracting its maximum first, so "
+                           "large scores overflow to inf and nan",
+                 section="Numbers that do not fit: overflow and the log-sum-exp trick")
     def softmax(z, axis=-1):
         e = np.exp(z)
         return e / e.sum(axis=axis, keepdims=True)
+
+A mutant's ``diagnosis`` is what a student whose function behaves like it is told ("this looks
+like: ..."; :mod:`autograder.engine.diagnosis`): the misconception in one sentence, addressed to
+the student, that names the mistake without giving the code; ``section`` is the heading of the
+chapter's book page that explains the idea (``book/<chapter-id>/index.md``). ``why`` is the
+instructor's note on what the mutant does and is never shown to a student.
 """
 from __future__ import annotations
 
@@ -23,6 +32,8 @@ class Entry:
     function: str
     why: str
     implementation: Callable
+    diagnosis: str = ""   # for the student: the misconception, in one sentence
+    section: str = ""     # the book page's heading that explains it
 
 
 @dataclass
@@ -31,9 +42,9 @@ class Bank:
     mutants: list[Entry] = field(default_factory=list)
     alternatives: list[Entry] = field(default_factory=list)
 
-    def mutant(self, function: str, why: str):
+    def mutant(self, function: str, why: str, *, diagnosis: str = "", section: str = ""):
         def register(impl):
-            self.mutants.append(Entry(function, why, impl))
+            self.mutants.append(Entry(function, why, impl, diagnosis, section))
             return impl
         return register
 

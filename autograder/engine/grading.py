@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from autograder.engine import registry, text, watch
+from autograder.engine.result import Diagnosis
 from autograder.engine.testing import OWN_VERSIONS, Failure
 
 BASE_SEED = 20240601
@@ -63,6 +64,9 @@ class FunctionResult:
     error: str = ""  # set when the function could not be tested at all
     seconds: float = 0.0
     cause: str = ""  # another failing function that may explain this one's failures
+    # what each test's calls gave back (watch.behaviour), trusted side only, never serialised
+    behaviour: dict[str, list] = field(default_factory=dict, repr=False)
+    diagnosis: Diagnosis | None = None  # the bank's bug it behaves like (diagnosis.diagnose)
 
     @property
     def points(self) -> float:
@@ -81,6 +85,8 @@ class FunctionResult:
             lines.append(f"  {text.shorten(self.error)}")
         if self.cause:
             lines.append(f"  note: {text.shorten(self.cause)}")
+        if self.diagnosis is not None:
+            lines.append(f"  this looks like: {self.diagnosis.says(self.chapter)}")
         for r in self.results:
             mark = "SKIP" if r.grader_error else "PASS" if r.passed else "FAIL"
             lines.append(f"  [{mark}] {r.name}")
@@ -99,6 +105,8 @@ class FunctionResult:
         broken = [r.name for r in self.results if r.grader_error is not None]
         if broken:
             out["grader_errors"] = broken
+        if self.diagnosis is not None:
+            out["diagnosis"] = self.diagnosis.to_json()
         return out
 
 
@@ -230,10 +238,12 @@ def _run_tests(result: FunctionResult, tests, function: str, student_fn, ref, se
     watched = watch.watched(student_fn, function, getattr(ref, function, None), in_place)
     first_seen: tuple[int, str] | None = None
     for test in tests:
+        watched.calls = []
         # one bug, one penalty: a change is charged in the function's "does not modify" test,
         # or, when it has none, in the first test that saw it; the other tests only note it
         watched.strict, watched.observed = test.checks_inputs, ""
         result.results.append(_run_test(test, function, watched, ref, seed, in_place))
+        result.behaviour[test.name] = watched.calls
         if watched.observed and first_seen is None:
             first_seen = (len(result.results) - 1, watched.observed)
     if first_seen is not None and not any(t.checks_inputs for t in tests):
@@ -317,7 +327,10 @@ def grade(chapter: str, function: str, namespace) -> float:
     Looks ``function`` up in ``namespace`` (the notebook's ``globals()``), prints the feedback
     and returns the points earned as a plain float, which nbgrader reads as partial credit.
     """
+    from autograder.engine import diagnosis
+
     fn = namespace.get(function) if isinstance(namespace, dict) else namespace
     result = grade_function(chapter, function, fn)
+    diagnosis.annotate(result)
     print(result.report())
     return round(float(result.points), 6)

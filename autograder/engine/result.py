@@ -22,6 +22,21 @@ GRADED = "graded"
 UNGRADABLE = "ungradable"
 
 
+@dataclass(frozen=True)
+class Diagnosis:
+    """The misconception a failing function's behaviour matches (a bug of the chapter's bank):
+    one sentence for the student and the heading of the book page that explains it."""
+    text: str
+    section: str = ""
+
+    def says(self, chapter: str) -> str:
+        """``you ...; see 02-activations › Softmax: probabilities for several classes``"""
+        return f"{self.text}; see {chapter} \u203a {self.section}" if self.section else self.text
+
+    def to_json(self) -> dict[str, str]:
+        return {"text": self.text, "section": self.section}
+
+
 class Ungradable(Exception):
     """Raised by a stage of the pipeline when the submission cannot be graded at all; the
     message is the reason the student and the instructor see."""

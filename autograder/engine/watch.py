@@ -17,9 +17,14 @@ compared with what the student's code left. Objects that are not arrays (torch m
 tensors, proxies of objects kept in the sandbox, data frames, callables) are neither copied
 nor compared. A function whose job is to change an argument is declared in the chapter's
 suite (``Suite.allow_in_place``) and that argument is not checked.
+
+The same wrapper records what each call gave back (``Watched.calls``, :func:`behaviour`):
+the values a test saw, which :mod:`autograder.engine.diagnosis` compares with those of the
+bank's bugs.
 """
 from __future__ import annotations
 
+import contextlib
 import inspect
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -30,6 +35,10 @@ from autograder.engine.compare import Failure, expect_unchanged
 
 MAX_DEPTH = 4         # lists of dicts of arrays, and no deeper
 MAX_ARRAYS = 1_000    # arrays snapshotted per call; beyond that, the rest is not checked
+MAX_CALLS = 200       # calls whose results are recorded per test
+MAX_RECORDED = 1_000_000  # numbers kept of one result; a larger array is kept as its shape only
+RAISED = ("raised",)
+BEFORE_CALL: list[Callable[[], None]] = []  # run before every call while set (before_each_call)
 
 
 def argument_names(reference_fn: Any) -> list[str]:
@@ -82,10 +91,18 @@ class Watched:
         self.__wrapped__, self._what, self._names, self._allowed = fn, what, names, allowed
         self.strict = True   # a change fails the call; else it is only noted in `observed`
         self.observed = ""   # the first change seen while not strict
+        self.calls: list = []  # behaviour(result) of each call, in order (RAISED if it raised)
 
     def __call__(self, *args, **kwargs):
         snapshots = self._snapshot(args, kwargs)
-        out = self.__wrapped__(*args, **kwargs)
+        if BEFORE_CALL:
+            BEFORE_CALL[-1]()
+        try:
+            out = self.__wrapped__(*args, **kwargs)
+        except BaseException:
+            self._record(RAISED)
+            raise
+        self._record(behaviour(out))
         for label, array, before in snapshots:
             try:
                 expect_unchanged(before, array, self._what, label)
@@ -106,13 +123,28 @@ class Watched:
                 out.append((label, array, array.copy()))
         return out
 
+    def _record(self, value) -> None:
+        if len(self.calls) < MAX_CALLS:
+            self.calls.append(value)
+
     def __getattr__(self, name: str):
-        if name in ("__wrapped__", "_what", "_names", "_allowed", "strict", "observed"):
+        if name in ("__wrapped__", "_what", "_names", "_allowed", "strict", "observed", "calls"):
             raise AttributeError(name)
         return getattr(self.__wrapped__, name)
 
     def __repr__(self) -> str:
         return repr(self.__wrapped__)
+
+
+@contextlib.contextmanager
+def before_each_call(hook: Callable[[], None]) -> Iterator[None]:
+    """Run ``hook`` before every call of a watched function, in this process, meanwhile
+    (:func:`autograder.engine.diagnosis.bug_behaviour` re-seeds the global generators so)."""
+    BEFORE_CALL.append(hook)
+    try:
+        yield
+    finally:
+        BEFORE_CALL.remove(hook)
 
 
 def watched(fn: Callable, what: str, reference_fn: Any, allowed: frozenset[str]) -> Watched:
@@ -124,3 +156,38 @@ def watched(fn: Callable, what: str, reference_fn: Any, allowed: frozenset[str])
 def unwrapped(fn: Any) -> Any:
     """The callable a :class:`Watched` wraps (``fn`` itself otherwise)."""
     return fn.__wrapped__ if isinstance(fn, Watched) else fn
+
+
+def behaviour(value: Any, depth: int = 0) -> Any:
+    """What a call gave back, as plain comparable data that is the same whether the student's
+    code ran in this process or in the sandbox: numbers and arrays (torch tensors included, as
+    the wire returns them) as float64 arrays, lists, tuples and dicts item by item, ``None`` as
+    itself, and any other object (a torch module here, a proxy of an object kept in the sandbox
+    there) as ``("object",)``: its type is not compared, since it differs between the two."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, (bool, int, float, complex, np.generic, np.ndarray)) or _is_tensor(value):
+        try:
+            arr = value.detach().cpu().numpy() if _is_tensor(value) else np.asarray(value)
+        except Exception:  # a tensor that cannot be read (e.g. a meta tensor): not compared
+            return ("object",)
+        if arr.dtype.kind not in "biufc":
+            return ("object",)
+        if arr.size > MAX_RECORDED:
+            return ("array", arr.shape)
+        return ("array", arr.shape, arr.astype(np.complex128 if arr.dtype.kind == "c"
+                                                else np.float64))
+    if depth >= MAX_DEPTH:
+        return ("object",)
+    if type(value) in (list, tuple):
+        return (type(value).__name__, [behaviour(v, depth + 1) for v in value])
+    if type(value) is dict:
+        return ("dict", {str(k): behaviour(v, depth + 1) for k, v in value.items()})
+    return ("object",)
+
+
+def _is_tensor(value: Any) -> bool:
+    """A torch tensor, told without touching the object (a sandbox proxy answers any
+    attribute by asking the sandbox)."""
+    kind = type(value)
+    return kind.__module__.startswith("torch") and kind.__name__ in ("Tensor", "Parameter")

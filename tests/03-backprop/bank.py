@@ -37,22 +37,35 @@ def _relu_net(params, X):
 
 
 # ------------------------------------------------------------------ mse_loss
-@BANK.mutant("mse_loss", "sum of squares instead of the mean")
+@BANK.mutant("mse_loss", "sum of squares instead of the mean",
+             diagnosis="you add up the squared errors but never divide by how many there are, so "
+                       "the loss grows with the amount of data instead of being an average",
+             section='Cost functions: one number for "how wrong"')
 def mse_loss_sum(y_pred, y):
     return float(np.sum((y_pred - y) ** 2))
 
 
-@BANK.mutant("mse_loss", "divides by the number of rows, not the number of elements")
+@BANK.mutant("mse_loss", "divides by the number of rows, not the number of elements",
+             diagnosis="you divide by the number of samples (rows) rather than the number of "
+                       "entries, so for targets with several columns the loss is too large by the "
+                       "number of columns",
+             section='Cost functions: one number for "how wrong"')
 def mse_loss_rows(y_pred, y):
     return float(np.sum((y_pred - y) ** 2) / len(y))
 
 
-@BANK.mutant("mse_loss", "torch.mean without .item(): returns a 0-d tensor, not a float")
+@BANK.mutant("mse_loss", "torch.mean without .item(): returns a 0-d tensor, not a float",
+             diagnosis="you return the loss as a 0-dimensional torch tensor, a number still "
+                       "wrapped in torch, instead of the plain Python float that was asked for",
+             section="Exercise")
 def mse_loss_tensor(y_pred, y):
     return torch.mean((torch.as_tensor(y_pred) - torch.as_tensor(y)) ** 2)
 
 
-@BANK.mutant("mse_loss", "np.mean(..., keepdims=True): an array of shape (1,) or (1, 1)")
+@BANK.mutant("mse_loss", "np.mean(..., keepdims=True): an array of shape (1,) or (1, 1)",
+             diagnosis="you keep the averaged dimensions, so the loss comes back as a tiny array "
+                       "of shape (1,) or (1, 1) instead of a single Python float",
+             section="Exercise")
 def mse_loss_keepdims(y_pred, y):
     return np.mean((np.asarray(y_pred) - np.asarray(y)) ** 2, keepdims=True)
 
@@ -78,32 +91,48 @@ def mse_loss_loop(y_pred, y):
 
 
 # ------------------------------------------------------------------ cross_entropy
-@BANK.mutant("cross_entropy", "sum over the batch instead of the mean")
+@BANK.mutant("cross_entropy", "sum over the batch instead of the mean",
+             diagnosis="you add up the per-sample losses instead of averaging them, so the loss "
+                       "grows with the batch size and is n times too large",
+             section='Cost functions: one number for "how wrong"')
 def cross_entropy_sum(logits, labels):
     p = _softmax(logits)
     return float(-np.log(p[np.arange(len(labels)), labels]).sum())
 
 
-@BANK.mutant("cross_entropy", "unstable: log(softmax) without max subtraction overflows")
+@BANK.mutant("cross_entropy", "unstable: log(softmax) without max subtraction overflows",
+             diagnosis="you exponentiate the logits without first subtracting each row's largest "
+                       "logit, so large logits overflow to inf and the loss becomes nan or inf",
+             section='Cost functions: one number for "how wrong"')
 def cross_entropy_unstable(logits, labels):
     e = np.exp(logits)
     p = e / e.sum(axis=1, keepdims=True)
     return float(-np.log(p[np.arange(len(labels)), labels]).mean())
 
 
-@BANK.mutant("cross_entropy", "stable softmax, but log(0) for a confident mistake")
+@BANK.mutant("cross_entropy", "stable softmax, but log(0) for a confident mistake",
+             diagnosis="you take the log of the computed probability, which underflows to exactly "
+                       "0 when the network is confidently wrong, so the loss is inf instead of a "
+                       "large finite number",
+             section='Cost functions: one number for "how wrong"')
 def cross_entropy_log_of_softmax(logits, labels):
     p = _softmax(logits)
     return float(-np.log(p[np.arange(len(labels)), labels]).mean())
 
 
-@BANK.mutant("cross_entropy", "F.cross_entropy without .item(): returns a 0-d tensor")
+@BANK.mutant("cross_entropy", "F.cross_entropy without .item(): returns a 0-d tensor",
+             diagnosis="you return the loss as a 0-dimensional torch tensor, a number still "
+                       "wrapped in torch, instead of the plain Python float that was asked for",
+             section="Exercise")
 def cross_entropy_tensor(logits, labels):
     return torch.nn.functional.cross_entropy(torch.as_tensor(np.asarray(logits, dtype=float)),
                                              torch.as_tensor(np.asarray(labels)))
 
 
-@BANK.mutant("cross_entropy", "mean with keepdims=True: an array of shape (1,), not a float")
+@BANK.mutant("cross_entropy", "mean with keepdims=True: an array of shape (1,), not a float",
+             diagnosis="you keep the averaged dimension, so the loss comes back as an array of "
+                       "shape (1,) instead of a single Python float",
+             section="Exercise")
 def cross_entropy_keepdims(logits, labels):
     z = np.asarray(logits, dtype=float)
     m = z.max(axis=1, keepdims=True)
@@ -126,21 +155,31 @@ def cross_entropy_torch(logits, labels):
 
 
 # ------------------------------------------------------------------ cross_entropy_grad
-@BANK.mutant("cross_entropy_grad", "forgets to divide by the batch size")
+@BANK.mutant("cross_entropy_grad", "forgets to divide by the batch size",
+             diagnosis="you forget that the loss is a mean over the n samples, so your gradient "
+                       "lacks the factor 1/n and is n times too large",
+             section="Backpropagation through Linear → ReLU → Linear")
 def cross_entropy_grad_no_mean(logits, labels):
     p = _softmax(logits)
     p[np.arange(len(labels)), labels] -= 1
     return p
 
 
-@BANK.mutant("cross_entropy_grad", "one-hot minus softmax: the sign is flipped")
+@BANK.mutant("cross_entropy_grad", "one-hot minus softmax: the sign is flipped",
+             diagnosis="you subtract the probabilities from the one-hot labels instead of the "
+                       "labels from the probabilities, so every entry of the gradient has the "
+                       "wrong sign",
+             section="Backpropagation through Linear → ReLU → Linear")
 def cross_entropy_grad_sign(logits, labels):
     p = _softmax(logits)
     p[np.arange(len(labels)), labels] -= 1
     return -p / len(labels)
 
 
-@BANK.mutant("cross_entropy_grad", "subtracts the one-hot from the logits array in place")
+@BANK.mutant("cross_entropy_grad", "subtracts the one-hot from the logits array in place",
+             diagnosis="you compute the softmax by overwriting the caller's logits array instead "
+                       "of working on a new array, so the logits you were given are destroyed",
+             section="Exercise")
 def cross_entropy_grad_inplace(logits, labels):
     logits -= logits.max(axis=1, keepdims=True)
     np.exp(logits, out=logits)
@@ -157,7 +196,11 @@ def cross_entropy_grad_autograd(logits, labels):
 
 
 # ------------------------------------------------------------------ numerical_gradient
-@BANK.mutant("numerical_gradient", "forward differences (f(x + eps) - f(x)) / eps")
+@BANK.mutant("numerical_gradient", "forward differences (f(x + eps) - f(x)) / eps",
+             diagnosis="you use the one-sided forward difference instead of the central difference "
+                       "(nudging up and down), so the error is of order eps rather than eps "
+                       "squared",
+             section="Gradient checking by finite differences")
 def numerical_gradient_forward(f, x, eps=1e-6):
     x = np.array(x, dtype=float)
     g, f0 = np.zeros_like(x), f(x)
@@ -169,7 +212,10 @@ def numerical_gradient_forward(f, x, eps=1e-6):
     return g
 
 
-@BANK.mutant("numerical_gradient", "perturbs the caller's x and never restores it")
+@BANK.mutant("numerical_gradient", "perturbs the caller's x and never restores it",
+             diagnosis="you nudge the entries of the caller's x itself and never put them back, so "
+                       "the x you were given is changed by the call",
+             section="Exercise")
 def numerical_gradient_no_restore(f, x, eps=1e-6):
     g = np.zeros_like(x)
     for k in np.ndindex(x.shape):
@@ -180,7 +226,10 @@ def numerical_gradient_no_restore(f, x, eps=1e-6):
     return g
 
 
-@BANK.mutant("numerical_gradient", "ignores its eps argument (always 1e-6)")
+@BANK.mutant("numerical_gradient", "ignores its eps argument (always 1e-6)",
+             diagnosis="you ignore the step eps you are given and always nudge by a fixed step of "
+                       "your own, so a caller who chooses the step gets the wrong estimate",
+             section="Gradient checking by finite differences")
 def numerical_gradient_fixed_eps(f, x, eps=1e-6):
     h = 1e-6
     x = np.array(x, dtype=float)
@@ -195,7 +244,10 @@ def numerical_gradient_fixed_eps(f, x, eps=1e-6):
     return g
 
 
-@BANK.mutant("numerical_gradient", "only handles vectors: flattens x and returns a 1-D array")
+@BANK.mutant("numerical_gradient", "only handles vectors: flattens x and returns a 1-D array",
+             diagnosis="you return the gradient as a flat vector, but a gradient has the shape of "
+                       "what it is the gradient of, so a matrix x needs a matrix of slopes",
+             section="Backpropagation through Linear → ReLU → Linear")
 def numerical_gradient_flat(f, x, eps=1e-6):
     x = np.array(x, dtype=float)
     g = np.zeros(x.size)
@@ -206,7 +258,11 @@ def numerical_gradient_flat(f, x, eps=1e-6):
     return g
 
 
-@BANK.mutant("numerical_gradient", "perturbs x.copy(): an integer x cannot hold x + eps")
+@BANK.mutant("numerical_gradient", "perturbs x.copy(): an integer x cannot hold x + eps",
+             diagnosis="you perturb a copy that keeps x's integer type, and an integer array "
+                       "cannot hold a nudge as small as eps, so the nudges are rounded away and "
+                       "the slopes are nonsense",
+             section="Exercise")
 def numerical_gradient_int_copy(f, x, eps=1e-6):
     x = x.copy()
     g = np.zeros(x.shape)
@@ -220,7 +276,10 @@ def numerical_gradient_int_copy(f, x, eps=1e-6):
     return g
 
 
-@BANK.mutant("numerical_gradient", "gradient stored in np.zeros_like(x): integer for integer x")
+@BANK.mutant("numerical_gradient", "gradient stored in np.zeros_like(x): integer for integer x",
+             diagnosis="your gradient array takes the integer type of an integer x, so every slope "
+                       "you store in it is cut down to a whole number",
+             section="Exercise")
 def numerical_gradient_int_grad(f, x, eps=1e-6):
     xf = np.array(x, dtype=float)
     g = np.zeros_like(x)
@@ -246,7 +305,10 @@ def numerical_gradient_fresh(f, x, eps=1e-6):
 
 
 # ------------------------------------------------------------------ linear_forward
-@BANK.mutant("linear_forward", "forgets the bias")
+@BANK.mutant("linear_forward", "forgets the bias",
+             diagnosis="you forget to add the bias, so every output is missing its constant offset "
+                       "b",
+             section="Backpropagation through Linear → ReLU → Linear")
 def linear_forward_no_bias(x, W, b):
     return x @ W
 
@@ -258,27 +320,45 @@ def linear_forward_einsum(x, W, b):
 
 
 # ------------------------------------------------------------------ linear_backward
-@BANK.mutant("linear_backward", "missing bias gradient (db = 0)")
+@BANK.mutant("linear_backward", "missing bias gradient (db = 0)",
+             diagnosis="you return a zero bias gradient, as if the bias did not affect the loss, "
+                       "but it is added to every output and collects the sum of their gradients",
+             section="Backpropagation through Linear → ReLU → Linear")
 def linear_backward_no_db(dout, x, W):
     return dout @ W.T, x.T @ dout, np.zeros(W.shape[1])
 
 
-@BANK.mutant("linear_backward", "db summed over the wrong axis (per sample)")
+@BANK.mutant("linear_backward", "db summed over the wrong axis (per sample)",
+             diagnosis="you sum the output gradient over the units of each sample instead of over "
+                       "the samples of the batch, so db has one entry per sample rather than one "
+                       "per output unit",
+             section="Backpropagation through Linear → ReLU → Linear")
 def linear_backward_db_axis(dout, x, W):
     return dout @ W.T, x.T @ dout, dout.sum(axis=1)
 
 
-@BANK.mutant("linear_backward", "db averaged instead of summed over the batch")
+@BANK.mutant("linear_backward", "db averaged instead of summed over the batch",
+             diagnosis="you average the bias gradient over the batch instead of summing it: the "
+                       "same bias is used by every sample, so the gradients from all samples add "
+                       "up",
+             section="The chain rule on a computational graph")
 def linear_backward_db_mean(dout, x, W):
     return dout @ W.T, x.T @ dout, dout.mean(axis=0)
 
 
-@BANK.mutant("linear_backward", "dW transposed: dout.T @ x")
+@BANK.mutant("linear_backward", "dW transposed: dout.T @ x",
+             diagnosis="your weight gradient is transposed: it has the shape (outputs, inputs), "
+                       "but a gradient always has the shape of its parameter W",
+             section="Backpropagation through Linear → ReLU → Linear")
 def linear_backward_dW_transposed(dout, x, W):
     return dout @ W.T, dout.T @ x, dout.sum(axis=0)
 
 
-@BANK.mutant("linear_backward", "dx uses W instead of W.T (works only for square W)")
+@BANK.mutant("linear_backward", "dx uses W instead of W.T (works only for square W)",
+             diagnosis="you make W fit by reshaping it to the transposed shape, but reshaping is "
+                       "not transposing: it refills the numbers row by row, so dx is wrong (for a "
+                       "square W it uses W itself)",
+             section="Backpropagation through Linear → ReLU → Linear")
 def linear_backward_dx_no_transpose(dout, x, W):
     return dout @ W.reshape(W.shape[1], W.shape[0]), x.T @ dout, dout.sum(axis=0)
 
@@ -307,13 +387,20 @@ def linear_backward_torch(dout, x, W):
 
 
 # ------------------------------------------------------------------ mlp_forward
-@BANK.mutant("mlp_forward", "no ReLU: the network is linear")
+@BANK.mutant("mlp_forward", "no ReLU: the network is linear",
+             diagnosis="you leave out the ReLU between the two layers, so the network is just one "
+                       "linear map and cannot learn anything a linear model cannot",
+             section="Backpropagation through Linear → ReLU → Linear")
 def mlp_forward_no_relu(params, X):
     Z1 = X @ params["W1"] + params["b1"]
     return Z1 @ params["W2"] + params["b2"], (X, Z1, Z1)
 
 
-@BANK.mutant("mlp_forward", "stores the hidden activations in the caller's params dict")
+@BANK.mutant("mlp_forward", "stores the hidden activations in the caller's params dict",
+             diagnosis="you store the hidden activations in the caller's parameter dict (and write "
+                       "into its arrays), changing an input you were given; intermediate values "
+                       "belong in your cache",
+             section="Exercise")
 def mlp_forward_inplace(params, X):
     X *= 1.0
     params["W1"] *= 1.0
@@ -336,35 +423,50 @@ def mlp_forward_torch(params, X):
 
 
 # ------------------------------------------------------------------ mlp_backward
-@BANK.mutant("mlp_backward", "ReLU derivative missing: the gradient flows through inactive units")
+@BANK.mutant("mlp_backward", "ReLU derivative missing: the gradient flows through inactive units",
+             diagnosis="you pass the gradient back through the ReLU unchanged, forgetting that it "
+                       "is blocked (slope 0) wherever a hidden unit was inactive",
+             section="Backpropagation through Linear → ReLU → Linear")
 def mlp_backward_no_relu_grad(params, cache, dlogits):
     X, Z1, H = cache
     dH = dlogits @ params["W2"].T
     return {"W1": X.T @ dH, "b1": dH.sum(0), "W2": H.T @ dlogits, "b2": dlogits.sum(0)}
 
 
-@BANK.mutant("mlp_backward", "uses the pre-activation Z1 instead of H for dW2")
+@BANK.mutant("mlp_backward", "uses the pre-activation Z1 instead of H for dW2",
+             diagnosis="you use the pre-activation Z1 instead of the ReLU output H for the second "
+                       "layer's weight gradient, but that layer's input was H",
+             section="Backpropagation through Linear → ReLU → Linear")
 def mlp_backward_uses_Z1(params, cache, dlogits):
     X, Z1, H = cache
     dZ1 = (dlogits @ params["W2"].T) * (Z1 > 0)
     return {"W1": X.T @ dZ1, "b1": dZ1.sum(0), "W2": Z1.T @ dlogits, "b2": dlogits.sum(0)}
 
 
-@BANK.mutant("mlp_backward", "ReLU derivative taken from the sign of H - 0.5")
+@BANK.mutant("mlp_backward", "ReLU derivative taken from the sign of H - 0.5",
+             diagnosis="your ReLU mask lets the gradient through only where the activation is "
+                       "above 0.5, but the ReLU's slope is 1 wherever its input is positive",
+             section="Backpropagation through Linear → ReLU → Linear")
 def mlp_backward_bad_mask(params, cache, dlogits):
     X, Z1, H = cache
     dZ1 = (dlogits @ params["W2"].T) * (H > 0.5)
     return {"W1": X.T @ dZ1, "b1": dZ1.sum(0), "W2": H.T @ dlogits, "b2": dlogits.sum(0)}
 
 
-@BANK.mutant("mlp_backward", "returns the gradients under other names (dW1, db1, ...)")
+@BANK.mutant("mlp_backward", "returns the gradients under other names (dW1, db1, ...)",
+             diagnosis="you return the gradients under new names instead of the keys of the "
+                       "parameter dict, so the update cannot match each gradient to its parameter",
+             section="Exercise")
 def mlp_backward_renamed(params, cache, dlogits):
     X, Z1, H = cache
     dZ1 = (dlogits @ params["W2"].T) * (Z1 > 0)
     return {"dW1": X.T @ dZ1, "db1": dZ1.sum(0), "dW2": H.T @ dlogits, "db2": dlogits.sum(0)}
 
 
-@BANK.mutant("mlp_backward", "ReLU mask Z1 >= 0: passes the gradient where Z1 is exactly 0")
+@BANK.mutant("mlp_backward", "ReLU mask Z1 >= 0: passes the gradient where Z1 is exactly 0",
+             diagnosis="you treat a hidden unit whose input is exactly 0 as active, but the ReLU "
+                       "passes the gradient only where its input is strictly positive",
+             section="Backpropagation through Linear → ReLU → Linear")
 def mlp_backward_mask_ge(params, cache, dlogits):
     X, Z1, H = cache
     dZ1 = (dlogits @ params["W2"].T) * (Z1 >= 0)
@@ -393,19 +495,28 @@ def mlp_backward_numpy(params, cache, dlogits):
 
 
 # ------------------------------------------------------------------ sgd_step
-@BANK.mutant("sgd_step", "gradient ascent: + instead of -")
+@BANK.mutant("sgd_step", "gradient ascent: + instead of -",
+             diagnosis="you add the gradient instead of subtracting it, so every step goes uphill "
+                       "and the loss grows",
+             section="Gradient descent and the learning rate")
 def sgd_step_ascent(params, grads, lr):
     return {k: params[k] + lr * grads[k] for k in params}
 
 
-@BANK.mutant("sgd_step", "updates the caller's arrays in place")
+@BANK.mutant("sgd_step", "updates the caller's arrays in place",
+             diagnosis="you change the caller's parameter arrays in place instead of building new "
+                       "ones, so the parameters you were given are overwritten",
+             section="Exercise")
 def sgd_step_inplace(params, grads, lr):
     for k in params:
         params[k] -= lr * grads[k]
     return params
 
 
-@BANK.mutant("sgd_step", "only updates the weights W1, W2, not the biases")
+@BANK.mutant("sgd_step", "only updates the weights W1, W2, not the biases",
+             diagnosis="you update only the weight matrices and leave the biases where they are, "
+                       "but the biases are parameters too and need the same step",
+             section="Gradient descent and the learning rate")
 def sgd_step_weights_only(params, grads, lr):
     return {k: params[k] - lr * grads[k] if k.startswith("W") else params[k].copy()
             for k in params}
@@ -443,52 +554,84 @@ def _train(X, y, hidden=64, lr=0.1, epochs=30, batch_size=32, seed=0, *, sign=1.
     return p
 
 
-@BANK.mutant("train_mlp", "ignores `epochs`: a single pass over the data")
+@BANK.mutant("train_mlp", "ignores `epochs`: a single pass over the data",
+             diagnosis="you make a single pass over the data, whatever number of epochs you are "
+                       "asked for",
+             section="Mini-batches and epochs")
 def train_mlp_one_epoch(X, y, hidden=64, lr=0.1, epochs=30, batch_size=32, seed=0):
     return _train(X, y, hidden, lr, 1, batch_size, seed)
 
 
-@BANK.mutant("train_mlp", "lr sign error: gradient ascent on the loss")
+@BANK.mutant("train_mlp", "lr sign error: gradient ascent on the loss",
+             diagnosis="your update moves the parameters along the gradient instead of against it, "
+                       "so training climbs the loss instead of descending it",
+             section="Gradient descent and the learning rate")
 def train_mlp_ascent(X, y, hidden=64, lr=0.1, epochs=30, batch_size=32, seed=0):
     return _train(X, y, hidden, lr, epochs, batch_size, seed, sign=-1.0)
 
 
-@BANK.mutant("train_mlp", "all-zero initial weights: the hidden units never differ")
+@BANK.mutant("train_mlp", "all-zero initial weights: the hidden units never differ",
+             diagnosis="you start with all weights at zero, so every hidden unit is identical and "
+                       "receives a zero gradient: only the output bias ever learns",
+             section="Training a network on handwritten digits")
 def train_mlp_zero_init(X, y, hidden=64, lr=0.1, epochs=30, batch_size=32, seed=0):
     return _train(X, y, hidden, lr, epochs, batch_size, seed, init_scale=0.0)
 
 
-@BANK.mutant("train_mlp", "unseeded: a fresh random generator on every call")
+@BANK.mutant("train_mlp", "unseeded: a fresh random generator on every call",
+             diagnosis="you do not seed your random generator with the seed you are given, so two "
+                       "calls with the same seed train different networks",
+             section="Exercise")
 def train_mlp_unseeded(X, y, hidden=64, lr=0.1, epochs=30, batch_size=32, seed=0):
     return _train(X, y, hidden, lr, epochs, batch_size, seed=None)
 
 
-@BANK.mutant("train_mlp", "ignores `seed`: always np.random.default_rng(0)")
+@BANK.mutant("train_mlp", "ignores `seed`: always np.random.default_rng(0)",
+             diagnosis="you ignore the seed you are given and always use the same fixed one, so "
+                       "different seeds give the same network",
+             section="Exercise")
 def train_mlp_fixed_seed(X, y, hidden=64, lr=0.1, epochs=30, batch_size=32, seed=0):
     return _train(X, y, hidden, lr, epochs, batch_size, 0)
 
 
-@BANK.mutant("train_mlp", "ignores `lr`: the step size is always 0.1")
+@BANK.mutant("train_mlp", "ignores `lr`: the step size is always 0.1",
+             diagnosis="you ignore the learning rate you are given and always take steps of the "
+                       "same fixed size",
+             section="Gradient descent and the learning rate")
 def train_mlp_fixed_lr(X, y, hidden=64, lr=0.1, epochs=30, batch_size=32, seed=0):
     return _train(X, y, hidden, 0.1, epochs, batch_size, seed)
 
 
-@BANK.mutant("train_mlp", "ignores `batch_size`: always mini-batches of 32")
+@BANK.mutant("train_mlp", "ignores `batch_size`: always mini-batches of 32",
+             diagnosis="you ignore the batch size you are given and always cut the data into "
+                       "mini-batches of the same fixed size",
+             section="Mini-batches and epochs")
 def train_mlp_fixed_batch_size(X, y, hidden=64, lr=0.1, epochs=30, batch_size=32, seed=0):
     return _train(X, y, hidden, lr, epochs, 32, seed)
 
 
-@BANK.mutant("train_mlp", "n // batch_size batches: skips the last, smaller batch (or all data)")
+@BANK.mutant("train_mlp", "n // batch_size batches: skips the last, smaller batch (or all data)",
+             diagnosis="you count only complete mini-batches, so the last, smaller batch of each "
+                       "epoch is skipped, and nothing is trained when there are fewer samples than "
+                       "one batch",
+             section="Mini-batches and epochs")
 def train_mlp_drop_last(X, y, hidden=64, lr=0.1, epochs=30, batch_size=32, seed=0):
     return _train(X, y, hidden, lr, epochs, batch_size, seed, drop_last=True)
 
 
-@BANK.mutant("train_mlp", "number of classes len(np.unique(y)) instead of y.max() + 1")
+@BANK.mutant("train_mlp", "number of classes len(np.unique(y)) instead of y.max() + 1",
+             diagnosis="you count the distinct labels present instead of using the largest label "
+                       "plus one, so when a class is missing from the data the output layer has "
+                       "too few units",
+             section="Exercise")
 def train_mlp_unique_classes(X, y, hidden=64, lr=0.1, epochs=30, batch_size=32, seed=0):
     return _train(X, y, hidden, lr, epochs, batch_size, seed, unique_classes=True)
 
 
-@BANK.mutant("train_mlp", "shuffles the caller's X and y in place every epoch (X[:] = X[perm])")
+@BANK.mutant("train_mlp", "shuffles the caller's X and y in place every epoch (X[:] = X[perm])",
+             diagnosis="you shuffle the caller's X and y themselves instead of shuffling an order "
+                       "of row numbers, so the data you were given is reordered",
+             section="Exercise")
 def train_mlp_shuffles_in_place(X, y, hidden=64, lr=0.1, epochs=30, batch_size=32, seed=0):
     rng = np.random.default_rng(seed)
     n, d = X.shape

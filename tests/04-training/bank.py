@@ -11,14 +11,21 @@ BANK = Bank("04-training")
 
 
 # ------------------------------------------------------------------ dropout
-@BANK.mutant("dropout", "plain (non-inverted) dropout: kept entries are not rescaled")
+@BANK.mutant("dropout", "plain (non-inverted) dropout: kept entries are not rescaled",
+             diagnosis="you zero the dropped entries but do not divide the kept ones by the keep "
+                       "probability 1 - p, so in training the activations are on average 1 - p "
+                       "times too small",
+             section="Dropout")
 def dropout_no_scaling(x, p, training, rng):
     if not training or p == 0:
         return x.copy()
     return x * (rng.random(x.shape) >= p)
 
 
-@BANK.mutant("dropout", "scales kept entries by 1 / p instead of 1 / (1 - p)")
+@BANK.mutant("dropout", "scales kept entries by 1 / p instead of 1 / (1 - p)",
+             diagnosis="you divide the kept entries by the drop probability p instead of the keep "
+                       "probability 1 - p, so the expected output is no longer x",
+             section="Dropout")
 def dropout_scale_by_p(x, p, training, rng):
     if not training or p == 0:
         return x.copy()
@@ -27,7 +34,10 @@ def dropout_scale_by_p(x, p, training, rng):
     return np.where(rng.random(x.shape) >= p, x / p, 0.0)
 
 
-@BANK.mutant("dropout", "treats p as the keep probability")
+@BANK.mutant("dropout", "treats p as the keep probability",
+             diagnosis="you treat p as the probability of keeping an entry, but here, as in "
+                       "PyTorch, p is the probability of dropping it",
+             section="Dropout")
 def dropout_p_is_keep(x, p, training, rng):
     if not training or p == 0:
         return x.copy()
@@ -36,14 +46,21 @@ def dropout_p_is_keep(x, p, training, rng):
     return np.where(rng.random(x.shape) < p, x / (1 - p), 0.0)
 
 
-@BANK.mutant("dropout", "classic dropout: no rescaling in training, multiplies by 1 - p in eval")
+@BANK.mutant("dropout", "classic dropout: no rescaling in training, multiplies by 1 - p in eval",
+             diagnosis="you use the original, non-inverted dropout (no rescaling in training, a "
+                       "shrink by 1 - p at evaluation); inverted dropout rescales in training and "
+                       "leaves evaluation alone",
+             section="Dropout")
 def dropout_classic(x, p, training, rng):
     if not training:
         return x * (1 - p)
     return x * (rng.random(x.shape) >= p)
 
 
-@BANK.mutant("dropout", "train/eval mix-up: drops in eval mode as well")
+@BANK.mutant("dropout", "train/eval mix-up: drops in eval mode as well",
+             diagnosis="you drop entries in evaluation mode too, but at prediction time dropout is "
+                       "switched off and must return x unchanged",
+             section="Dropout")
 def dropout_always(x, p, training, rng):
     if p == 0:
         return x.copy()
@@ -52,7 +69,11 @@ def dropout_always(x, p, training, rng):
     return np.where(rng.random(x.shape) >= p, x / (1 - p), 0.0)
 
 
-@BANK.mutant("dropout", "ignores the rng argument: global np.random")
+@BANK.mutant("dropout", "ignores the rng argument: global np.random",
+             diagnosis="you draw the random numbers from numpy's global generator instead of the "
+                       "generator you were given, so seeding that generator does not reproduce the "
+                       "mask",
+             section="Exercise")
 def dropout_global_random(x, p, training, rng):
     if not training or p == 0:
         return x.copy()
@@ -61,7 +82,10 @@ def dropout_global_random(x, p, training, rng):
     return np.where(np.random.random(x.shape) >= p, x / (1 - p), 0.0)
 
 
-@BANK.mutant("dropout", "one mask per feature shared by all rows (mask of shape x.shape[-1])")
+@BANK.mutant("dropout", "one mask per feature shared by all rows (mask of shape x.shape[-1])",
+             diagnosis="you draw one coin per feature and share it across all rows, so a unit is "
+                       "dropped for every example at once instead of independently for each entry",
+             section="Dropout")
 def dropout_shared_mask(x, p, training, rng):
     if not training or p == 0:
         return x.copy()
@@ -70,14 +94,20 @@ def dropout_shared_mask(x, p, training, rng):
     return np.where(rng.random(x.shape[-1]) >= p, x / (1 - p), 0.0)
 
 
-@BANK.mutant("dropout", "divides by 1 - p even when p == 1: 0 / 0 = NaN")
+@BANK.mutant("dropout", "divides by 1 - p even when p == 1: 0 / 0 = NaN",
+             diagnosis="you divide by 1 - p even when p is 1, so the all-dropped output becomes 0 "
+                       "/ 0 = nan instead of zeros",
+             section="Dropout")
 def dropout_p1_nan(x, p, training, rng):
     if not training or p == 0:
         return x.copy()
     return x * (rng.random(x.shape) >= p) / (1 - p)
 
 
-@BANK.mutant("dropout", "in place: x *= mask / (1 - p)")
+@BANK.mutant("dropout", "in place: x *= mask / (1 - p)",
+             diagnosis="you multiply the caller's array in place (and even return that same "
+                       "array), so dropout changes its input instead of returning a new one",
+             section="Exercise")
 def dropout_inplace(x, p, training, rng):
     if not training or p == 0:
         return x
@@ -87,17 +117,26 @@ def dropout_inplace(x, p, training, rng):
     return x
 
 
-@BANK.mutant("dropout", "placeholder that returns zeros: never modifies x, keeps nothing")
+@BANK.mutant("dropout", "placeholder that returns zeros: never modifies x, keeps nothing",
+             diagnosis="your function always returns zeros, whatever p and the mode, as if every "
+                       "entry were always dropped: it looks like an unfinished placeholder",
+             section="Dropout")
 def dropout_all_zeros(x, p, training, rng):
     return np.zeros_like(np.asarray(x, dtype=float))
 
 
-@BANK.mutant("dropout", "placeholder that returns a copy of x: never drops anything")
+@BANK.mutant("dropout", "placeholder that returns a copy of x: never drops anything",
+             diagnosis="your function never drops anything, even in training mode with p above 0: "
+                       "it always behaves as in evaluation mode",
+             section="Dropout")
 def dropout_identity(x, p, training, rng):
     return np.array(x, dtype=float)
 
 
-@BANK.mutant("dropout", "returns the 0/1 mask itself instead of the masked, scaled x")
+@BANK.mutant("dropout", "returns the 0/1 mask itself instead of the masked, scaled x",
+             diagnosis="you return the random keep-or-drop mask itself instead of x multiplied by "
+                       "the mask and rescaled",
+             section="Dropout")
 def dropout_returns_mask(x, p, training, rng):
     if not training or p == 0:
         return x.copy()
@@ -105,7 +144,11 @@ def dropout_returns_mask(x, p, training, rng):
 
 
 @BANK.mutant("dropout", "draws from copy.deepcopy(rng) to leave the caller's generator alone: "
-                        "every call gives the same mask")
+                        "every call gives the same mask",
+             diagnosis="you draw from a copy of the generator, so the caller's generator never "
+                       "moves on and every call repeats the same mask instead of drawing a fresh "
+                       "one",
+             section="Exercise")
 def dropout_copied_generator(x, p, training, rng):
     if not training or p == 0:
         return x.copy()
@@ -115,7 +158,10 @@ def dropout_copied_generator(x, p, training, rng):
     return np.where(private.random(x.shape) >= p, x / (1 - p), 0.0)
 
 
-@BANK.mutant("dropout", "returns zeros whenever p == 1, even in evaluation mode")
+@BANK.mutant("dropout", "returns zeros whenever p == 1, even in evaluation mode",
+             diagnosis="you return zeros for p = 1 even in evaluation mode, but when not training "
+                       "dropout is switched off and returns x unchanged whatever p is",
+             section="Dropout")
 def dropout_p1_zeros_in_eval(x, p, training, rng):
     if p == 1:
         return np.zeros_like(x)
@@ -178,48 +224,72 @@ def _bn_core(x, gamma, beta, rm, rv, training, momentum, eps, *, ddof_norm=0, dd
     return out, rm.copy(), rv.copy()
 
 
-@BANK.mutant("batchnorm_forward", "running variance updated with the biased batch variance")
+@BANK.mutant("batchnorm_forward", "running variance updated with the biased batch variance",
+             diagnosis="you feed the biased batch variance (divided by N) into the running "
+                       "average, but PyTorch updates it with the unbiased one (divided by N - 1)",
+             section="Training mode and evaluation mode")
 def bn_biased_running_var(x, gamma, beta, running_mean, running_var, training,
                           momentum=0.1, eps=1e-5):
     return _bn_core(x, gamma, beta, running_mean, running_var, training, momentum, eps,
                     ddof_run=0)
 
 
-@BANK.mutant("batchnorm_forward", "normalises with the unbiased variance")
+@BANK.mutant("batchnorm_forward", "normalises with the unbiased variance",
+             diagnosis="you normalise the batch with the unbiased variance (divided by N - 1), but "
+                       "batch normalisation divides by N; the unbiased one only goes into the "
+                       "running average",
+             section="Batch normalisation")
 def bn_unbiased_norm(x, gamma, beta, running_mean, running_var, training,
                      momentum=0.1, eps=1e-5):
     return _bn_core(x, gamma, beta, running_mean, running_var, training, momentum, eps,
                     ddof_norm=1)
 
 
-@BANK.mutant("batchnorm_forward", "wrong axis: normalises each sample over its features")
+@BANK.mutant("batchnorm_forward", "wrong axis: normalises each sample over its features",
+             diagnosis="you standardise each sample across its features instead of each feature "
+                       "across the samples of the batch",
+             section="Batch normalisation")
 def bn_wrong_axis(x, gamma, beta, running_mean, running_var, training,
                   momentum=0.1, eps=1e-5):
     return _bn_core(x, gamma, beta, running_mean, running_var, training, momentum, eps, axis=1)
 
 
-@BANK.mutant("batchnorm_forward", "Keras momentum convention: momentum weights the old value")
+@BANK.mutant("batchnorm_forward", "Keras momentum convention: momentum weights the old value",
+             diagnosis="you give the momentum to the old running value and 1 - momentum to the new "
+                       "batch (the Keras convention), the reverse of PyTorch's, where momentum "
+                       "weights the new batch",
+             section="Training mode and evaluation mode")
 def bn_keras_momentum(x, gamma, beta, running_mean, running_var, training,
                       momentum=0.1, eps=1e-5):
     return _bn_core(x, gamma, beta, running_mean, running_var, training, momentum, eps,
                     keras_momentum=True)
 
 
-@BANK.mutant("batchnorm_forward", "eps outside the square root: sqrt(var) + eps")
+@BANK.mutant("batchnorm_forward", "eps outside the square root: sqrt(var) + eps",
+             diagnosis="you add eps to the standard deviation instead of to the variance under the "
+                       "square root, which changes the output most for nearly constant features",
+             section="Batch normalisation")
 def bn_eps_outside(x, gamma, beta, running_mean, running_var, training,
                    momentum=0.1, eps=1e-5):
     return _bn_core(x, gamma, beta, running_mean, running_var, training, momentum, eps,
                     eps_outside=True)
 
 
-@BANK.mutant("batchnorm_forward", "train/eval mix-up: eval mode normalises with batch stats")
+@BANK.mutant("batchnorm_forward", "train/eval mix-up: eval mode normalises with batch stats",
+             diagnosis="you still normalise with the batch's own mean and variance in evaluation "
+                       "mode, instead of the running averages, so a sample's output depends on its "
+                       "batch mates",
+             section="Training mode and evaluation mode")
 def bn_eval_batch_stats(x, gamma, beta, running_mean, running_var, training,
                         momentum=0.1, eps=1e-5):
     return _bn_core(x, gamma, beta, running_mean, running_var, training, momentum, eps,
                     eval_batch_stats=True)
 
 
-@BANK.mutant("batchnorm_forward", "eval mode forgets gamma and beta")
+@BANK.mutant("batchnorm_forward", "eval mode forgets gamma and beta",
+             diagnosis="you leave out gamma and beta in evaluation mode, but the learned rescaling "
+                       "and shift apply after normalising in both modes",
+             section="Batch normalisation")
 def bn_eval_no_affine(x, gamma, beta, running_mean, running_var, training,
                       momentum=0.1, eps=1e-5):
     if training:
@@ -228,13 +298,20 @@ def bn_eval_no_affine(x, gamma, beta, running_mean, running_var, training,
             running_var.copy())
 
 
-@BANK.mutant("batchnorm_forward", "ignores the momentum argument (always 0.1)")
+@BANK.mutant("batchnorm_forward", "ignores the momentum argument (always 0.1)",
+             diagnosis="you ignore the momentum you are given and always update the running "
+                       "averages with PyTorch's default of 0.1",
+             section="Training mode and evaluation mode")
 def bn_fixed_momentum(x, gamma, beta, running_mean, running_var, training,
                       momentum=0.1, eps=1e-5):
     return _bn_core(x, gamma, beta, running_mean, running_var, training, 0.1, eps)
 
 
-@BANK.mutant("batchnorm_forward", "updates the running statistics in place, like torch buffers")
+@BANK.mutant("batchnorm_forward", "updates the running statistics in place, like torch buffers",
+             diagnosis="you update the caller's running mean and variance in place, as PyTorch's "
+                       "layer does with its buffers, instead of returning new arrays and leaving "
+                       "the inputs alone",
+             section="Exercise")
 def bn_inplace(x, gamma, beta, running_mean, running_var, training, momentum=0.1, eps=1e-5):
     if not training:
         return _bn_core(x, gamma, beta, running_mean, running_var, training, momentum, eps)
@@ -246,7 +323,11 @@ def bn_inplace(x, gamma, beta, running_mean, running_var, training, momentum=0.1
     return gamma * (x - mu) / np.sqrt(var + eps) + beta, running_mean, running_var
 
 
-@BANK.mutant("batchnorm_forward", "adds eps to the batch variance before the running update")
+@BANK.mutant("batchnorm_forward", "adds eps to the batch variance before the running update",
+             diagnosis="you add eps to the batch variance itself, so it leaks into the running "
+                       "variance; eps only belongs under the square root, to avoid dividing by "
+                       "zero",
+             section="Batch normalisation")
 def bn_eps_in_running_var(x, gamma, beta, running_mean, running_var, training,
                           momentum=0.1, eps=1e-5):
     if not training:
@@ -310,7 +391,10 @@ class _ESBase:
         self.best_loss, self.best_epoch, self.counter, self.epoch = float("inf"), None, 0, 0
 
 
-@BANK.mutant("EarlyStopping", "<= : an equal loss counts as an improvement")
+@BANK.mutant("EarlyStopping", "<= : an equal loss counts as an improvement",
+             diagnosis="you count an equal loss as an improvement, but an improvement must be "
+                       "strictly lower than the best loss minus min_delta",
+             section="Step 3: early stopping")
 class ESLessEqual(_ESBase):
     def step(self, val_loss):
         if val_loss <= self.best_loss - self.min_delta:
@@ -321,7 +405,10 @@ class ESLessEqual(_ESBase):
         return self.counter >= self.patience
 
 
-@BANK.mutant("EarlyStopping", "off by one: stops when counter > patience")
+@BANK.mutant("EarlyStopping", "off by one: stops when counter > patience",
+             diagnosis="you stop one epoch too late: training stops as soon as the number of "
+                       "epochs without improvement reaches the patience, not when it exceeds it",
+             section="Step 3: early stopping")
 class ESOffByOne(_ESBase):
     def step(self, val_loss):
         if val_loss < self.best_loss - self.min_delta:
@@ -332,7 +419,10 @@ class ESOffByOne(_ESBase):
         return self.counter > self.patience
 
 
-@BANK.mutant("EarlyStopping", "counter not reset on improvement")
+@BANK.mutant("EarlyStopping", "counter not reset on improvement",
+             diagnosis="you do not reset the count of epochs without improvement when the loss "
+                       "improves, so it counts every bad epoch so far instead of those in a row",
+             section="Step 3: early stopping")
 class ESNoReset(_ESBase):
     def step(self, val_loss):
         if val_loss < self.best_loss - self.min_delta:
@@ -343,7 +433,10 @@ class ESNoReset(_ESBase):
         return self.counter >= self.patience
 
 
-@BANK.mutant("EarlyStopping", "best_epoch counted from 1")
+@BANK.mutant("EarlyStopping", "best_epoch counted from 1",
+             diagnosis="you number the epochs from 1, but best_epoch is the 0-based index of the "
+                       "step call (0 for the first call)",
+             section="Exercise")
 class ESOneBased(_ESBase):
     def step(self, val_loss):
         self.epoch += 1
@@ -354,7 +447,10 @@ class ESOneBased(_ESBase):
         return self.counter >= self.patience
 
 
-@BANK.mutant("EarlyStopping", "min_delta ignored")
+@BANK.mutant("EarlyStopping", "min_delta ignored",
+             diagnosis="you ignore min_delta, so any decrease, however tiny, counts as an "
+                       "improvement",
+             section="Step 3: early stopping")
 class ESNoMinDelta(_ESBase):
     def step(self, val_loss):
         if val_loss < self.best_loss:
@@ -365,7 +461,11 @@ class ESNoMinDelta(_ESBase):
         return self.counter >= self.patience
 
 
-@BANK.mutant("EarlyStopping", "best_loss updated by any decrease, even one below min_delta")
+@BANK.mutant("EarlyStopping", "best_loss updated by any decrease, even one below min_delta",
+             diagnosis="you lower the best loss on every decrease, even one smaller than min_delta "
+                       "that does not count as an improvement, so the bar for the next improvement "
+                       "keeps creeping down",
+             section="Step 3: early stopping")
 class ESBestAlwaysUpdated(_ESBase):
     def step(self, val_loss):
         if val_loss < self.best_loss - self.min_delta:
@@ -377,7 +477,10 @@ class ESBestAlwaysUpdated(_ESBase):
         return self.counter >= self.patience
 
 
-@BANK.mutant("EarlyStopping", "fixed patience of 5")
+@BANK.mutant("EarlyStopping", "fixed patience of 5",
+             diagnosis="you ignore the patience you are given and always wait the same fixed "
+                       "number of epochs",
+             section="Step 3: early stopping")
 class ESFixedPatience(_ESBase):
     def step(self, val_loss):
         if val_loss < self.best_loss - self.min_delta:
@@ -388,7 +491,11 @@ class ESFixedPatience(_ESBase):
         return self.counter >= 5
 
 
-@BANK.mutant("EarlyStopping", "state in class attributes shared by all instances")
+@BANK.mutant("EarlyStopping", "state in class attributes shared by all instances",
+             diagnosis="you keep the best loss and the counters on the class instead of on each "
+                       "instance, so all stoppers share one state and a new one starts where the "
+                       "last left off",
+             section="Exercise")
 class ESShared:
     best_loss, best_epoch, counter, epoch = float("inf"), None, 0, 0
 
@@ -405,7 +512,11 @@ class ESShared:
         return cls.counter >= self.patience
 
 
-@BANK.mutant("EarlyStopping", "NaN treated as an improvement (negated >= test)")
+@BANK.mutant("EarlyStopping", "NaN treated as an improvement (negated >= test)",
+             diagnosis="you test for an improvement by negating the test for no improvement, and "
+                       "since every comparison with NaN is false, a NaN loss passes as an "
+                       "improvement",
+             section="Step 3: early stopping")
 class ESNanImproves(_ESBase):
     def step(self, val_loss):
         if not val_loss >= self.best_loss - self.min_delta:
@@ -416,7 +527,10 @@ class ESNanImproves(_ESBase):
         return self.counter >= self.patience
 
 
-@BANK.mutant("EarlyStopping", "best_loss starts as None; the first call is always an improvement")
+@BANK.mutant("EarlyStopping", "best_loss starts as None; the first call is always an improvement",
+             diagnosis="you start the best loss as None instead of infinity, so it is not a number "
+                       "before the first call, and a NaN first loss is accepted as an improvement",
+             section="Exercise")
 class ESNoneStart(_ESBase):
     def __init__(self, patience, min_delta=0.0):
         super().__init__(patience, min_delta)
@@ -431,7 +545,11 @@ class ESNoneStart(_ESBase):
         return self.counter >= self.patience
 
 
-@BANK.mutant("EarlyStopping", "best_loss starts at a large number (1e9) instead of inf")
+@BANK.mutant("EarlyStopping", "best_loss starts at a large number (1e9) instead of inf",
+             diagnosis="you start the best loss at a large finite number instead of infinity, so a "
+                       "first loss above that number (or an infinite one) does not count as an "
+                       "improvement",
+             section="Exercise")
 class ESBigStart(_ESBase):
     def __init__(self, patience, min_delta=0.0):
         super().__init__(patience, min_delta)

@@ -10,33 +10,51 @@ BANK = Bank("05-cnn")
 
 
 # ------------------------------------------------------------------ conv_output_size
-@BANK.mutant("conv_output_size", "forgets the + 1: counts steps, not windows")
+@BANK.mutant("conv_output_size", "forgets the + 1: counts steps, not windows",
+             diagnosis="you count how many steps the window can move but forget the "
+                       "window at the start, so every size comes out one too small",
+             section="Padding, stride and dilation")
 def conv_output_size_no_plus_one(n, kernel_size, padding=0, stride=1, dilation=1):
     return (n + 2 * padding - dilation * (kernel_size - 1) - 1) // stride
 
 
-@BANK.mutant("conv_output_size", "pads one side only (n + p instead of n + 2p)")
+@BANK.mutant("conv_output_size", "pads one side only (n + p instead of n + 2p)",
+             diagnosis="you add the padding at one end only, but padding p puts p "
+                       "zeros at both ends, so the padded length is n + 2p",
+             section="Padding, stride and dilation")
 def conv_output_size_one_side(n, kernel_size, padding=0, stride=1, dilation=1):
     return (n + padding - dilation * (kernel_size - 1) - 1) // stride + 1
 
 
-@BANK.mutant("conv_output_size", "ignores the dilation")
+@BANK.mutant("conv_output_size", "ignores the dilation",
+             diagnosis="you treat a dilated kernel as if its taps were next to each "
+                       "other, but with dilation d its K taps span d(K - 1) + 1 positions",
+             section="Padding, stride and dilation")
 def conv_output_size_no_dilation(n, kernel_size, padding=0, stride=1, dilation=1):
     return (n + 2 * padding - kernel_size) // stride + 1
 
 
-@BANK.mutant("conv_output_size", "true division: returns 3.5 instead of rounding down")
+@BANK.mutant("conv_output_size", "true division: returns 3.5 instead of rounding down",
+             diagnosis="you use true division where the formula rounds down, so a last window that "
+                       "does not fit gives a fractional size such as 3.5 instead of a whole number",
+             section="Padding, stride and dilation")
 def conv_output_size_true_division(n, kernel_size, padding=0, stride=1, dilation=1):
     return (n + 2 * padding - dilation * (kernel_size - 1) - 1) / stride + 1
 
 
 @BANK.mutant("conv_output_size", "np.floor of a true division: the right size, but as a float "
-                                 "(13.0), which cannot size an array")
+                                 "(13.0), which cannot size an array",
+             diagnosis="you round down correctly but return a float such as 13.0; a "
+                       "size is a count and must be an integer to shape an array",
+             section="Exercise")
 def conv_output_size_float(n, kernel_size, padding=0, stride=1, dilation=1):
     return np.floor((n + 2 * padding - dilation * (kernel_size - 1) - 1) / stride) + 1
 
 
-@BANK.mutant("conv_output_size", "math.ceil instead of floor: counts an incomplete last window")
+@BANK.mutant("conv_output_size", "math.ceil instead of floor: counts an incomplete last window",
+             diagnosis="you round up instead of down, so a last window that runs "
+                       "past the end of the padded input is counted as if it fitted",
+             section="Padding, stride and dilation")
 def conv_output_size_ceil(n, kernel_size, padding=0, stride=1, dilation=1):
     import math
     return math.ceil((n + 2 * padding - dilation * (kernel_size - 1) - 1) / stride) + 1
@@ -54,27 +72,40 @@ def conv_output_size_numpy(n, kernel_size, padding=0, stride=1, dilation=1):
 
 
 # ------------------------------------------------------------------ conv1d
-@BANK.mutant("conv1d", "true convolution: flips the kernel (np.convolve habit)")
+@BANK.mutant("conv1d", "true convolution: flips the kernel (np.convolve habit)",
+             diagnosis="you flip the kernel as the mathematical convolution "
+                       "(np.convolve) does, but a convolutional layer computes a "
+                       "cross-correlation and slides the kernel unflipped",
+             section="The convolution, one position at a time")
 def conv1d_flipped(x, w, b=None, stride=1, padding=0):
     flipped = torch.tensor(np.ascontiguousarray(w[:, :, ::-1]))
     return F.conv1d(torch.tensor(x), flipped, None if b is None else torch.tensor(b),
                     stride=stride, padding=padding).numpy()
 
 
-@BANK.mutant("conv1d", "ignores the bias")
+@BANK.mutant("conv1d", "ignores the bias",
+             diagnosis="you leave out the bias: when one is given, each output "
+                       "channel adds its own constant at every position",
+             section="The convolution, one position at a time")
 def conv1d_no_bias(x, w, b=None, stride=1, padding=0):
     return F.conv1d(torch.tensor(x), torch.tensor(w), None, stride=stride,
                     padding=padding).numpy()
 
 
-@BANK.mutant("conv1d", "pads only the end of the sequence")
+@BANK.mutant("conv1d", "pads only the end of the sequence",
+             diagnosis="you put all the padding zeros at the end of the sequence, but padding "
+                       "p adds p zeros at each end, so your windows are shifted by p positions",
+             section="Padding, stride and dilation")
 def conv1d_pad_one_side(x, w, b=None, stride=1, padding=0):
     xp = np.pad(x, ((0, 0), (0, 0), (0, 2 * padding)))
     return F.conv1d(torch.tensor(xp), torch.tensor(w), None if b is None else torch.tensor(b),
                     stride=stride).numpy()
 
 
-@BANK.mutant("conv1d", "loops over input channels but keeps only the last one (= not +=)")
+@BANK.mutant("conv1d", "loops over input channels but keeps only the last one (= not +=)",
+             diagnosis="you overwrite the result for each input channel instead of adding them up, "
+                       "so only the last channel counts; a kernel sums over all input channels",
+             section="The convolution, one position at a time")
 def conv1d_last_channel_only(x, w, b=None, stride=1, padding=0):
     N, C, L = x.shape
     O, _, K = w.shape
@@ -88,14 +119,21 @@ def conv1d_last_channel_only(x, w, b=None, stride=1, padding=0):
     return out + (0 if b is None else b[None, :, None])
 
 
-@BANK.mutant("conv1d", "applies the stride by subsampling the input instead of the output")
+@BANK.mutant("conv1d", "applies the stride by subsampling the input instead of the output",
+             diagnosis="you apply the stride by keeping every s-th input position, "
+                       "but the stride moves the whole window s positions at a "
+                       "time: the kernel still reads neighbouring positions",
+             section="Padding, stride and dilation")
 def conv1d_stride_on_input(x, w, b=None, stride=1, padding=0):
     xp = np.pad(x, ((0, 0), (0, 0), (padding, padding)))[:, :, ::stride]
     return F.conv1d(torch.tensor(xp), torch.tensor(w),
                     None if b is None else torch.tensor(b)).numpy()
 
 
-@BANK.mutant("conv1d", "overwrites its input x in place (\"to free memory\")")
+@BANK.mutant("conv1d", "overwrites its input x in place (\"to free memory\")",
+             diagnosis="you overwrite the caller's input array in place (with zeros), so their "
+                       "data are lost after the call; a function must leave its inputs unchanged",
+             section="Exercise")
 def conv1d_mutates_bias(x, w, b=None, stride=1, padding=0):
     out = F.conv1d(torch.tensor(x), torch.tensor(w), None, stride=stride, padding=padding)
     out = out.numpy()
@@ -107,7 +145,10 @@ def conv1d_mutates_bias(x, w, b=None, stride=1, padding=0):
 
 
 @BANK.mutant("conv1d", "torch.from_numpy on each input without a common dtype: fails for "
-                       "float32 one-hot input with float64 weights")
+                       "float32 one-hot input with float64 weights",
+             diagnosis="you hand the arrays to torch without giving them one common dtype, so a "
+                       "float32 input with float64 weights makes torch refuse to combine them",
+             section="Exercise")
 def conv1d_no_common_dtype(x, w, b=None, stride=1, padding=0):
     return F.conv1d(torch.from_numpy(np.asarray(x)), torch.from_numpy(np.asarray(w)),
                     None if b is None else torch.from_numpy(np.asarray(b)), stride=stride,
@@ -154,7 +195,11 @@ def conv1d_im2col(x, w, b=None, stride=1, padding=0):
 
 
 # ------------------------------------------------------------------ conv2d
-@BANK.mutant("conv2d", "kernel transposed (rows and columns swapped)")
+@BANK.mutant("conv2d", "kernel transposed (rows and columns swapped)",
+             diagnosis="you mix up the row and column axes, so with a kernel that "
+                       "is not square your output comes out transposed; in (N, C, "
+                       "H, W) the rows come before the columns",
+             section="The convolution, one position at a time")
 def conv2d_transposed_kernel(x, w, b=None, stride=1, padding=0):
     wt = np.ascontiguousarray(np.swapaxes(w, 2, 3))
     xt = np.ascontiguousarray(np.swapaxes(x, 2, 3))
@@ -163,20 +208,30 @@ def conv2d_transposed_kernel(x, w, b=None, stride=1, padding=0):
     return np.swapaxes(out, 2, 3) if w.shape[2] == w.shape[3] else out
 
 
-@BANK.mutant("conv2d", "flips the kernel (textbook convolution)")
+@BANK.mutant("conv2d", "flips the kernel (textbook convolution)",
+             diagnosis="you flip the kernel upside down and left to right as the "
+                       "textbook convolution does, but a convolutional layer "
+                       "computes a cross-correlation with the kernel unflipped",
+             section="The convolution, one position at a time")
 def conv2d_flipped(x, w, b=None, stride=1, padding=0):
     wf = np.ascontiguousarray(w[:, :, ::-1, ::-1])
     return F.conv2d(torch.tensor(x), torch.tensor(wf), None if b is None else torch.tensor(b),
                     stride=stride, padding=padding).numpy()
 
 
-@BANK.mutant("conv2d", "stride applied to the rows only")
+@BANK.mutant("conv2d", "stride applied to the rows only",
+             diagnosis="you apply the stride only when moving down the rows, but the "
+                       "stride moves the kernel s cells at a time along the columns too",
+             section="Padding, stride and dilation")
 def conv2d_stride_rows_only(x, w, b=None, stride=1, padding=0):
     return F.conv2d(torch.tensor(x), torch.tensor(w), None if b is None else torch.tensor(b),
                     stride=(stride, 1), padding=padding).numpy()
 
 
-@BANK.mutant("conv2d", "ignores the bias")
+@BANK.mutant("conv2d", "ignores the bias",
+             diagnosis="you leave out the bias: when one is given, each output "
+                       "channel adds its own constant at every position",
+             section="The convolution, one position at a time")
 def conv2d_no_bias(x, w, b=None, stride=1, padding=0):
     return F.conv2d(torch.tensor(x), torch.tensor(w), None, stride=stride,
                     padding=padding).numpy()
@@ -208,22 +263,36 @@ def conv2d_torch(x, w, b=None, stride=1, padding=0):
 
 
 # ------------------------------------------------------------------ max pooling
-@BANK.mutant("max_pool1d", "stride defaults to 1 instead of kernel_size")
+@BANK.mutant("max_pool1d", "stride defaults to 1 instead of kernel_size",
+             diagnosis="you let the stride default to 1, so the windows overlap; "
+                       "when no stride is given, pooling moves by the window size, "
+                       "so that the windows do not overlap",
+             section="Pooling and the receptive field")
 def max_pool1d_stride_one(x, kernel_size, stride=None):
     return F.max_pool1d(torch.tensor(x), kernel_size, stride=stride or 1).numpy()
 
 
-@BANK.mutant("max_pool1d", "average pooling instead of max pooling")
+@BANK.mutant("max_pool1d", "average pooling instead of max pooling",
+             diagnosis="you take the mean of each window (average pooling) instead "
+                       "of its largest value (max pooling)",
+             section="Pooling and the receptive field")
 def max_pool1d_average(x, kernel_size, stride=None):
     return F.avg_pool1d(torch.tensor(x), kernel_size, stride=stride).numpy()
 
 
-@BANK.mutant("max_pool1d", "keeps the incomplete last window (ceil mode)")
+@BANK.mutant("max_pool1d", "keeps the incomplete last window (ceil mode)",
+             diagnosis="you keep the incomplete window at the end of the sequence, "
+                       "but pooling, like a convolution, counts only the windows "
+                       "that fit entirely (the size is rounded down)",
+             section="Padding, stride and dilation")
 def max_pool1d_ceil(x, kernel_size, stride=None):
     return F.max_pool1d(torch.tensor(x), kernel_size, stride=stride, ceil_mode=True).numpy()
 
 
-@BANK.mutant("max_pool1d", "running maximum starts at 0, wrong for negative inputs")
+@BANK.mutant("max_pool1d", "running maximum starts at 0, wrong for negative inputs",
+             diagnosis="you start the running maximum at 0, so a window whose values are "
+                       "all negative gives 0 instead of its largest (negative) value",
+             section="Pooling and the receptive field")
 def max_pool1d_zero_start(x, kernel_size, stride=None):
     s = stride or kernel_size
     N, C, L = x.shape
@@ -248,18 +317,28 @@ def max_pool1d_torch32(x, kernel_size, stride=None):
                         stride=stride).numpy()
 
 
-@BANK.mutant("max_pool2d", "pools over the last axis only (1-D pooling of each row)")
+@BANK.mutant("max_pool2d", "pools over the last axis only (1-D pooling of each row)",
+             diagnosis="you pool each row along the last axis only, but a 2-D pooling window "
+                       "is a k × k square, so it shrinks the height and the width alike",
+             section="Pooling and the receptive field")
 def max_pool2d_rows_only(x, kernel_size, stride=None):
     return F.max_pool2d(torch.tensor(x), (1, kernel_size),
                         stride=None if stride is None else (1, stride)).numpy()
 
 
-@BANK.mutant("max_pool2d", "stride defaults to 1")
+@BANK.mutant("max_pool2d", "stride defaults to 1",
+             diagnosis="you let the stride default to 1, so the windows overlap; "
+                       "when no stride is given, pooling moves by the window size, "
+                       "so that the windows do not overlap",
+             section="Pooling and the receptive field")
 def max_pool2d_stride_one(x, kernel_size, stride=None):
     return F.max_pool2d(torch.tensor(x), kernel_size, stride=stride or 1).numpy()
 
 
-@BANK.mutant("max_pool2d", "sorts the input in place to find the maximum")
+@BANK.mutant("max_pool2d", "sorts the input in place to find the maximum",
+             diagnosis="you sort the caller's input array in place, which scrambles the feature "
+                       "maps they passed in; a function must leave its inputs unchanged",
+             section="Exercise")
 def max_pool2d_inplace(x, kernel_size, stride=None):
     out = F.max_pool2d(torch.tensor(x), kernel_size, stride=stride).numpy().copy()
     x.sort(axis=-1)
@@ -287,12 +366,19 @@ def max_pool2d_module(x, kernel_size, stride=None):
 
 
 # ------------------------------------------------------------------ receptive_field
-@BANK.mutant("receptive_field", "ignores the strides: 1 + sum(K - 1)")
+@BANK.mutant("receptive_field", "ignores the strides: 1 + sum(K - 1)",
+             diagnosis="you add K - 1 for every layer but ignore the strides: each "
+                       "layer's step must be multiplied by the product of the "
+                       "strides of the layers before it (the jump)",
+             section="Pooling and the receptive field")
 def receptive_field_no_strides(layers):
     return 1 + sum(k - 1 for k, s in layers)
 
 
-@BANK.mutant("receptive_field", "multiplies by the current layer's stride too early")
+@BANK.mutant("receptive_field", "multiplies by the current layer's stride too early",
+             diagnosis="you include each layer's own stride in its jump, but a layer's K inputs "
+                       "are spaced by the strides of the layers before it, not by its own",
+             section="Pooling and the receptive field")
 def receptive_field_own_stride(layers):
     r, j = 1, 1
     for k, s in layers:
@@ -301,7 +387,10 @@ def receptive_field_own_stride(layers):
     return r
 
 
-@BANK.mutant("receptive_field", "sums the kernel sizes")
+@BANK.mutant("receptive_field", "sums the kernel sizes",
+             diagnosis="you add up the kernel sizes, but neighbouring windows overlap: "
+                       "each layer widens the field by K - 1 times the jump, not by K",
+             section="Pooling and the receptive field")
 def receptive_field_sum_kernels(layers):
     return sum(k for k, s in layers) if layers else 1
 
@@ -325,32 +414,49 @@ def receptive_field_cumprod(layers):
 
 
 # ------------------------------------------------------------------ one_hot_genotypes
-@BANK.mutant("one_hot_genotypes", "channels last: (n, m, 4) as in the Keras code")
+@BANK.mutant("one_hot_genotypes", "channels last: (n, m, 4) as in the Keras code",
+             diagnosis="you put the four channels last, (individuals, SNPs, 4), but a Conv1d "
+                       "expects the channels before the positions, (individuals, 4, SNPs)",
+             section="Encoding genotypes for a CNN")
 def one_hot_channels_last(G):
     codes = np.where(np.isnan(G), 3, G).astype(int)
     return np.eye(4, dtype=np.float32)[codes]
 
 
-@BANK.mutant("one_hot_genotypes", "missing calls become all-zero columns")
+@BANK.mutant("one_hot_genotypes", "missing calls become all-zero columns",
+             diagnosis="you leave missing calls as columns of zeros, but a missing call has "
+                       "its own fourth channel, set to 1, so that every SNP has exactly one 1",
+             section="Encoding genotypes for a CNN")
 def one_hot_missing_zero(G):
     G = np.asarray(G, dtype=float)
     return np.stack([(G == c) for c in (0, 1, 2, 99)], axis=1).astype(np.float32)
 
 
-@BANK.mutant("one_hot_genotypes", "float64 result")
+@BANK.mutant("one_hot_genotypes", "float64 result",
+             diagnosis="you return float64 numbers, but the encoding must be "
+                       "float32, the type PyTorch layers use by default",
+             section="Exercise")
 def one_hot_float64(G):
     G = np.asarray(G, dtype=float)
     codes = np.where(np.isnan(G), 3, G).astype(int)
     return np.eye(4)[codes].transpose(0, 2, 1)
 
 
-@BANK.mutant("one_hot_genotypes", "fills the NaNs of G in place")
+@BANK.mutant("one_hot_genotypes", "fills the NaNs of G in place",
+             diagnosis="you fill the missing calls of the caller's genotype matrix "
+                       "in place, so its NaNs are gone after the call; a function "
+                       "must leave its inputs unchanged",
+             section="Exercise")
 def one_hot_inplace(G):
     G[np.isnan(G)] = 3
     return np.eye(4, dtype=np.float32)[G.astype(int)].transpose(0, 2, 1)
 
 
-@BANK.mutant("one_hot_genotypes", "missing put in channel 0, genotypes shifted by one")
+@BANK.mutant("one_hot_genotypes", "missing put in channel 0, genotypes shifted by one",
+             diagnosis="you put missing calls in the first channel and shift the "
+                       "genotypes up by one, but genotypes 0, 1 and 2 go to "
+                       "channels 0, 1 and 2 and a missing call to the last",
+             section="Encoding genotypes for a CNN")
 def one_hot_missing_first(G):
     G = np.asarray(G, dtype=float)
     codes = np.where(np.isnan(G), 0, G + 1).astype(int)
@@ -371,23 +477,36 @@ def one_hot_torch(G):
 
 
 # ------------------------------------------------------------------ count_parameters
-@BANK.mutant("count_parameters", "counts tensors, not their entries")
+@BANK.mutant("count_parameters", "counts tensors, not their entries",
+             diagnosis="you count the parameter tensors instead of the numbers in "
+                       "them; an 8 × 18 weight matrix holds 144 parameters, not 1",
+             section="Why share weights: parameter counts")
 def count_tensors(model):
     return len([p for p in model.parameters() if p.requires_grad])
 
 
-@BANK.mutant("count_parameters", "counts frozen parameters too")
+@BANK.mutant("count_parameters", "counts frozen parameters too",
+             diagnosis="you also count frozen parameters (those that do not require a "
+                       "gradient), but only the parameters that training updates are trainable",
+             section="Exercise")
 def count_including_frozen(model):
     return sum(p.numel() for p in model.parameters())
 
 
-@BANK.mutant("count_parameters", "sums the state_dict: includes buffers, counts tied weights twice")
+@BANK.mutant("count_parameters", "sums the state_dict: includes buffers, counts tied weights twice",
+             diagnosis="you add up the state dict, which also holds buffers such as BatchNorm's "
+                       "running statistics and lists a tensor shared by two layers twice",
+             section="Why share weights: parameter counts")
 def count_state_dict(model):
     return sum(v.numel() for v in model.state_dict().values()
                if v.dtype.is_floating_point)
 
 
-@BANK.mutant("count_parameters", "walks model.children() only: misses layers nested in sub-blocks")
+@BANK.mutant("count_parameters", "walks model.children() only: misses layers nested in sub-blocks",
+             diagnosis="you look only one level deep into the model, so layers "
+                       "nested inside blocks (an nn.Sequential within the model) "
+                       "and the model's own parameters are missed",
+             section="Why share weights: parameter counts")
 def count_first_level(model):
     seen = {}
     for layer in list(model.children()) or [model]:
@@ -398,7 +517,11 @@ def count_first_level(model):
 
 
 @BANK.mutant("count_parameters", "adds up the .weight and .bias of every module: misses other "
-                                 "parameters (an nn.Parameter attribute, a GRU's weight_ih_l0)")
+                                 "parameters (an nn.Parameter attribute, a GRU's weight_ih_l0)",
+             diagnosis="you add up only the attributes called weight and bias, so "
+                       "parameters with other names, such as a GRU's weight "
+                       "matrices or a bare nn.Parameter, are missed",
+             section="Why share weights: parameter counts")
 def count_weights_and_biases(model):
     seen = {}
     for m in model.modules():
@@ -409,7 +532,10 @@ def count_weights_and_biases(model):
     return sum(seen.values())
 
 
-@BANK.mutant("count_parameters", "returns a 0-d torch tensor (a sum of torch.prod of the shapes)")
+@BANK.mutant("count_parameters", "returns a 0-d torch tensor (a sum of torch.prod of the shapes)",
+             diagnosis="you return the count as a 0-d torch tensor, which prints "
+                       "like a number, instead of the plain Python integer asked for",
+             section="Exercise")
 def count_as_tensor(model):
     return sum(torch.prod(torch.tensor(p.shape)) for p in model.parameters() if p.requires_grad)
 
@@ -450,7 +576,10 @@ class DeepGSReLUHidden(nn.Module):
         return self.fc2(self.d2(F.relu(self.fc1(h))))
 
 
-BANK.mutant("DeepGS", "ReLU instead of sigmoid in the hidden layer")(DeepGSReLUHidden)
+BANK.mutant("DeepGS", "ReLU instead of sigmoid in the hidden layer",
+            diagnosis="you use a ReLU after the 32-unit dense layer, but DeepGS "
+                      "uses a sigmoid there; its only ReLU follows the convolution",
+            section="Training the networks")(DeepGSReLUHidden)
 
 
 class DeepGSPoolStrideOne(nn.Module):
@@ -468,7 +597,10 @@ class DeepGSPoolStrideOne(nn.Module):
         return self.fc2(self.d2(torch.sigmoid(self.fc1(h))))
 
 
-BANK.mutant("DeepGS", "pooling stride 1 instead of 4")(DeepGSPoolStrideOne)
+BANK.mutant("DeepGS", "pooling stride 1 instead of 4",
+            diagnosis="you pool with stride 1, so the windows of 4 overlap and barely shorten the "
+                      "maps; DeepGS pools non-overlapping windows (stride 4), a four-fold cut",
+            section="Pooling and the receptive field")(DeepGSPoolStrideOne)
 
 
 class DeepGSAlwaysDropout(nn.Module):
@@ -485,7 +617,10 @@ class DeepGSAlwaysDropout(nn.Module):
         return self.fc2(F.dropout(torch.sigmoid(self.fc1(h)), 0.1))
 
 
-BANK.mutant("DeepGS", "train/eval mix-up: functional dropout always on")(DeepGSAlwaysDropout)
+BANK.mutant("DeepGS", "train/eval mix-up: functional dropout always on",
+            diagnosis="you use functional dropout without tying it to the model's training mode, "
+                      "so it keeps dropping units after model.eval() and predictions stay random",
+            section="Training the networks")(DeepGSAlwaysDropout)
 
 
 class DeepGSNoDropout(nn.Module):
@@ -502,7 +637,10 @@ class DeepGSNoDropout(nn.Module):
         return self.fc2(torch.sigmoid(self.fc1(h)))
 
 
-BANK.mutant("DeepGS", "forgets the dropout layers")(DeepGSNoDropout)
+BANK.mutant("DeepGS", "forgets the dropout layers",
+            diagnosis="you leave out the two dropout layers of DeepGS (0.2 after pooling, 0.1 "
+                      "after the sigmoid layer), so training mode behaves like evaluation mode",
+            section="Training the networks")(DeepGSNoDropout)
 
 
 class DeepGSConv2d(nn.Module):
@@ -560,7 +698,10 @@ class DualNoShortcut(nn.Module):
         return self.out(self.drop(h.flatten(1)))
 
 
-BANK.mutant("DualStreamCNN", "no shortcut stream B")(DualNoShortcut)
+BANK.mutant("DualStreamCNN", "no shortcut stream B",
+            diagnosis="you leave out stream B, the shortcut convolution of the input whose "
+                      "output is added to that of stream A (the residual connection)",
+            section="Training the networks")(DualNoShortcut)
 
 
 class DualValid(nn.Module):
@@ -581,7 +722,10 @@ class DualValid(nn.Module):
         return self.out(self.drop(h.flatten(1)))
 
 
-BANK.mutant("DualStreamCNN", "valid instead of same padding")(DualValid)
+BANK.mutant("DualStreamCNN", "valid instead of same padding",
+            diagnosis="you use no padding, so every convolution shortens the sequence; DLGWAS "
+                      "uses 'same' padding, which keeps each stream as long as the input",
+            section="Padding, stride and dilation")(DualValid)
 
 
 class DualWithReLU(nn.Module):
@@ -602,7 +746,10 @@ class DualWithReLU(nn.Module):
         return self.out(self.drop(h.flatten(1)))
 
 
-BANK.mutant("DualStreamCNN", "ReLU activations added")(DualWithReLU)
+BANK.mutant("DualStreamCNN", "ReLU activations added",
+            diagnosis="you add ReLU activations after the convolutions, but DLGWAS's convolutions "
+                      "have none, which keeps the whole network an affine function of its input",
+            section="Training the networks")(DualWithReLU)
 
 
 class DualShortcutOnA(nn.Module):
@@ -623,7 +770,10 @@ class DualShortcutOnA(nn.Module):
         return self.out(self.drop(h.flatten(1)))
 
 
-BANK.mutant("DualStreamCNN", "shortcut reads the hidden layer, not the input")(DualShortcutOnA)
+BANK.mutant("DualStreamCNN", "shortcut reads the hidden layer, not the input",
+            diagnosis="you feed stream B the output of stream A's first convolution, but the "
+                      "shortcut reads the one-hot input itself, alongside the whole of stream A",
+            section="Training the networks")(DualShortcutOnA)
 
 
 class DualFunctionalDropout(nn.Module):
@@ -643,7 +793,10 @@ class DualFunctionalDropout(nn.Module):
         return self.out(F.dropout(h.flatten(1), 0.75))
 
 
-BANK.mutant("DualStreamCNN", "train/eval mix-up: functional dropout always on")(
+BANK.mutant("DualStreamCNN", "train/eval mix-up: functional dropout always on",
+            diagnosis="you use functional dropout without tying it to the model's training mode, "
+                      "so it keeps dropping units after model.eval() and predictions stay random",
+            section="Training the networks")(
     DualFunctionalDropout)
 
 

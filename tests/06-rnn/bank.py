@@ -17,22 +17,36 @@ def _sig(z):
 
 
 # ------------------------------------------------------------------ rnn_step
-@BANK.mutant("rnn_step", "forgets the bias b_h")
+@BANK.mutant("rnn_step", "forgets the bias b_h",
+             diagnosis="you leave out the bias b_h inside the tanh, so with zero "
+                       "input and zero state the new state is 0 instead of tanh(b_h)",
+             section="The recurrent neuron")
 def rnn_step_no_bias(x_t, h_prev, W_xh, W_hh, b_h):
     return np.tanh(x_t @ W_xh + h_prev @ W_hh)
 
 
-@BANK.mutant("rnn_step", "transposed recurrent weights: h_prev @ W_hh.T")
+@BANK.mutant("rnn_step", "transposed recurrent weights: h_prev @ W_hh.T",
+             diagnosis="you multiply the previous state by the transpose of W_hh; "
+                       "as it is square the shape fits, but in the row-vector form "
+                       "the state multiplies W_hh as it is",
+             section="The recurrent neuron")
 def rnn_step_transposed(x_t, h_prev, W_xh, W_hh, b_h):
     return np.tanh(x_t @ W_xh + h_prev @ W_hh.T + b_h)
 
 
-@BANK.mutant("rnn_step", "sigmoid instead of tanh")
+@BANK.mutant("rnn_step", "sigmoid instead of tanh",
+             diagnosis="you squash with a sigmoid instead of tanh, so the hidden "
+                       "state lies between 0 and 1 instead of between -1 and 1",
+             section="The recurrent neuron")
 def rnn_step_sigmoid(x_t, h_prev, W_xh, W_hh, b_h):
     return _sig(x_t @ W_xh + h_prev @ W_hh + b_h)
 
 
-@BANK.mutant("rnn_step", "in place: h_prev += ...")
+@BANK.mutant("rnn_step", "in place: h_prev += ...",
+             diagnosis="you add into the caller's previous-state array in place, so "
+                       "h_prev has changed after the call; a step must return a new "
+                       "array and leave its inputs unchanged",
+             section="Exercise")
 def rnn_step_inplace(x_t, h_prev, W_xh, W_hh, b_h):
     h_prev += x_t @ W_xh + b_h + (h_prev @ W_hh - h_prev)
     return np.tanh(h_prev)
@@ -54,7 +68,10 @@ def _step(x_t, h, W_xh, W_hh, b_h):
     return np.tanh(x_t @ W_xh + h @ W_hh + b_h)
 
 
-@BANK.mutant("rnn_forward", "includes h0 as the first state: (T + 1, N, H)")
+@BANK.mutant("rnn_forward", "includes h0 as the first state: (T + 1, N, H)",
+             diagnosis="you include the initial state h0 as the first entry, so you return T + "
+                       "1 states; the output holds only the T states computed after each input",
+             section="Unrolling in time")
 def rnn_forward_with_h0(x, h0, W_xh, W_hh, b_h):
     hs, h = [h0], h0
     for x_t in x:
@@ -63,7 +80,10 @@ def rnn_forward_with_h0(x, h0, W_xh, W_hh, b_h):
     return np.stack(hs)
 
 
-@BANK.mutant("rnn_forward", "ignores h0 and starts from zeros")
+@BANK.mutant("rnn_forward", "ignores h0 and starts from zeros",
+             diagnosis="you start from a state of zeros and ignore the initial state "
+                       "h0 you were given, although every later state depends on it",
+             section="Unrolling in time")
 def rnn_forward_zero_start(x, h0, W_xh, W_hh, b_h):
     h, hs = np.zeros_like(h0), []
     for x_t in x:
@@ -72,12 +92,19 @@ def rnn_forward_zero_start(x, h0, W_xh, W_hh, b_h):
     return np.stack(hs)
 
 
-@BANK.mutant("rnn_forward", "does not carry the state: every step uses h0")
+@BANK.mutant("rnn_forward", "does not carry the state: every step uses h0",
+             diagnosis="you compute every step from the initial state h0 instead of from the "
+                       "previous step's state, so the network has no memory of earlier inputs",
+             section="Unrolling in time")
 def rnn_forward_no_recurrence(x, h0, W_xh, W_hh, b_h):
     return np.stack([_step(x_t, h0, W_xh, W_hh, b_h) for x_t in x])
 
 
-@BANK.mutant("rnn_forward", "off by one: the state stored at t is the one before step t")
+@BANK.mutant("rnn_forward", "off by one: the state stored at t is the one before step t",
+             diagnosis="you store each state before the step that updates it, so "
+                       "position t holds the state before reading x[t]: h0 comes "
+                       "first and the last state is missing",
+             section="Unrolling in time")
 def rnn_forward_off_by_one(x, h0, W_xh, W_hh, b_h):
     h, hs = h0, []
     for x_t in x:
@@ -133,38 +160,63 @@ def _bptt(dhs, x, hs, h0, W_xh, W_hh, *, carry_on=True, deriv=lambda h: 1 - h **
     return dx, (np.zeros_like(h0) if dh0_zero else carry), dWx, dWh, db
 
 
-@BANK.mutant("rnn_backward", "truncated: forgets the gradient flowing back from step t+1")
+@BANK.mutant("rnn_backward", "truncated: forgets the gradient flowing back from step t+1",
+             diagnosis="you use only the direct gradient at each step and drop the "
+                       "part flowing back from step t + 1 through W_hh, so later "
+                       "losses never reach earlier steps",
+             section="Backpropagation through time")
 def rnn_backward_truncated(dhs, x, hs, h0, W_xh, W_hh):
     return _bptt(dhs, x, hs, h0, W_xh, W_hh, carry_on=False)
 
 
-@BANK.mutant("rnn_backward", "tanh derivative written as 1 - h instead of 1 - h^2")
+@BANK.mutant("rnn_backward", "tanh derivative written as 1 - h instead of 1 - h^2",
+             diagnosis="you take the derivative of tanh as 1 - h, but written with "
+                       "its output h the slope of tanh is 1 - h²",
+             section="Backpropagation through time")
 def rnn_backward_wrong_derivative(dhs, x, hs, h0, W_xh, W_hh):
     return _bptt(dhs, x, hs, h0, W_xh, W_hh, deriv=lambda h: 1 - h)
 
 
-@BANK.mutant("rnn_backward", "dW_hh uses h_t instead of h_{t-1}")
+@BANK.mutant("rnn_backward", "dW_hh uses h_t instead of h_{t-1}",
+             diagnosis="you pair each step's gradient with the new state h_t in the "
+                       "W_hh gradient, but W_hh multiplied the state before the "
+                       "step, h_{t-1} (h0 at the first step)",
+             section="Backpropagation through time")
 def rnn_backward_current_state(dhs, x, hs, h0, W_xh, W_hh):
     return _bptt(dhs, x, hs, h0, W_xh, W_hh, prev_is_current=True)
 
 
-@BANK.mutant("rnn_backward", "returns zeros for dh0")
+@BANK.mutant("rnn_backward", "returns zeros for dh0",
+             diagnosis="you return zeros for the gradient on h0, but the gradient leaving "
+                       "the first step flows on into the initial state through W_hh",
+             section="Backpropagation through time")
 def rnn_backward_no_dh0(dhs, x, hs, h0, W_xh, W_hh):
     return _bptt(dhs, x, hs, h0, W_xh, W_hh, dh0_zero=True)
 
 
-@BANK.mutant("rnn_backward", "in place: dhs[t] += carry modifies the caller's dhs")
+@BANK.mutant("rnn_backward", "in place: dhs[t] += carry modifies the caller's dhs",
+             diagnosis="you add the carried gradient into the caller's dhs array in place, so the "
+                       "gradients they passed in are changed; keep it in a variable of its own",
+             section="Exercise")
 def rnn_backward_inplace(dhs, x, hs, h0, W_xh, W_hh):
     return _bptt(dhs, x, hs, h0, W_xh, W_hh, inplace=True)
 
 
-@BANK.mutant("rnn_backward", "bias gradient averaged instead of summed")
+@BANK.mutant("rnn_backward", "bias gradient averaged instead of summed",
+             diagnosis="you average the bias gradient over steps and sequences, but a "
+                       "shared bias collects one contribution from every step and "
+                       "every sequence, and they add up",
+             section="Backpropagation through time")
 def rnn_backward_bias_mean(dhs, x, hs, h0, W_xh, W_hh):
     dx, dh0, dWx, dWh, db = _bptt(dhs, x, hs, h0, W_xh, W_hh)
     return dx, dh0, dWx, dWh, db / (x.shape[0] * x.shape[1])
 
 
-@BANK.mutant("rnn_backward", "recurrent gradient multiplied by W_hh instead of W_hh.T")
+@BANK.mutant("rnn_backward", "recurrent gradient multiplied by W_hh instead of W_hh.T",
+             diagnosis="you mix up the transposes of the recurrent weights going "
+                       "backwards: the gradient for the previous state needs W_hh "
+                       "transposed, and your W_hh gradient comes out transposed",
+             section="Backpropagation through time")
 def rnn_backward_untransposed(dhs, x, hs, h0, W_xh, W_hh):
     out = _bptt(dhs, x, hs, h0, W_xh, W_hh.T)
     return out[0], out[1], out[2], out[3].T, out[4]
@@ -213,28 +265,43 @@ def _lstm(x_t, h_prev, c_prev, W_ih, W_hh, b_ih, b_hh, order="ifgo", use_hh_bias
     return o * h_from_c(c), c
 
 
-@BANK.mutant("lstm_step", "gate order i, f, o, g (as in some course notes) instead of torch's")
+@BANK.mutant("lstm_step", "gate order i, f, o, g (as in some course notes) instead of torch's",
+             diagnosis="you read the four gate blocks in the order i, f, o, g, but PyTorch stacks "
+                       "them as i, f, g, o, so the candidate and the output gate are swapped",
+             section="LSTM: a memory cell with gates")
 def lstm_step_ifog(x_t, h_prev, c_prev, W_ih, W_hh, b_ih, b_hh):
     return _lstm(x_t, h_prev, c_prev, W_ih, W_hh, b_ih, b_hh, order="ifog")
 
 
-@BANK.mutant("lstm_step", "forgets b_hh (only one bias)")
+@BANK.mutant("lstm_step", "forgets b_hh (only one bias)",
+             diagnosis="you add only the input bias and forget the recurrent bias "
+                       "b_hh; PyTorch keeps two biases and adds both to every gate",
+             section="LSTM: a memory cell with gates")
 def lstm_step_one_bias(x_t, h_prev, c_prev, W_ih, W_hh, b_ih, b_hh):
     return _lstm(x_t, h_prev, c_prev, W_ih, W_hh, b_ih, b_hh, use_hh_bias=False)
 
 
-@BANK.mutant("lstm_step", "h = o * c (no tanh on the cell state)")
+@BANK.mutant("lstm_step", "h = o * c (no tanh on the cell state)",
+             diagnosis="you multiply the output gate by the cell state itself, but the new "
+                       "cell state is squashed through tanh before the output gate scales it",
+             section="LSTM: a memory cell with gates")
 def lstm_step_no_tanh(x_t, h_prev, c_prev, W_ih, W_hh, b_ih, b_hh):
     return _lstm(x_t, h_prev, c_prev, W_ih, W_hh, b_ih, b_hh, h_from_c=lambda c: c)
 
 
-@BANK.mutant("lstm_step", "returns (c, h) instead of (h, c)")
+@BANK.mutant("lstm_step", "returns (c, h) instead of (h, c)",
+             diagnosis="you return the cell state and the hidden state the wrong way round; like "
+                       "nn.LSTMCell, the step returns the hidden state first, then the cell state",
+             section="Exercise")
 def lstm_step_swapped(x_t, h_prev, c_prev, W_ih, W_hh, b_ih, b_hh):
     h, c = _lstm(x_t, h_prev, c_prev, W_ih, W_hh, b_ih, b_hh)
     return c, h
 
 
-@BANK.mutant("lstm_step", "in place: c_prev *= f")
+@BANK.mutant("lstm_step", "in place: c_prev *= f",
+             diagnosis="you update the caller's cell-state array in place, so c_prev has "
+                       "changed after the call; the new cell state must be a new array",
+             section="Exercise")
 def lstm_step_inplace(x_t, h_prev, c_prev, W_ih, W_hh, b_ih, b_hh):
     a = x_t @ W_ih.T + b_ih + h_prev @ W_hh.T + b_hh
     H = h_prev.shape[1]
@@ -284,22 +351,36 @@ def _gru(x_t, h_prev, W_ih, W_hh, b_ih, b_hh, order="rzn", bias_outside=False,
     return z * n + (1 - z) * h_prev if swap_z else (1 - z) * n + z * h_prev
 
 
-@BANK.mutant("gru_step", "b_hn added outside the reset gate")
+@BANK.mutant("gru_step", "b_hn added outside the reset gate",
+             diagnosis="you add the candidate's recurrent bias after the reset gate "
+                       "has scaled the recurrent part, but in PyTorch the reset "
+                       "gate multiplies that part with its bias included",
+             section="GRU: two gates, one state")
 def gru_step_bias_outside(x_t, h_prev, W_ih, W_hh, b_ih, b_hh):
     return _gru(x_t, h_prev, W_ih, W_hh, b_ih, b_hh, bias_outside=True)
 
 
-@BANK.mutant("gru_step", "reset applied before the matrix product (Cho et al.'s variant)")
+@BANK.mutant("gru_step", "reset applied before the matrix product (Cho et al.'s variant)",
+             diagnosis="you apply the reset gate to the previous state before the "
+                       "matrix product, as in Cho et al.'s paper; PyTorch applies "
+                       "it after the product, bias included",
+             section="GRU: two gates, one state")
 def gru_step_reset_before(x_t, h_prev, W_ih, W_hh, b_ih, b_hh):
     return _gru(x_t, h_prev, W_ih, W_hh, b_ih, b_hh, reset_before=True)
 
 
-@BANK.mutant("gru_step", "h = z * n + (1 - z) * h_prev (the other convention)")
+@BANK.mutant("gru_step", "h = z * n + (1 - z) * h_prev (the other convention)",
+             diagnosis="you let z weigh the candidate and 1 - z the old state, but in PyTorch's "
+                       "GRU the update gate z is the share of the old state that is kept",
+             section="GRU: two gates, one state")
 def gru_step_swapped_update(x_t, h_prev, W_ih, W_hh, b_ih, b_hh):
     return _gru(x_t, h_prev, W_ih, W_hh, b_ih, b_hh, swap_z=True)
 
 
-@BANK.mutant("gru_step", "gate order z, r, n")
+@BANK.mutant("gru_step", "gate order z, r, n",
+             diagnosis="you read the three blocks in the order z, r, n, but PyTorch stacks "
+                       "them as r, z, n, so the reset and the update gate are swapped",
+             section="GRU: two gates, one state")
 def gru_step_zrn(x_t, h_prev, W_ih, W_hh, b_ih, b_hh):
     return _gru(x_t, h_prev, W_ih, W_hh, b_ih, b_hh, order="zrn")
 
@@ -337,32 +418,51 @@ def _one_hot(seq, order="ACGT", upper=True, other=0.0, dtype=np.float32, transpo
     return out.T if transpose else out
 
 
-@BANK.mutant("one_hot_dna", "alphabetical-looking order A, C, T, G")
+@BANK.mutant("one_hot_dna", "alphabetical-looking order A, C, T, G",
+             diagnosis="you order the columns A, C, T, G, but the convention is "
+                       "alphabetical, A, C, G, T, so G and T end up in each other's columns",
+             section="Finding a binding site in DNA")
 def one_hot_dna_actg(seq):
     return _one_hot(seq, order="ACTG")
 
 
-@BANK.mutant("one_hot_dna", "case-sensitive: lower-case bases become zero rows")
+@BANK.mutant("one_hot_dna", "case-sensitive: lower-case bases become zero rows",
+             diagnosis="you recognise only upper-case letters, so lower-case bases "
+                       "(soft-masked repeats) become rows of zeros; a and A are the same base",
+             section="Exercise")
 def one_hot_dna_case_sensitive(seq):
     return _one_hot(seq, upper=False)
 
 
-@BANK.mutant("one_hot_dna", "N (and other letters) as 0.25 in every column")
+@BANK.mutant("one_hot_dna", "N (and other letters) as 0.25 in every column",
+             diagnosis="you encode N and other unknown letters as 0.25 in every column, but "
+                       "here any character that is not A, C, G or T gives a row of zeros",
+             section="Exercise")
 def one_hot_dna_quarter(seq):
     return _one_hot(seq, other=0.25)
 
 
-@BANK.mutant("one_hot_dna", "float64 (numpy's default dtype)")
+@BANK.mutant("one_hot_dna", "float64 (numpy's default dtype)",
+             diagnosis="you return float64, numpy's default, but the encoding must "
+                       "be float32, the type PyTorch layers expect",
+             section="Exercise")
 def one_hot_dna_float64(seq):
     return _one_hot(seq, dtype=np.float64)
 
 
-@BANK.mutant("one_hot_dna", "channels first: (4, L)")
+@BANK.mutant("one_hot_dna", "channels first: (4, L)",
+             diagnosis="you return the matrix with the four bases as rows, (4, L); the encoding "
+                       "has one row per position of the sequence and one column per base, (L, 4)",
+             section="Finding a binding site in DNA")
 def one_hot_dna_transposed(seq):
     return _one_hot(seq, transpose=True)
 
 
-@BANK.mutant("one_hot_dna", "drops unknown letters instead of keeping a zero row")
+@BANK.mutant("one_hot_dna", "drops unknown letters instead of keeping a zero row",
+             diagnosis="you drop unknown letters such as N, so the encoding is "
+                       "shorter than the sequence and later bases move; every "
+                       "character keeps its row, zeros if unknown",
+             section="Exercise")
 def one_hot_dna_drops(seq):
     kept = "".join(ch for ch in seq.upper() if ch in "ACGT")
     return _one_hot(kept)
@@ -391,7 +491,11 @@ class _Model:
         self.predict = predict
 
 
-@BANK.mutant("train_motif_classifier", "base composition only (logistic regression on counts)")
+@BANK.mutant("train_motif_classifier", "base composition only (logistic regression on counts)",
+             diagnosis="you classify by base composition alone, ignoring the order "
+                       "of the bases, but a binding site is a particular "
+                       "arrangement of bases that composition cannot reveal",
+             section="Finding a binding site in DNA")
 def train_composition(sequences, labels, seed=0):
     from sklearn.linear_model import LogisticRegression
 
@@ -399,25 +503,39 @@ def train_composition(sequences, labels, seed=0):
     return _Model(lambda seqs: clf.predict(_encode(seqs).sum(axis=1)))
 
 
-@BANK.mutant("train_motif_classifier", "predict returns probabilities, not 0/1 labels")
+@BANK.mutant("train_motif_classifier", "predict returns probabilities, not 0/1 labels",
+             diagnosis="your predict returns probabilities between 0 and 1, but it "
+                       "must return 0/1 labels, one per sequence",
+             section="Exercise")
 def train_probabilities(sequences, labels, seed=0):
     model = _cnn(sequences, labels, seed)
     return _Model(lambda seqs: 1 / (1 + np.exp(-model(seqs))))
 
 
-@BANK.mutant("train_motif_classifier", "dropout left in training mode at prediction time")
+@BANK.mutant("train_motif_classifier", "dropout left in training mode at prediction time",
+             diagnosis="you leave the network in training mode when you predict, so "
+                       "dropout still switches units off at random and the same "
+                       "sequence can get different labels",
+             section="Finding a binding site in DNA")
 def train_dropout_no_eval(sequences, labels, seed=0):
     model = _cnn(sequences, labels, seed, dropout=0.5, eval_mode=False)
     return _Model(lambda seqs: (model(seqs) > 0).astype(int))
 
 
-@BANK.mutant("train_motif_classifier", "labels the wrong way round (1 - prediction)")
+@BANK.mutant("train_motif_classifier", "labels the wrong way round (1 - prediction)",
+             diagnosis="you turn the scores into labels the wrong way round: a positive logit "
+                       "means the motif is more likely present than not, which is label 1",
+             section="Finding a binding site in DNA")
 def train_flipped(sequences, labels, seed=0):
     model = _cnn(sequences, labels, seed)
     return _Model(lambda seqs: (model(seqs) <= 0).astype(int))
 
 
-@BANK.mutant("train_motif_classifier", "case-sensitive encoding at prediction time")
+@BANK.mutant("train_motif_classifier", "case-sensitive encoding at prediction time",
+             diagnosis="your encoding recognises only upper-case bases, so a "
+                       "lower-case sequence becomes all zeros and gets a "
+                       "meaningless prediction; a and A are the same base",
+             section="Exercise")
 def train_case_sensitive(sequences, labels, seed=0):
     model = _cnn(sequences, labels, seed, upper=False)
     return _Model(lambda seqs: (model(seqs) > 0).astype(int))
@@ -464,13 +582,19 @@ def _cnn(sequences, labels, seed, dropout=0.0, eval_mode=True, upper=True, filte
     return score
 
 
-@BANK.mutant("train_motif_classifier", "never seeds torch: the same seed gives another model")
+@BANK.mutant("train_motif_classifier", "never seeds torch: the same seed gives another model",
+             diagnosis="you never seed torch with the seed you are given, so training starts from "
+                       "other random weights each time and the same seed gives another model",
+             section="Exercise")
 def train_unseeded(sequences, labels, seed=0):
     model = _cnn(sequences, labels, seed, seeded=False)
     return _Model(lambda seqs: (model(seqs) > 0).astype(int))
 
 
-@BANK.mutant("train_motif_classifier", "encodes with a dictionary of A, C, G, T: fails on N")
+@BANK.mutant("train_motif_classifier", "encodes with a dictionary of A, C, G, T: fails on N",
+             diagnosis="your encoder knows only A, C, G and T, so a sequence containing N or any "
+                       "other letter makes it fail instead of giving that position a row of zeros",
+             section="Exercise")
 def train_strict_alphabet(sequences, labels, seed=0):
     model = _cnn(sequences, labels, seed, strict=True)
     return _Model(lambda seqs: (model(seqs) > 0).astype(int))

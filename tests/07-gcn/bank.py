@@ -14,27 +14,41 @@ SYMBOLS = ["C", "N", "O", "S", "F", "Cl", "Br", "I", "P"]
 
 
 # ------------------------------------------------------------------ normalize_adjacency
-@BANK.mutant("normalize_adjacency", "forgets the self-loops: D^-1/2 A D^-1/2 (1/0 for isolated nodes)")
+@BANK.mutant("normalize_adjacency", "forgets the self-loops: D^-1/2 A D^-1/2 (1/0 for isolated nodes)",
+             diagnosis="you normalise by the degrees but forget to add the self-loops first, so "
+                       "each node loses its own features and an isolated node (degree 0) is "
+                       "divided by zero",
+             section="Message passing: averaging over neighbours")
 def normalize_no_self_loops(A):
     A = np.asarray(A, dtype=float)
     d = A.sum(1)
     return A / np.sqrt(np.outer(d, d))
 
 
-@BANK.mutant("normalize_adjacency", "degrees of A instead of A + I")
+@BANK.mutant("normalize_adjacency", "degrees of A instead of A + I",
+             diagnosis="you add the self-loops to the matrix but take the degrees from the graph "
+                       "without them, so each degree misses the node's own self-loop",
+             section="Message passing: averaging over neighbours")
 def normalize_degree_without_loop(A):
     A = np.asarray(A, dtype=float)
     d = np.maximum(A.sum(1), 1.0)
     return (A + np.eye(len(A))) / np.sqrt(np.outer(d, d))
 
 
-@BANK.mutant("normalize_adjacency", "row normalisation D^-1 (A + I), as in pygcn")
+@BANK.mutant("normalize_adjacency", "row normalisation D^-1 (A + I), as in pygcn",
+             diagnosis="you divide each row by its node's degree (a plain neighbourhood mean); the "
+                       "symmetric version divides each edge by the square root of the degrees of "
+                       "both its ends",
+             section="Message passing: averaging over neighbours")
 def normalize_rows(A):
     At = np.asarray(A, dtype=float) + np.eye(len(A))
     return At / At.sum(1, keepdims=True)
 
 
-@BANK.mutant("normalize_adjacency", "adds the identity in place: modifies the caller's matrix")
+@BANK.mutant("normalize_adjacency", "adds the identity in place: modifies the caller's matrix",
+             diagnosis="you add the self-loops into the very matrix you were given, so the "
+                       "caller's adjacency matrix is changed after your function returns",
+             section="Exercise")
 def normalize_in_place(A):
     if A.dtype.kind == "f":
         A += np.eye(len(A))
@@ -45,7 +59,11 @@ def normalize_in_place(A):
     return At / np.sqrt(np.outer(d, d))
 
 
-@BANK.mutant("normalize_adjacency", "degree = number of neighbours + 1, ignoring edge weights")
+@BANK.mutant("normalize_adjacency", "degree = number of neighbours + 1, ignoring edge weights",
+             diagnosis="you count the neighbours to get a degree, but with weighted edges the "
+                       "degree is the sum of the edge weights in the row (plus 1 for the "
+                       "self-loop)",
+             section="Message passing: averaging over neighbours")
 def normalize_binary_degree(A):
     A = np.asarray(A, dtype=float)
     d = (A != 0).sum(1) + 1.0
@@ -53,7 +71,10 @@ def normalize_binary_degree(A):
 
 
 @BANK.mutant("normalize_adjacency", "sets the diagonal to 1 (np.fill_diagonal) instead of adding I: "
-                                    "wrong for graphs that already have self-loops")
+                                    "wrong for graphs that already have self-loops",
+             diagnosis="you set every diagonal entry to 1 instead of adding 1 to it, which is "
+                       "wrong for a graph that already has self-loops (a non-zero diagonal)",
+             section="Message passing: averaging over neighbours")
 def normalize_fill_diagonal(A):
     At = np.array(A, dtype=float)
     np.fill_diagonal(At, 1.0)
@@ -62,7 +83,11 @@ def normalize_fill_diagonal(A):
 
 
 @BANK.mutant("normalize_adjacency", "adds only the missing self-loops, max(A, I), as PyG's "
-                                    "add_remaining_self_loops does")
+                                    "add_remaining_self_loops does",
+             diagnosis="you give a self-loop only to nodes that lack one, but adding the identity "
+                       "adds 1 to every diagonal entry, also for nodes that already have a "
+                       "self-loop",
+             section="Message passing: averaging over neighbours")
 def normalize_remaining_self_loops(A):
     At = np.maximum(np.asarray(A, dtype=float), np.eye(len(A)))
     d = At.sum(1)
@@ -92,17 +117,29 @@ def normalize_sparse(A):
 
 
 # ------------------------------------------------------------------ gcn_layer
-@BANK.mutant("gcn_layer", "no aggregation over neighbours: H @ W, a plain dense layer")
+@BANK.mutant("gcn_layer", "no aggregation over neighbours: H @ W, a plain dense layer",
+             diagnosis="you apply the weights to every node but never multiply by the propagation "
+                       "matrix, so no node receives anything from its neighbours: a plain dense "
+                       "layer",
+             section="The graph convolutional layer")
 def layer_no_aggregation(A_hat, H, W):
     return H @ W
 
 
-@BANK.mutant("gcn_layer", "applies a ReLU inside the layer")
+@BANK.mutant("gcn_layer", "applies a ReLU inside the layer",
+             diagnosis="you apply the ReLU inside the layer, but this function returns only its "
+                       "linear part; the model applies the nonlinearity, so negative values must "
+                       "stay",
+             section="Exercise")
 def layer_relu(A_hat, H, W):
     return np.maximum(A_hat @ H @ W, 0)
 
 
-@BANK.mutant("gcn_layer", "transposed propagation A_hat.T @ H @ W")
+@BANK.mutant("gcn_layer", "transposed propagation A_hat.T @ H @ W",
+             diagnosis="you use the transpose of the propagation matrix; row i of the matrix says "
+                       "how node i weighs the messages it receives, and the transpose differs when "
+                       "it is not symmetric",
+             section="Message passing: averaging over neighbours")
 def layer_transposed(A_hat, H, W):
     return A_hat.T @ H @ W
 
@@ -127,7 +164,11 @@ class _Base(nn.Module):
         self.l2 = nn.Linear(hidden_dim, out_dim, bias=bias)
 
 
-@BANK.mutant("GCN", "nn.Linear with biases (the default): extra parameters")
+@BANK.mutant("GCN", "nn.Linear with biases (the default): extra parameters",
+             diagnosis="your linear layers keep their bias terms (the default), but the GCN of "
+                       "Kipf & Welling has only weight matrices, so your model has extra "
+                       "parameters",
+             section="The graph convolutional layer")
 class GCNWithBias(_Base):
     def __init__(self, in_dim, hidden_dim, out_dim, dropout=0.5):
         super().__init__(in_dim, hidden_dim, out_dim, dropout, bias=True)
@@ -137,41 +178,61 @@ class GCNWithBias(_Base):
         return A_hat @ self.l2(F.dropout(h, self.p, self.training))
 
 
-@BANK.mutant("GCN", "ReLU on the output logits too")
+@BANK.mutant("GCN", "ReLU on the output logits too",
+             diagnosis="you apply a ReLU to the output too, but the outputs are logits that must "
+                       "be free to be negative: the ReLU belongs only between the two layers",
+             section="The graph convolutional layer")
 class GCNReluOut(_Base):
     def forward(self, X, A_hat):
         h = F.relu(A_hat @ self.l1(F.dropout(X, self.p, self.training)))
         return F.relu(A_hat @ self.l2(F.dropout(h, self.p, self.training)))
 
 
-@BANK.mutant("GCN", "returns log-probabilities instead of logits")
+@BANK.mutant("GCN", "returns log-probabilities instead of logits",
+             diagnosis="you turn the outputs into log-probabilities, but the model should return "
+                       "the raw logits and leave the softmax to the cross-entropy loss",
+             section="The graph convolutional layer")
 class GCNLogSoftmax(_Base):
     def forward(self, X, A_hat):
         h = F.relu(A_hat @ self.l1(F.dropout(X, self.p, self.training)))
         return F.log_softmax(A_hat @ self.l2(F.dropout(h, self.p, self.training)), dim=1)
 
 
-@BANK.mutant("GCN", "second layer does not propagate: a GCN layer then a dense layer")
+@BANK.mutant("GCN", "second layer does not propagate: a GCN layer then a dense layer",
+             diagnosis="your second layer does not multiply by the propagation matrix, so it is a "
+                       "plain dense layer and each node sees only its direct neighbours instead of "
+                       "two hops",
+             section="The graph convolutional layer")
 class GCNOnePropagation(_Base):
     def forward(self, X, A_hat):
         h = F.relu(A_hat @ self.l1(F.dropout(X, self.p, self.training)))
         return self.l2(F.dropout(h, self.p, self.training))
 
 
-@BANK.mutant("GCN", "F.dropout without training=self.training: dropout also in eval mode")
+@BANK.mutant("GCN", "F.dropout without training=self.training: dropout also in eval mode",
+             diagnosis="your dropout does not follow the model's training or evaluation mode, so "
+                       "it keeps dropping features in evaluation mode and repeated predictions "
+                       "differ",
+             section="Exercise")
 class GCNDropoutAlways(_Base):
     def forward(self, X, A_hat):
         h = F.relu(A_hat @ self.l1(F.dropout(X, self.p)))
         return A_hat @ self.l2(F.dropout(h, self.p))
 
 
-@BANK.mutant("GCN", "forgets dropout altogether")
+@BANK.mutant("GCN", "forgets dropout altogether",
+             diagnosis="you leave out dropout, but the model should randomly drop the input of "
+                       "each layer with the given probability while training, as Kipf & Welling do",
+             section="The graph convolutional layer")
 class GCNNoDropout(_Base):
     def forward(self, X, A_hat):
         return A_hat @ self.l2(F.relu(A_hat @ self.l1(X)))
 
 
-@BANK.mutant("GCN", "in-place dropout on the input tensor during training")
+@BANK.mutant("GCN", "in-place dropout on the input tensor during training",
+             diagnosis="you apply dropout in place to the input features, so during training the "
+                       "caller's feature tensor is overwritten with zeros and rescaled values",
+             section="Exercise")
 class GCNInplaceDropout(_Base):
     def forward(self, X, A_hat):
         X = F.dropout(X, self.p, self.training, inplace=True)
@@ -179,7 +240,10 @@ class GCNInplaceDropout(_Base):
         return A_hat @ self.l2(F.dropout(h, self.p, self.training))
 
 
-@BANK.mutant("GCN", "goes through numpy in forward: the gradient is cut")
+@BANK.mutant("GCN", "goes through numpy in forward: the gradient is cut",
+             diagnosis="you pass the hidden features through numpy in the forward pass, which cuts "
+                       "the chain of gradients, so the first layer never learns",
+             section="Exercise")
 class GCNNumpy(_Base):
     def forward(self, X, A_hat):
         h = F.relu(A_hat @ self.l1(F.dropout(X, self.p, self.training)))
@@ -219,7 +283,10 @@ class GCNSequential(nn.Module):
 
 
 # ------------------------------------------------------------------ graph_readout
-@BANK.mutant("graph_readout", "out[idx] += H: buffered, each graph gets only one of its nodes")
+@BANK.mutant("graph_readout", "out[idx] += H: buffered, each graph gets only one of its nodes",
+             diagnosis="you add the node rows with fancy indexing and +=, which does not "
+                       "accumulate repeated indices, so each graph receives only one of its nodes",
+             section="A batch of molecules is one big graph")
 def readout_buffered(H, graph_index, n_graphs, reduce="mean"):
     out = np.zeros((n_graphs, H.shape[1]))
     out[graph_index] += H
@@ -229,7 +296,11 @@ def readout_buffered(H, graph_index, n_graphs, reduce="mean"):
     return out / np.maximum(counts, 1)[:, None]
 
 
-@BANK.mutant("graph_readout", "assumes the nodes of each graph are contiguous and sorted")
+@BANK.mutant("graph_readout", "assumes the nodes of each graph are contiguous and sorted",
+             diagnosis="you assume the nodes of each graph come one after the other in graph "
+                       "order, but a batch can list its nodes in any order, so rows are pooled "
+                       "into the wrong graphs",
+             section="A batch of molecules is one big graph")
 def readout_contiguous(H, graph_index, n_graphs, reduce="mean"):
     counts = np.bincount(graph_index, minlength=n_graphs)
     parts = np.split(H, np.cumsum(counts)[:-1])
@@ -237,7 +308,10 @@ def readout_contiguous(H, graph_index, n_graphs, reduce="mean"):
     return np.array([agg(p, axis=0) if len(p) else np.zeros(H.shape[1]) for p in parts])
 
 
-@BANK.mutant("graph_readout", "mean of an empty graph is 0/0 = NaN")
+@BANK.mutant("graph_readout", "mean of an empty graph is 0/0 = NaN",
+             diagnosis="you divide by the number of nodes without a guard for graphs that have "
+                       "none, so an empty graph's mean is 0/0 = NaN instead of a row of zeros",
+             section="Exercise")
 def readout_nan(H, graph_index, n_graphs, reduce="mean"):
     out = np.zeros((n_graphs, H.shape[1]))
     np.add.at(out, graph_index, H)
@@ -246,7 +320,11 @@ def readout_nan(H, graph_index, n_graphs, reduce="mean"):
     return out / np.bincount(graph_index, minlength=n_graphs)[:, None]
 
 
-@BANK.mutant("graph_readout", "number of graphs taken as graph_index.max() + 1")
+@BANK.mutant("graph_readout", "number of graphs taken as graph_index.max() + 1",
+             diagnosis="you work out the number of graphs from the largest graph index instead of "
+                       "using the number you were given, so empty graphs at the end are missing "
+                       "from the output",
+             section="Exercise")
 def readout_max_plus_one(H, graph_index, n_graphs, reduce="mean"):
     n = int(graph_index.max()) + 1
     out = np.zeros((n, H.shape[1]))
@@ -256,7 +334,10 @@ def readout_max_plus_one(H, graph_index, n_graphs, reduce="mean"):
     return out / np.maximum(np.bincount(graph_index, minlength=n), 1)[:, None]
 
 
-@BANK.mutant("graph_readout", "ignores `reduce`: always the mean")
+@BANK.mutant("graph_readout", "ignores `reduce`: always the mean",
+             diagnosis="you always take the mean and ignore the reduction asked for, so the sum "
+                       "readout, which keeps the size of each graph, is never returned",
+             section="A batch of molecules is one big graph")
 def readout_always_mean(H, graph_index, n_graphs, reduce="mean"):
     out = np.zeros((n_graphs, H.shape[1]))
     np.add.at(out, graph_index, H)
@@ -264,7 +345,11 @@ def readout_always_mean(H, graph_index, n_graphs, reduce="mean"):
 
 
 @BANK.mutant("graph_readout", "output array created with H's dtype: integer features give "
-                              "truncated means")
+                              "truncated means",
+             diagnosis="you make the output array with the same type as the features, so with "
+                       "integer features the means are cut down to whole numbers; the output "
+                       "should be float",
+             section="Exercise")
 def readout_keeps_dtype(H, graph_index, n_graphs, reduce="mean"):
     H = np.asarray(H)
     out = np.zeros((n_graphs, H.shape[1]), dtype=H.dtype)
@@ -276,7 +361,11 @@ def readout_keeps_dtype(H, graph_index, n_graphs, reduce="mean"):
 
 
 @BANK.mutant("graph_readout", "checks the indices with graph_index.max(): fails for a batch "
-                              "without nodes")
+                              "without nodes",
+             diagnosis="you check the graph indices through their maximum, which raises an error "
+                       "when the batch has no nodes at all; an empty batch should give rows of "
+                       "zeros",
+             section="Exercise")
 def readout_checks_max(H, graph_index, n_graphs, reduce="mean"):
     if graph_index.max() >= n_graphs:
         raise ValueError("graph_index out of range")
@@ -325,7 +414,10 @@ def _onehot(mol, symbols):
     return X
 
 
-@BANK.mutant("smiles_to_graph", "bond orders as weights (2 for double, 1.5 aromatic)")
+@BANK.mutant("smiles_to_graph", "bond orders as weights (2 for double, 1.5 aromatic)",
+             diagnosis="you use the bond order as the edge weight, but the adjacency matrix should "
+                       "have 1 for every bond, whether single, double, triple or aromatic",
+             section="Molecules as graphs")
 def smiles_bond_order(smiles):
     mol = Chem.MolFromSmiles(smiles)
     A = np.zeros((mol.GetNumAtoms(),) * 2)
@@ -335,25 +427,37 @@ def smiles_bond_order(smiles):
     return _onehot(mol, SYMBOLS), A
 
 
-@BANK.mutant("smiles_to_graph", "adds self-loops to the adjacency")
+@BANK.mutant("smiles_to_graph", "adds self-loops to the adjacency",
+             diagnosis="you put self-loops into the molecule's adjacency matrix, but its diagonal "
+                       "should be 0: the self-loops are added later, by the normalisation",
+             section="Message passing: averaging over neighbours")
 def smiles_self_loops(smiles):
     mol = Chem.MolFromSmiles(smiles)
     return _onehot(mol, SYMBOLS), Chem.GetAdjacencyMatrix(mol) + np.eye(mol.GetNumAtoms())
 
 
-@BANK.mutant("smiles_to_graph", "no 'other' column: unknown elements get an all-zero row")
+@BANK.mutant("smiles_to_graph", "no 'other' column: unknown elements get an all-zero row",
+             diagnosis="you one-hot encode only the nine listed elements and leave out the 'other' "
+                       "column, so an atom such as sodium gets an all-zero row",
+             section="The data: polar surface area of NCI molecules")
 def smiles_no_other(smiles):
     mol = Chem.MolFromSmiles(smiles)
     return _onehot(mol, SYMBOLS)[:, :9], Chem.GetAdjacencyMatrix(mol).astype(float)
 
 
-@BANK.mutant("smiles_to_graph", "elements in alphabetical order instead of the stated order")
+@BANK.mutant("smiles_to_graph", "elements in alphabetical order instead of the stated order",
+             diagnosis="you put the element columns in alphabetical order, but the columns must "
+                       "follow the order given: C, N, O, S, F, Cl, Br, I, P, then other",
+             section="The data: polar surface area of NCI molecules")
 def smiles_alphabetical(smiles):
     mol = Chem.MolFromSmiles(smiles)
     return _onehot(mol, sorted(SYMBOLS)), Chem.GetAdjacencyMatrix(mol).astype(float)
 
 
-@BANK.mutant("smiles_to_graph", "explicit hydrogens added as nodes (Chem.AddHs)")
+@BANK.mutant("smiles_to_graph", "explicit hydrogens added as nodes (Chem.AddHs)",
+             diagnosis="you add the hydrogens as atoms of their own, but the graph has only the "
+                       "heavy atoms as nodes: hydrogens stay implicit",
+             section="Molecules as graphs")
 def smiles_with_hydrogens(smiles):
     mol = Chem.AddHs(Chem.MolFromSmiles(smiles))
     return _onehot(mol, SYMBOLS), Chem.GetAdjacencyMatrix(mol).astype(float)
@@ -397,28 +501,45 @@ def _karate_gcn(seed, epochs=100, lr=0.05, seeded=True):
         return model(X, A_hat)
 
 
-@BANK.mutant("karate_club_predictions", "labels swapped: member 0 trained as class 1")
+@BANK.mutant("karate_club_predictions", "labels swapped: member 0 trained as class 1",
+             diagnosis="you swap the two classes, so Mr. Hi's side comes out as 1 and the "
+                       "Officer's as 0; member 0 is class 0 and member 33 class 1",
+             section="Zachary's karate club from two labels")
 def karate_swapped(seed=0):
     return 1 - _karate_gcn(seed).argmax(1).numpy()
 
 
-@BANK.mutant("karate_club_predictions", "untrained network (forgot the optimiser step)")
+@BANK.mutant("karate_club_predictions", "untrained network (forgot the optimiser step)",
+             diagnosis="your network is never actually trained (the optimiser never updates the "
+                       "weights), so the predictions come from the random initial weights",
+             section="Zachary's karate club from two labels")
 def karate_untrained(seed=0):
     return _karate_gcn(seed, epochs=0).argmax(1).numpy()
 
 
-@BANK.mutant("karate_club_predictions", "returns the softmax probabilities instead of labels")
+@BANK.mutant("karate_club_predictions", "returns the softmax probabilities instead of labels",
+             diagnosis="you return the class probabilities of each member, but the function should "
+                       "return one predicted club (0 or 1) per member, the more likely class",
+             section="Zachary's karate club from two labels")
 def karate_probabilities(seed=0):
     return torch.softmax(_karate_gcn(seed), dim=1).numpy()
 
 
-@BANK.mutant("karate_club_predictions", "argmax over the wrong axis (nodes instead of classes)")
+@BANK.mutant("karate_club_predictions", "argmax over the wrong axis (nodes instead of classes)",
+             diagnosis="you take the largest value over the members instead of over the two "
+                       "classes, so you get one number per class instead of one predicted club per "
+                       "member",
+             section="Zachary's karate club from two labels")
 def karate_wrong_axis(seed=0):
     return _karate_gcn(seed).argmax(0).numpy()
 
 
 @BANK.mutant("karate_club_predictions", "never calls torch.manual_seed(seed): the predictions "
-                                        "depend on the global random state")
+                                        "depend on the global random state",
+             diagnosis="you never seed torch's random number generator with the given seed, so the "
+                       "initial weights and dropout, and so the predictions, change from run to "
+                       "run",
+             section="Exercise")
 def karate_unseeded(seed=0):
     return _karate_gcn(seed, seeded=False).argmax(1).numpy()
 

@@ -21,7 +21,10 @@ class _Base(nn.Module):
         return self.decode(self.encode(x))
 
 
-@BANK.mutant("Autoencoder", "no ReLU: a purely linear autoencoder")
+@BANK.mutant("Autoencoder", "no ReLU: a purely linear autoencoder",
+             diagnosis="you leave out the ReLUs after the hidden layers, so the whole network is "
+                       "linear and can do no better than PCA",
+             section="Encoder, bottleneck, decoder")
 class AutoencoderLinear(_Base):
     def __init__(self, in_dim, hidden_dim, latent_dim):
         super().__init__()
@@ -29,7 +32,10 @@ class AutoencoderLinear(_Base):
         self.decoder = nn.Sequential(nn.Linear(latent_dim, hidden_dim), nn.Linear(hidden_dim, in_dim))
 
 
-@BANK.mutant("Autoencoder", "layers without bias")
+@BANK.mutant("Autoencoder", "layers without bias",
+             diagnosis="you create the linear layers without their bias terms, but every layer of "
+                       "the autoencoder keeps its bias, so your model has too few parameters",
+             section="Encoder, bottleneck, decoder")
 class AutoencoderNoBias(_Base):
     def __init__(self, in_dim, hidden_dim, latent_dim):
         super().__init__()
@@ -39,7 +45,10 @@ class AutoencoderNoBias(_Base):
                                      nn.Linear(hidden_dim, in_dim, bias=False))
 
 
-@BANK.mutant("Autoencoder", "ReLU after the bottleneck: latent codes cannot be negative")
+@BANK.mutant("Autoencoder", "ReLU after the bottleneck: latent codes cannot be negative",
+             diagnosis="you put a ReLU after the bottleneck, so the latent codes can never be "
+                       "negative; the code layer has no activation",
+             section="Encoder, bottleneck, decoder")
 class AutoencoderReluLatent(_Base):
     def __init__(self, in_dim, hidden_dim, latent_dim):
         super().__init__()
@@ -49,7 +58,11 @@ class AutoencoderReluLatent(_Base):
                                      nn.Linear(hidden_dim, in_dim))
 
 
-@BANK.mutant("Autoencoder", "sigmoid on the reconstruction (data are not in [0, 1])")
+@BANK.mutant("Autoencoder", "sigmoid on the reconstruction (data are not in [0, 1])",
+             diagnosis="you squash the reconstruction with a sigmoid, so it stays between 0 and 1, "
+                       "but log-normalised expression values can be larger: the output layer has "
+                       "no activation",
+             section="Encoder, bottleneck, decoder")
 class AutoencoderSigmoidOut(_Base):
     def __init__(self, in_dim, hidden_dim, latent_dim):
         super().__init__()
@@ -59,7 +72,11 @@ class AutoencoderSigmoidOut(_Base):
                                      nn.Linear(hidden_dim, in_dim), nn.Sigmoid())
 
 
-@BANK.mutant("Autoencoder", "decoder registered before the encoder (parameters() order)")
+@BANK.mutant("Autoencoder", "decoder registered before the encoder (parameters() order)",
+             diagnosis="you create the decoder before the encoder, so the parameters are listed in "
+                       "another order and weights copied into your model in that order land in the "
+                       "wrong layers",
+             section="Exercise")
 class AutoencoderDecoderFirst(_Base):
     def __init__(self, in_dim, hidden_dim, latent_dim):
         super().__init__()
@@ -69,7 +86,10 @@ class AutoencoderDecoderFirst(_Base):
                                      nn.Linear(hidden_dim, latent_dim))
 
 
-@BANK.mutant("Autoencoder", "forward returns the latent code instead of the reconstruction")
+@BANK.mutant("Autoencoder", "forward returns the latent code instead of the reconstruction",
+             diagnosis="your forward pass stops at the latent code, but it should return the "
+                       "reconstruction: the code passed through the decoder",
+             section="Encoder, bottleneck, decoder")
 class AutoencoderForwardEncodes(_Base):
     def __init__(self, in_dim, hidden_dim, latent_dim):
         super().__init__()
@@ -166,72 +186,114 @@ def _loop(model, X, epochs, lr, batch_size, seed, *, zero_grad=True, shuffle=Tru
     return out
 
 
-@BANK.mutant("train_autoencoder", "forgets optimizer.zero_grad(): gradients accumulate")
+@BANK.mutant("train_autoencoder", "forgets optimizer.zero_grad(): gradients accumulate",
+             diagnosis="you never reset the gradients between steps, so each step adds the new "
+                       "batch's gradient to all the earlier ones instead of using it alone",
+             section="Encoder, bottleneck, decoder")
 def train_no_zero_grad(model, X, epochs, lr, batch_size, seed=0):
     return _loop(model, X, epochs, lr, batch_size, seed, zero_grad=False)
 
 
-@BANK.mutant("train_autoencoder", "reports the sum of the batch losses, not their mean")
+@BANK.mutant("train_autoencoder", "reports the sum of the batch losses, not their mean",
+             diagnosis="you add up the batch losses of an epoch instead of averaging them, so the "
+                       "loss you report grows with the number of batches",
+             section="Encoder, bottleneck, decoder")
 def train_sum_of_batches(model, X, epochs, lr, batch_size, seed=0):
     return _loop(model, X, epochs, lr, batch_size, seed, report="sum")
 
 
-@BANK.mutant("train_autoencoder", "MSE with reduction='sum' (a sum of squared errors)")
+@BANK.mutant("train_autoencoder", "MSE with reduction='sum' (a sum of squared errors)",
+             diagnosis="you sum the squared errors of a batch instead of averaging them over its "
+                       "cells and genes, so your losses are far larger than the mean squared error",
+             section="Encoder, bottleneck, decoder")
 def train_sse(model, X, epochs, lr, batch_size, seed=0):
     return _loop(model, X, epochs, lr, batch_size, seed, reduction="sum")
 
 
-@BANK.mutant("train_autoencoder", "shuffles with the global RNG: the seed is ignored")
+@BANK.mutant("train_autoencoder", "shuffles with the global RNG: the seed is ignored",
+             diagnosis="you shuffle with torch's global random generator instead of one seeded "
+                       "with the given seed, so the same seed does not give the same order and "
+                       "losses",
+             section="Exercise")
 def train_unseeded(model, X, epochs, lr, batch_size, seed=0):
     return _loop(model, X, epochs, lr, batch_size, seed, seeded=False)
 
 
-@BANK.mutant("train_autoencoder", "never shuffles: every epoch sees the same batches")
+@BANK.mutant("train_autoencoder", "never shuffles: every epoch sees the same batches",
+             diagnosis="you visit the cells in the same fixed order every epoch instead of a new "
+                       "random order, so every epoch sees exactly the same mini-batches",
+             section="Encoder, bottleneck, decoder")
 def train_no_shuffle(model, X, epochs, lr, batch_size, seed=0):
     return _loop(model, X, epochs, lr, batch_size, seed, shuffle=False)
 
 
-@BANK.mutant("train_autoencoder", "ignores batch_size: one full-batch step per epoch")
+@BANK.mutant("train_autoencoder", "ignores batch_size: one full-batch step per epoch",
+             diagnosis="you ignore the batch size and take one step on all cells per epoch, so the "
+                       "model gets far fewer updates than with mini-batches",
+             section="Encoder, bottleneck, decoder")
 def train_full_batch(model, X, epochs, lr, batch_size, seed=0):
     return _loop(model, X, epochs, lr, batch_size, seed, full_batch=True)
 
 
-@BANK.mutant("train_autoencoder", "trains a deep copy, so the caller's model is unchanged")
+@BANK.mutant("train_autoencoder", "trains a deep copy, so the caller's model is unchanged",
+             diagnosis="you train a copy of the model, so the model you were given, which the "
+                       "caller keeps using, is never trained",
+             section="Exercise")
 def train_a_copy(model, X, epochs, lr, batch_size, seed=0):
     import copy
     return _loop(copy.deepcopy(model), X, epochs, lr, batch_size, seed)
 
 
 @BANK.mutant("train_autoencoder", "reports the last batch's loss of each epoch, not the "
-                                  "epoch's mean")
+                                  "epoch's mean",
+             diagnosis="you report the loss of the last mini-batch of each epoch instead of the "
+                       "mean loss over all the epoch's batches",
+             section="Encoder, bottleneck, decoder")
 def train_last_batch_loss(model, X, epochs, lr, batch_size, seed=0):
     return _loop(model, X, epochs, lr, batch_size, seed, report="last")
 
 
 @BANK.mutant("train_autoencoder", "re-creates the seeded generator every epoch: every epoch "
-                                  "visits the cells in the same order")
+                                  "visits the cells in the same order",
+             diagnosis="you re-create the seeded generator at the start of every epoch, so every "
+                       "epoch visits the cells in the same order; the generator should be seeded "
+                       "only once",
+             section="Exercise")
 def train_reseeded_every_epoch(model, X, epochs, lr, batch_size, seed=0):
     return _loop(model, X, epochs, lr, batch_size, seed, reseed=True)
 
 
-@BANK.mutant("train_autoencoder", "drops the last, incomplete batch (drop_last=True)")
+@BANK.mutant("train_autoencoder", "drops the last, incomplete batch (drop_last=True)",
+             diagnosis="you skip the last, smaller mini-batch of each epoch, so some cells are "
+                       "left out of every epoch; the last batch may simply be smaller",
+             section="Encoder, bottleneck, decoder")
 def train_drop_last(model, X, epochs, lr, batch_size, seed=0):
     return _loop(model, X, epochs, lr, batch_size, seed, drop_last=True)
 
 
 @BANK.mutant("train_autoencoder", "creates a new Adam optimiser every epoch: its moment "
-                                  "estimates restart from zero")
+                                  "estimates restart from zero",
+             diagnosis="you create a new Adam optimiser every epoch, so its running averages of "
+                       "the gradients restart from zero each time instead of carrying on",
+             section="Encoder, bottleneck, decoder")
 def train_new_adam_every_epoch(model, X, epochs, lr, batch_size, seed=0):
     return _loop(model, X, epochs, lr, batch_size, seed, new_optimizer=True)
 
 
 @BANK.mutant("train_autoencoder", "torch.from_numpy(X): a float64 X gives a float64 tensor that "
-                                  "the float32 model rejects")
+                                  "the float32 model rejects",
+             diagnosis="you turn the data into a tensor without converting it to float32, so "
+                       "float64 data meet the float32 weights of the model and PyTorch refuses to "
+                       "multiply them",
+             section="Exercise")
 def train_from_numpy(model, X, epochs, lr, batch_size, seed=0):
     return _loop(model, X, epochs, lr, batch_size, seed, keep_dtype=True)
 
 
-@BANK.mutant("train_autoencoder", "records the epoch losses as 0-d tensors, not Python floats")
+@BANK.mutant("train_autoencoder", "records the epoch losses as 0-d tensors, not Python floats",
+             diagnosis="you record each epoch's loss as a torch tensor instead of a plain Python "
+                       "float",
+             section="Exercise")
 def train_tensor_losses(model, X, epochs, lr, batch_size, seed=0):
     return _loop(model, X, epochs, lr, batch_size, seed, report="tensor")
 
@@ -299,14 +361,21 @@ def train_numpy_shuffle(model, X, epochs, lr, batch_size, seed=0):
 
 
 # ------------------------------------------------------------------ reconstruction_mse
-@BANK.mutant("reconstruction_mse", "forgets model.eval(): dropout stays on")
+@BANK.mutant("reconstruction_mse", "forgets model.eval(): dropout stays on",
+             diagnosis="you measure the model without switching it to evaluation mode, so dropout "
+                       "(in a model that has it) stays on and the error changes from call to call",
+             section="Exercise")
 def recon_train_mode(model, X):
     x = torch.as_tensor(np.asarray(X, dtype=np.float32))
     with torch.no_grad():
         return float(((model(x) - x) ** 2).mean())
 
 
-@BANK.mutant("reconstruction_mse", "sums over genes, averages over cells")
+@BANK.mutant("reconstruction_mse", "sums over genes, averages over cells",
+             diagnosis="you add up the squared errors over the genes of each cell and then average "
+                       "over cells, so your error is the number of genes times the mean over all "
+                       "entries",
+             section="Encoder, bottleneck, decoder")
 def recon_sum_genes(model, X):
     model.eval()
     x = torch.as_tensor(np.asarray(X, dtype=np.float32))
@@ -314,7 +383,10 @@ def recon_sum_genes(model, X):
         return float(((model(x) - x) ** 2).sum(dim=1).mean())
 
 
-@BANK.mutant("reconstruction_mse", "returns the root mean squared error")
+@BANK.mutant("reconstruction_mse", "returns the root mean squared error",
+             diagnosis="you take the square root of the mean squared error, but the function "
+                       "should return the mean squared error itself",
+             section="Encoder, bottleneck, decoder")
 def recon_rmse(model, X):
     model.eval()
     x = torch.as_tensor(np.asarray(X, dtype=np.float32))
@@ -322,7 +394,9 @@ def recon_rmse(model, X):
         return float(torch.sqrt(((model(x) - x) ** 2).mean()))
 
 
-@BANK.mutant("reconstruction_mse", "returns the 0-d tensor instead of a float")
+@BANK.mutant("reconstruction_mse", "returns the 0-d tensor instead of a float",
+             diagnosis="you return a 0-d torch tensor instead of a plain Python float",
+             section="Exercise")
 def recon_tensor(model, X):
     model.eval()
     x = torch.as_tensor(np.asarray(X, dtype=np.float32))
@@ -357,14 +431,22 @@ def recon_mse_loss(model, X):
 
 
 # ------------------------------------------------------------------ pca_reconstruction_mse
-@BANK.mutant("pca_reconstruction_mse", "no centring: SVD of the raw data")
+@BANK.mutant("pca_reconstruction_mse", "no centring: SVD of the raw data",
+             diagnosis="you take the SVD of the raw data without subtracting each gene's mean "
+                       "first, so the axes describe the distance from zero, not the variation "
+                       "around the mean cell",
+             section="PCA: the linear answer")
 def pca_uncentred(X, k):
     X = np.asarray(X, dtype=float)
     _, _, vt = np.linalg.svd(X, full_matrices=False)
     return float(np.mean((X - X @ vt[:k].T @ vt[:k]) ** 2))
 
 
-@BANK.mutant("pca_reconstruction_mse", "np.linalg.eigh without re-sorting: keeps the smallest axes")
+@BANK.mutant("pca_reconstruction_mse", "np.linalg.eigh without re-sorting: keeps the smallest axes",
+             diagnosis="you keep the first k eigenvectors of numpy's symmetric "
+                       "eigen-decomposition, which sorts the eigenvalues from smallest to largest, "
+                       "so you keep the axes of least variance",
+             section="PCA: the linear answer")
 def pca_eigh_unsorted(X, k):
     X = np.asarray(X, dtype=float)
     Xc = X - X.mean(0)
@@ -373,7 +455,10 @@ def pca_eigh_unsorted(X, k):
     return float(np.mean((Xc - Xc @ V @ V.T) ** 2))
 
 
-@BANK.mutant("pca_reconstruction_mse", "off by one: keeps k + 1 components")
+@BANK.mutant("pca_reconstruction_mse", "off by one: keeps k + 1 components",
+             diagnosis="you keep one principal axis too many (k + 1 instead of k), so your error "
+                       "is that of a better reconstruction and comes out too small",
+             section="PCA: the linear answer")
 def pca_k_plus_one(X, k):
     X = np.asarray(X, dtype=float)
     Xc = X - X.mean(0)
@@ -382,7 +467,10 @@ def pca_k_plus_one(X, k):
     return float(np.mean((Xc - Xc @ V.T @ V) ** 2))
 
 
-@BANK.mutant("pca_reconstruction_mse", "centres each cell (row) instead of each gene (column)")
+@BANK.mutant("pca_reconstruction_mse", "centres each cell (row) instead of each gene (column)",
+             diagnosis="you subtract each cell's mean (the rows) instead of each gene's mean (the "
+                       "columns), so PCA does not describe the variation around the mean cell",
+             section="PCA: the linear answer")
 def pca_row_centred(X, k):
     X = np.asarray(X, dtype=float)
     Xc = X - X.mean(1, keepdims=True)
@@ -390,7 +478,11 @@ def pca_row_centred(X, k):
     return float(np.mean((Xc - Xc @ vt[:k].T @ vt[:k]) ** 2))
 
 
-@BANK.mutant("pca_reconstruction_mse", "sums the squared error over genes (per-cell total)")
+@BANK.mutant("pca_reconstruction_mse", "sums the squared error over genes (per-cell total)",
+             diagnosis="you add up the squared errors over the genes of each cell and then average "
+                       "over cells, so your error is the number of genes times the mean over all "
+                       "entries",
+             section="PCA: the linear answer")
 def pca_sum_over_genes(X, k):
     X = np.asarray(X, dtype=float)
     Xc = X - X.mean(0)
@@ -398,14 +490,19 @@ def pca_sum_over_genes(X, k):
     return float(np.mean(np.sum((Xc - Xc @ vt[:k].T @ vt[:k]) ** 2, axis=1)))
 
 
-@BANK.mutant("pca_reconstruction_mse", "centres X in place")
+@BANK.mutant("pca_reconstruction_mse", "centres X in place",
+             diagnosis="you centre the data in place, so the caller's matrix is changed (its gene "
+                       "means subtracted) after your function returns",
+             section="Exercise")
 def pca_inplace(X, k):
     X -= X.mean(0)
     _, _, vt = np.linalg.svd(X, full_matrices=False)
     return float(np.mean((X - X @ vt[:k].T @ vt[:k]) ** 2))
 
 
-@BANK.mutant("pca_reconstruction_mse", "torch.linalg.svd, returns the 0-d tensor")
+@BANK.mutant("pca_reconstruction_mse", "torch.linalg.svd, returns the 0-d tensor",
+             diagnosis="you return a 0-d torch tensor instead of a plain Python float",
+             section="Exercise")
 def pca_torch_tensor(X, k):
     t = torch.as_tensor(np.asarray(X, dtype=np.float64))
     tc = t - t.mean(dim=0)
@@ -447,41 +544,63 @@ def pca_torch(X, k):
 
 
 # ------------------------------------------------------------------ masking_noise
-@BANK.mutant("masking_noise", "rescales kept entries by 1 / (1 - p) like inverted dropout")
+@BANK.mutant("masking_noise", "rescales kept entries by 1 / (1 - p) like inverted dropout",
+             diagnosis="you divide the kept entries by 1 - p as inverted dropout does, but masking "
+                       "noise must leave the kept values exactly as they were",
+             section="Denoising autoencoders and dropouts")
 def mask_rescaled(X, p, rng):
     keep = rng.random(np.shape(X)) >= p
     return np.where(keep, X / (1 - p) if p < 1 else 0.0, 0.0)
 
 
-@BANK.mutant("masking_noise", "modifies X in place")
+@BANK.mutant("masking_noise", "modifies X in place",
+             diagnosis="you set the masked entries to zero in the array you were given, so the "
+                       "caller's clean data are corrupted too",
+             section="Exercise")
 def mask_inplace(X, p, rng):
     X[rng.random(X.shape) < p] = 0.0
     return X
 
 
-@BANK.mutant("masking_noise", "keeps entries with probability p (zeroes with 1 - p)")
+@BANK.mutant("masking_noise", "keeps entries with probability p (zeroes with 1 - p)",
+             diagnosis="you keep each entry with probability p instead of zeroing it with "
+                       "probability p, so p = 0.2 wipes out about 80 % of the entries",
+             section="Denoising autoencoders and dropouts")
 def mask_inverted_probability(X, p, rng):
     return np.where(rng.random(X.shape) < p, X, 0.0)
 
 
-@BANK.mutant("masking_noise", "uses np.random instead of the rng argument")
+@BANK.mutant("masking_noise", "uses np.random instead of the rng argument",
+             diagnosis="you draw the random numbers from numpy's global generator instead of the "
+                       "generator you were given, so a seeded generator does not reproduce the "
+                       "mask",
+             section="Exercise")
 def mask_global_rng(X, p, rng):
     return np.where(np.random.random(X.shape) < p, 0.0, X)
 
 
-@BANK.mutant("masking_noise", "one mask per gene shared by every cell")
+@BANK.mutant("masking_noise", "one mask per gene shared by every cell",
+             diagnosis="you draw one coin per gene and use it for every cell, so a masked gene is "
+                       "zero in all cells; each entry should get its own independent coin",
+             section="Denoising autoencoders and dropouts")
 def mask_per_gene(X, p, rng):
     return np.where(rng.random(X.shape[1]) < p, 0.0, X)
 
 
-@BANK.mutant("masking_noise", "makes its own generator with a fixed seed, ignoring rng")
+@BANK.mutant("masking_noise", "makes its own generator with a fixed seed, ignoring rng",
+             diagnosis="you make your own generator with a fixed seed instead of using the one you "
+                       "were given, so every call gives the same mask whatever the caller's seed",
+             section="Exercise")
 def mask_fixed_seed(X, p, rng):
     own = np.random.default_rng(0)
     return np.where(own.random(np.shape(X)) < p, 0.0, X)
 
 
 @BANK.mutant("masking_noise", "draws from a copy of rng (\"not to modify the input\"): the "
-                              "caller's generator never advances, every call gives the same mask")
+                              "caller's generator never advances, every call gives the same mask",
+             diagnosis="you draw from a copy of the generator you were given, so the caller's "
+                       "generator never moves on and every call with it gives the same mask",
+             section="Exercise")
 def mask_copied_generator(X, p, rng):
     import copy
     own = copy.deepcopy(rng)

@@ -12,7 +12,10 @@ BANK = Bank("10-twas")
 
 
 # ------------------------------------------------------------------ cis_window_mask
-@BANK.mutant("cis_window_mask", "strict inequalities: SNPs exactly at +-window are dropped")
+@BANK.mutant("cis_window_mask", "strict inequalities: SNPs exactly at +-window are dropped",
+             diagnosis="you use strict inequalities, so a SNP lying exactly one window away from "
+                       "the gene body is left out, although the cis window includes its bounds",
+             section="Step 1: an expression model per gene, in the reference panel")
 def mask_strict(snp_positions, gene_start, gene_end, window=1_000_000):
     x = np.asarray(snp_positions)
     return (x > gene_start - window) & (x < gene_end + window)
@@ -31,20 +34,31 @@ def mask_loop(snp_positions, gene_start, gene_end, window=1_000_000):
                     dtype=bool)
 
 
-@BANK.mutant("cis_window_mask", "window centred on the gene start (TSS) only, ignores the end")
+@BANK.mutant("cis_window_mask", "window centred on the gene start (TSS) only, ignores the end",
+             diagnosis="you measure the window around the gene start only, but it extends from "
+                       "both ends of the gene body, so SNPs within the window past the gene's end "
+                       "are missed",
+             section="Step 1: an expression model per gene, in the reference panel")
 def mask_tss_only(snp_positions, gene_start, gene_end, window=1_000_000):
     x = np.asarray(snp_positions)
     return (x >= gene_start - window) & (x <= gene_start + window)
 
 
-@BANK.mutant("cis_window_mask", "hard-coded 1 Mb window, ignores the keyword")
+@BANK.mutant("cis_window_mask", "hard-coded 1 Mb window, ignores the keyword",
+             diagnosis="you always use a 1 Mb window and ignore the window you were given, so "
+                       "asking for 500 kb still selects the SNPs of a 1 Mb window",
+             section="How wide a window?")
 def mask_fixed_window(snp_positions, gene_start, gene_end, window=1_000_000):
     x = np.asarray(snp_positions)
     return (x >= gene_start - 1_000_000) & (x <= gene_end + 1_000_000)
 
 
 @BANK.mutant("cis_window_mask", "0/1 integers instead of booleans (G[:, mask] then picks "
-                                 "columns 0 and 1)")
+                                 "columns 0 and 1)",
+             diagnosis="you return 0s and 1s instead of True/False, and numpy reads an integer "
+                       "array as positions, so selecting SNPs with it picks columns 0 and 1, not "
+                       "the cis SNPs",
+             section="Exercise")
 def mask_int(snp_positions, gene_start, gene_end, window=1_000_000):
     x = np.asarray(snp_positions)
     return ((x >= gene_start - window) & (x <= gene_end + window)).astype(int)
@@ -59,14 +73,22 @@ def _quiet_fit(model, X, y):
         return model.fit(X, y)
 
 
-@BANK.mutant("fit_expression_model", "ordinary least squares: overfits hundreds of SNPs")
+@BANK.mutant("fit_expression_model", "ordinary least squares: overfits hundreds of SNPs",
+             diagnosis="you fit ordinary least squares with no penalty, so with hundreds of "
+                       "correlated SNPs and only a few hundred people the model fits noise and "
+                       "predicts new people badly",
+             section="Step 1: an expression model per gene, in the reference panel")
 def fit_ols(G, expression, seed=0):
     X = np.column_stack([np.ones(len(G)), np.asarray(G, dtype=float)])
     coef = np.linalg.lstsq(X, np.asarray(expression, dtype=float), rcond=None)[0]
     return coef[1:], float(coef[0])
 
 
-@BANK.mutant("fit_expression_model", "a fixed, large penalty instead of cross-validation")
+@BANK.mutant("fit_expression_model", "a fixed, large penalty instead of cross-validation",
+             diagnosis="you fix the penalty at a large value instead of choosing it by "
+                       "cross-validation, so the weights are shrunk so hard that often not a "
+                       "single SNP survives",
+             section="Step 1: an expression model per gene, in the reference panel")
 def fit_fixed_penalty(G, expression, seed=0):
     from sklearn.linear_model import ElasticNet
 
@@ -75,7 +97,11 @@ def fit_fixed_penalty(G, expression, seed=0):
 
 
 @BANK.mutant("fit_expression_model", "standardises the SNPs but returns standardised-scale "
-                                     "weights and intercept")
+                                     "weights and intercept",
+             diagnosis="you fit on standardised SNPs but return that scale's weights and "
+                       "intercept without mapping them back to dosages, so they do not fit raw "
+                       "0/1/2 genotypes",
+             section="Step 1: an expression model per gene, in the reference panel")
 def fit_not_back_transformed(G, expression, seed=0):
     from sklearn.linear_model import ElasticNetCV
 
@@ -85,7 +111,10 @@ def fit_not_back_transformed(G, expression, seed=0):
     return net.coef_, float(net.intercept_)
 
 
-@BANK.mutant("fit_expression_model", "no intercept (fit_intercept=False on raw dosages)")
+@BANK.mutant("fit_expression_model", "no intercept (fit_intercept=False on raw dosages)",
+             diagnosis="you fit the model without an intercept, so the SNP weights must also "
+                       "explain the average expression level and the predictions are distorted",
+             section="Step 1: an expression model per gene, in the reference panel")
 def fit_no_intercept(G, expression, seed=0):
     from sklearn.linear_model import ElasticNetCV
 
@@ -135,14 +164,21 @@ def _folds(seed):
 
 
 @BANK.mutant("fit_expression_model", "lasso (LassoCV, i.e. l1_ratio=1) instead of the elastic "
-                                      "net: one SNP per LD block")
+                                      "net: one SNP per LD block",
+             diagnosis="you use the lasso (a pure l1 penalty) instead of the elastic net's mix of "
+                       "l1 and l2, so it tends to keep one SNP of each group in strong LD and "
+                       "drop the others",
+             section="Step 1: an expression model per gene, in the reference panel")
 def fit_lasso(G, expression, seed=0):
     from sklearn.linear_model import LassoCV
 
     return _standardised_fit(G, expression, LassoCV(eps=1e-2, alphas=30, cv=_folds(seed)))
 
 
-@BANK.mutant("fit_expression_model", "ridge regression (RidgeCV): no l1 part, no weight is 0")
+@BANK.mutant("fit_expression_model", "ridge regression (RidgeCV): no l1 part, no weight is 0",
+             diagnosis="you use ridge regression (a pure l2 penalty) instead of the elastic net, "
+                       "so no weight is ever exactly zero and every cis SNP keeps a small effect",
+             section="Step 1: an expression model per gene, in the reference panel")
 def fit_ridge(G, expression, seed=0):
     from sklearn.linear_model import RidgeCV
 
@@ -150,7 +186,11 @@ def fit_ridge(G, expression, seed=0):
 
 
 @BANK.mutant("fit_expression_model", "shuffled CV folds without random_state: the penalty "
-                                      "depends on numpy's global random state")
+                                      "depends on numpy's global random state",
+             diagnosis="you shuffle the cross-validation folds without using the seed you were "
+                       "given, so the chosen penalty, and with it the weights, change from one "
+                       "run to the next",
+             section="Exercise")
 def fit_unseeded_folds(G, expression, seed=0):
     from sklearn.linear_model import ElasticNetCV
     from sklearn.model_selection import KFold
@@ -160,7 +200,10 @@ def fit_unseeded_folds(G, expression, seed=0):
 
 
 @BANK.mutant("fit_expression_model", "standardises by the SNP sd without guarding sd = 0 "
-                                      "(monomorphic SNPs give NaN)")
+                                      "(monomorphic SNPs give NaN)",
+             diagnosis="you divide every SNP by its standard deviation without handling SNPs that "
+                       "do not vary (sd 0), so those columns become NaN and the fit fails",
+             section="Step 1: an expression model per gene, in the reference panel")
 def fit_unguarded_sd(G, expression, seed=0):
     from sklearn.linear_model import ElasticNetCV
 
@@ -169,7 +212,11 @@ def fit_unguarded_sd(G, expression, seed=0):
 
 
 @BANK.mutant("fit_expression_model", "standardises a copy of G in place, which fails for "
-                                      "integer dosages")
+                                      "integer dosages",
+             diagnosis="you standardise a copy of the genotypes in place, but the copy keeps the "
+                       "integer type of 0/1/2 dosages, which cannot hold fractional values, so "
+                       "numpy refuses",
+             section="Exercise")
 def fit_inplace_copy(G, expression, seed=0):
     from sklearn.linear_model import ElasticNetCV
 
@@ -185,7 +232,11 @@ def fit_inplace_copy(G, expression, seed=0):
 
 
 @BANK.mutant("fit_expression_model", "naming trap: glmnet's alpha = 0.5 passed as scikit-learn's "
-                                      "alpha (the penalty strength), no CV")
+                                      "alpha (the penalty strength), no CV",
+             diagnosis="you pass glmnet's mixing value 0.5 as scikit-learn's alpha, which is the "
+                       "penalty strength, so the penalty is fixed at 0.5 instead of chosen by "
+                       "cross-validation",
+             section="Step 1: an expression model per gene, in the reference panel")
 def fit_glmnet_alpha_as_penalty(G, expression, seed=0):
     from sklearn.linear_model import ElasticNet
 
@@ -203,18 +254,28 @@ def fit_random_selection(G, expression, seed=0):
 
 
 # ------------------------------------------------------------------ impute_expression
-@BANK.mutant("impute_expression", "forgets the intercept")
+@BANK.mutant("impute_expression", "forgets the intercept",
+             diagnosis="you leave out the model's intercept, so every person's predicted "
+                       "expression is off by the same constant",
+             section="Steps 2 and 3: impute expression in the GWAS cohort, then test the trait")
 def impute_no_intercept(G, weights, intercept):
     return np.asarray(G, float) @ np.asarray(weights, float)
 
 
-@BANK.mutant("impute_expression", "centres the genotypes first")
+@BANK.mutant("impute_expression", "centres the genotypes first",
+             diagnosis="you centre the cohort's genotypes before applying the weights, but the "
+                       "weights and intercept were fitted on raw dosages, so all predictions are "
+                       "shifted",
+             section="Steps 2 and 3: impute expression in the GWAS cohort, then test the trait")
 def impute_centred(G, weights, intercept):
     X = np.asarray(G, float)
     return (X - X.mean(axis=0)) @ weights + intercept
 
 
-@BANK.mutant("impute_expression", "writes into G (in place) to save memory")
+@BANK.mutant("impute_expression", "writes into G (in place) to save memory",
+             diagnosis="you multiply the genotype array in place, so the caller's genotypes are "
+                       "overwritten (and integer dosages cannot even hold the result)",
+             section="Exercise")
 def impute_inplace(G, weights, intercept):
     G *= weights
     return G.sum(axis=-1) + intercept
@@ -233,14 +294,22 @@ def impute_einsum(G, weights, intercept):
 
 
 # ------------------------------------------------------------------ association_test
-@BANK.mutant("association_test", "normal p-value instead of Student t (wrong for small n)")
+@BANK.mutant("association_test", "normal p-value instead of Student t (wrong for small n)",
+             diagnosis="you take the p-value from the standard normal instead of Student's t on n "
+                       "- 2 degrees of freedom, so p-values are too small when there are few "
+                       "people",
+             section="GWAS in one page")
 def assoc_normal(x, y):
     r = stats.linregress(x, y)
     t = r.slope / r.stderr
     return r.slope, r.stderr, t, 2 * stats.norm.sf(abs(t))
 
 
-@BANK.mutant("association_test", "n - 1 degrees of freedom (forgets the intercept's)")
+@BANK.mutant("association_test", "n - 1 degrees of freedom (forgets the intercept's)",
+             diagnosis="you use n - 1 degrees of freedom, forgetting that the intercept is "
+                       "estimated too and costs a second one, so the standard error and the "
+                       "p-value come out too small",
+             section="GWAS in one page")
 def assoc_df(x, y):
     x, y = np.asarray(x, float), np.asarray(y, float)
     dx, dy = x - x.mean(), y - y.mean()
@@ -250,7 +319,11 @@ def assoc_df(x, y):
     return beta, se, t, 2 * stats.t.sf(abs(t), len(x) - 1)
 
 
-@BANK.mutant("association_test", "regression through the origin (no intercept)")
+@BANK.mutant("association_test", "regression through the origin (no intercept)",
+             diagnosis="you fit a line through the origin, forgetting the intercept, so slope, "
+                       "standard error and p-value are wrong whenever dosage and trait do not "
+                       "both average zero",
+             section="GWAS in one page")
 def assoc_no_intercept(x, y):
     x, y = np.asarray(x, float), np.asarray(y, float)
     beta = x @ y / (x @ x)
@@ -259,14 +332,22 @@ def assoc_no_intercept(x, y):
     return beta, se, t, 2 * stats.t.sf(abs(t), len(x) - 1)
 
 
-@BANK.mutant("association_test", "p = 2 (1 - cdf): tiny p-values become 0")
+@BANK.mutant("association_test", "p = 2 (1 - cdf): tiny p-values become 0",
+             diagnosis="you compute the tail probability as one minus the cumulative probability, "
+                       "which rounds to exactly 0 in floating point for large t, so tiny p-values "
+                       "come out as 0",
+             section="GWAS in one page")
 def assoc_cdf(x, y):
     r = stats.linregress(x, y)
     t = r.slope / r.stderr
     return r.slope, r.stderr, t, 2 * (1 - stats.t.cdf(abs(t), len(x) - 2))
 
 
-@BANK.mutant("association_test", "one-sided p-value")
+@BANK.mutant("association_test", "one-sided p-value",
+             diagnosis="you compute a one-sided p-value for a positive slope, but the test is "
+                       "two-sided, so positive associations get half the p-value and negative "
+                       "ones get p above 0.5",
+             section="GWAS in one page")
 def assoc_one_sided(x, y):
     r = stats.linregress(x, y)
     t = r.slope / r.stderr
@@ -321,26 +402,40 @@ def _twas_core(G_ref, E_ref, G_gwas, y_gwas, genes, snp_positions, window, colum
     return pd.DataFrame(rows, columns=["gene", "n_snps", "cv_r2", "z", "p"])
 
 
-@BANK.mutant("twas", "returns the table sorted by p-value (rows no longer follow `genes`)")
+@BANK.mutant("twas", "returns the table sorted by p-value (rows no longer follow `genes`)",
+             diagnosis="you sort the table by p-value, but row k must stay the result of gene k, "
+                       "in the order of the genes table you were given",
+             section="Exercise")
 def twas_sorted(G_ref, E_ref, G_gwas, y_gwas, genes, snp_positions, window=1_000_000):
     out = _twas_core(G_ref, E_ref, G_gwas, y_gwas, genes, snp_positions, window,
                      lambda k, n: k)
     return out.sort_values("p").reset_index(drop=True)
 
 
-@BANK.mutant("twas", "ignores the cis window: every gene's model uses all SNPs")
+@BANK.mutant("twas", "ignores the cis window: every gene's model uses all SNPs",
+             diagnosis="you fit each gene's model on every SNP of the chromosome instead of its "
+                       "cis SNPs only, so models can pick up other genes' eQTLs and the SNP "
+                       "counts are wrong",
+             section="Step 1: an expression model per gene, in the reference panel")
 def twas_no_window(G_ref, E_ref, G_gwas, y_gwas, genes, snp_positions, window=1_000_000):
     return _twas_core(G_ref, E_ref, G_gwas, y_gwas, genes, snp_positions, window,
                       lambda k, n: k, use_window=False)
 
 
-@BANK.mutant("twas", "off by one: gene k is modelled with the expression of gene k + 1")
+@BANK.mutant("twas", "off by one: gene k is modelled with the expression of gene k + 1",
+             diagnosis="you pair each gene with the expression of the next gene (off by one), so "
+                       "every model predicts the expression of a different gene than the one "
+                       "named in its row",
+             section="Exercise")
 def twas_shifted_column(G_ref, E_ref, G_gwas, y_gwas, genes, snp_positions, window=1_000_000):
     return _twas_core(G_ref, E_ref, G_gwas, y_gwas, genes, snp_positions, window,
                       lambda k, n: (k + 1) % n)
 
 
-@BANK.mutant("twas", "reports -log10(p) in the p column")
+@BANK.mutant("twas", "reports -log10(p) in the p column",
+             diagnosis="you report -log10 p, the height of a Manhattan plot, in the p column "
+                       "instead of the p-value itself",
+             section="GWAS in one page")
 def twas_log_p(G_ref, E_ref, G_gwas, y_gwas, genes, snp_positions, window=1_000_000):
     out = _twas_core(G_ref, E_ref, G_gwas, y_gwas, genes, snp_positions, window,
                      lambda k, n: k)
@@ -348,7 +443,11 @@ def twas_log_p(G_ref, E_ref, G_gwas, y_gwas, genes, snp_positions, window=1_000_
     return out
 
 
-@BANK.mutant("twas", "z column holds the effect size beta, not the t statistic")
+@BANK.mutant("twas", "z column holds the effect size beta, not the t statistic",
+             diagnosis="you put an effect size in the z column instead of the test statistic (the "
+                       "slope divided by its standard error), so every z is the square root of n "
+                       "times too small",
+             section="GWAS in one page")
 def twas_beta_as_z(G_ref, E_ref, G_gwas, y_gwas, genes, snp_positions, window=1_000_000):
     out = _twas_core(G_ref, E_ref, G_gwas, y_gwas, genes, snp_positions, window,
                      lambda k, n: k)
@@ -356,21 +455,33 @@ def twas_beta_as_z(G_ref, E_ref, G_gwas, y_gwas, genes, snp_positions, window=1_
     return out
 
 
-@BANK.mutant("twas", "cv_r2 is the in-sample R^2 of the final model (net.score on the panel)")
+@BANK.mutant("twas", "cv_r2 is the in-sample R^2 of the final model (net.score on the panel)",
+             diagnosis="you score the model on the same reference people it was fitted on, an "
+                       "optimistic in-sample R^2, instead of reporting its cross-validated R^2 on "
+                       "held-out folds",
+             section="Step 1: an expression model per gene, in the reference panel")
 def twas_in_sample_r2(G_ref, E_ref, G_gwas, y_gwas, genes, snp_positions, window=1_000_000):
     return _twas_core(G_ref, E_ref, G_gwas, y_gwas, genes, snp_positions, window,
                       lambda k, n: k, in_sample_r2=True)
 
 
 @BANK.mutant("twas", "tests every gene with cis SNPs: linregress raises on the constant GReX of "
-                     "a model without any SNP")
+                     "a model without any SNP",
+             diagnosis="you test every gene with cis SNPs, but a model that kept no SNP predicts "
+                       "the same expression for everyone, and a trait cannot be regressed on a "
+                       "constant",
+             section="How power depends on expression heritability and cohort size")
 def twas_no_untested_guard(G_ref, E_ref, G_gwas, y_gwas, genes, snp_positions, window=1_000_000):
     return _twas_core(G_ref, E_ref, G_gwas, y_gwas, genes, snp_positions, window,
                       lambda k, n: k, guard=False)
 
 
 @BANK.mutant("twas", "standardises by the panel's SNP sd without guarding sd = 0 (NaN for "
-                     "monomorphic SNPs)")
+                     "monomorphic SNPs)",
+             diagnosis="you divide every SNP by its standard deviation in the panel without "
+                       "handling SNPs that do not vary there (sd 0), so those columns become NaN "
+                       "and the fit fails",
+             section="Step 1: an expression model per gene, in the reference panel")
 def twas_unguarded_sd(G_ref, E_ref, G_gwas, y_gwas, genes, snp_positions, window=1_000_000):
     return _twas_core(G_ref, E_ref, G_gwas, y_gwas, genes, snp_positions, window,
                       lambda k, n: k, unguarded_sd=True)
@@ -406,26 +517,40 @@ def twas_nested_cv(G_ref, E_ref, G_gwas, y_gwas, genes, snp_positions, window=1_
 
 
 # ------------------------------------------------------------------ spredixcan_z
-@BANK.mutant("spredixcan_z", "ignores LD: sd_g^2 = sum w_l^2 Gamma_ll")
+@BANK.mutant("spredixcan_z", "ignores LD: sd_g^2 = sum w_l^2 Gamma_ll",
+             diagnosis="you leave LD out of the variance of predicted expression, treating the "
+                       "SNPs as independent, so correlated SNPs are counted as separate evidence "
+                       "and z is wrong",
+             section="S-PrediXcan: the same test from summary statistics")
 def spx_no_ld(weights, snp_z, snp_cov):
     w, z, c = np.asarray(weights), np.asarray(snp_z), np.asarray(snp_cov)
     sd = np.sqrt(np.diag(c))
     return float(np.sum(w * sd * z) / np.sqrt(np.sum(w ** 2 * np.diag(c))))
 
 
-@BANK.mutant("spredixcan_z", "variances instead of standard deviations for the SNPs")
+@BANK.mutant("spredixcan_z", "variances instead of standard deviations for the SNPs",
+             diagnosis="you scale each SNP's weight by the variance of its dosage instead of its "
+                       "standard deviation, so z is wrong unless every SNP has variance 1",
+             section="S-PrediXcan: the same test from summary statistics")
 def spx_variances(weights, snp_z, snp_cov):
     w, z, c = np.asarray(weights), np.asarray(snp_z), np.asarray(snp_cov)
     return float(np.sum(w * np.diag(c) * z) / np.sqrt(w @ c @ w))
 
 
-@BANK.mutant("spredixcan_z", "forgets the SNP standard deviations: sum w z / sd_g")
+@BANK.mutant("spredixcan_z", "forgets the SNP standard deviations: sum w z / sd_g",
+             diagnosis="you leave out each SNP's standard deviation in the numerator, so the "
+                       "dosage-scale weights are not turned into per-standard-deviation effects "
+                       "and z is wrong",
+             section="S-PrediXcan: the same test from summary statistics")
 def spx_no_snp_sd(weights, snp_z, snp_cov):
     w, z, c = np.asarray(weights), np.asarray(snp_z), np.asarray(snp_cov)
     return float(np.sum(w * z) / np.sqrt(w @ c @ w))
 
 
-@BANK.mutant("spredixcan_z", "column vectors: returns a (1, 1) array instead of a float")
+@BANK.mutant("spredixcan_z", "column vectors: returns a (1, 1) array instead of a float",
+             diagnosis="you compute with column vectors and matrix products, so you return a 1 x "
+                       "1 array instead of a plain number",
+             section="Exercise")
 def spx_column_vectors(weights, snp_z, snp_cov):
     w = np.asarray(weights, dtype=float).reshape(-1, 1)
     z = np.asarray(snp_z, dtype=float).reshape(-1, 1)
@@ -434,7 +559,10 @@ def spx_column_vectors(weights, snp_z, snp_cov):
     return (w * sd).T @ z / np.sqrt(w.T @ c @ w)
 
 
-@BANK.mutant("spredixcan_z", "computed in torch, returned as a 0-d tensor")
+@BANK.mutant("spredixcan_z", "computed in torch, returned as a 0-d tensor",
+             diagnosis="you return the torch tensor itself instead of converting the result to a "
+                       "plain Python float",
+             section="Exercise")
 def spx_tensor(weights, snp_z, snp_cov):
     w, z, c = (torch.as_tensor(np.asarray(a, dtype=np.float64)) for a in (weights, snp_z, snp_cov))
     return (w * torch.sqrt(torch.diagonal(c))) @ z / torch.sqrt(w @ c @ w)

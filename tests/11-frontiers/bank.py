@@ -20,7 +20,10 @@ def _softplus(x):
 
 
 # ------------------------------------------------------------------ attention: mutants
-@BANK.mutant("scaled_dot_product_attention", "forgets the 1/sqrt(d) scaling")
+@BANK.mutant("scaled_dot_product_attention", "forgets the 1/sqrt(d) scaling",
+             diagnosis="you forget to divide the scores by the square root of d, so wide vectors "
+                       "give huge scores and the softmax puts almost all the weight on one key",
+             section="Attention: every position looks at every other")
 def attention_unscaled(Q, K, V, mask=None):
     s = Q @ np.swapaxes(K, -1, -2)
     if mask is not None:
@@ -29,7 +32,10 @@ def attention_unscaled(Q, K, V, mask=None):
     return w @ V, w
 
 
-@BANK.mutant("scaled_dot_product_attention", "divides by d instead of sqrt(d)")
+@BANK.mutant("scaled_dot_product_attention", "divides by d instead of sqrt(d)",
+             diagnosis="you divide the scores by d instead of its square root, so the scores "
+                       "shrink as the vectors get wider and the weights come out too flat",
+             section="Attention: every position looks at every other")
 def attention_divide_by_d(Q, K, V, mask=None):
     s = Q @ np.swapaxes(K, -1, -2) / Q.shape[-1]
     if mask is not None:
@@ -38,7 +44,10 @@ def attention_divide_by_d(Q, K, V, mask=None):
     return w @ V, w
 
 
-@BANK.mutant("scaled_dot_product_attention", "softmax over the queries (axis -2)")
+@BANK.mutant("scaled_dot_product_attention", "softmax over the queries (axis -2)",
+             diagnosis="you take the softmax over the queries instead of over the keys, so each "
+                       "column of the weights sums to 1 rather than each query's row",
+             section="Attention: every position looks at every other")
 def attention_wrong_axis(Q, K, V, mask=None):
     s = Q @ np.swapaxes(K, -1, -2) / np.sqrt(Q.shape[-1])
     if mask is not None:
@@ -49,7 +58,11 @@ def attention_wrong_axis(Q, K, V, mask=None):
 
 
 @BANK.mutant("scaled_dot_product_attention",
-             "nn.MultiheadAttention's convention: True = blocked (mask inverted)")
+             "nn.MultiheadAttention's convention: True = blocked (mask inverted)",
+             diagnosis="you read the mask the nn.MultiheadAttention way, True = blocked, but here "
+                       "True means the query may attend to that key, so you block exactly the "
+                       "allowed keys",
+             section="Attention: every position looks at every other")
 def attention_inverted_mask(Q, K, V, mask=None):
     s = Q @ np.swapaxes(K, -1, -2) / np.sqrt(Q.shape[-1])
     if mask is not None:
@@ -58,7 +71,12 @@ def attention_inverted_mask(Q, K, V, mask=None):
     return w @ V, w
 
 
-@BANK.mutant("scaled_dot_product_attention", "masks by multiplying the scores by the mask (0, not -inf)")
+@BANK.mutant("scaled_dot_product_attention",
+             "masks by multiplying the scores by the mask (0, not -inf)",
+             diagnosis="you mask by multiplying the scores by the mask, which turns blocked "
+                       "scores into 0, not minus infinity, so blocked keys still get weight after "
+                       "the softmax",
+             section="Attention: every position looks at every other")
 def attention_multiply_mask(Q, K, V, mask=None):
     s = Q @ np.swapaxes(K, -1, -2) / np.sqrt(Q.shape[-1])
     if mask is not None:
@@ -67,7 +85,10 @@ def attention_multiply_mask(Q, K, V, mask=None):
     return w @ V, w
 
 
-@BANK.mutant("scaled_dot_product_attention", "no max subtraction: exp overflows for large scores")
+@BANK.mutant("scaled_dot_product_attention", "no max subtraction: exp overflows for large scores",
+             diagnosis="you exponentiate the scores without first subtracting each row's maximum, "
+                       "so scores of several hundred overflow to inf and the weights become NaN",
+             section="Attention: every position looks at every other")
 def attention_unstable(Q, K, V, mask=None):
     s = Q @ np.swapaxes(K, -1, -2) / np.sqrt(Q.shape[-1])
     e = np.exp(s)
@@ -77,7 +98,11 @@ def attention_unstable(Q, K, V, mask=None):
     return w @ V, w
 
 
-@BANK.mutant("scaled_dot_product_attention", "K.T reverses all axes: wrong with batch axes")
+@BANK.mutant("scaled_dot_product_attention", "K.T reverses all axes: wrong with batch axes",
+             diagnosis="you transpose K with .T, which reverses every axis including the batch "
+                       "axes, so with batched inputs the queries are not matched with the keys of "
+                       "their own sequence",
+             section="Attention: every position looks at every other")
 def attention_plain_transpose(Q, K, V, mask=None):
     s = Q @ K.T / np.sqrt(Q.shape[-1]) if K.ndim == 2 else \
         np.einsum("...id,...jd->...ij", Q, K[::-1]) / np.sqrt(Q.shape[-1])
@@ -88,7 +113,11 @@ def attention_plain_transpose(Q, K, V, mask=None):
 
 
 @BANK.mutant("scaled_dot_product_attention",
-             "masks with a large negative number: a fully masked query gets uniform weights")
+             "masks with a large negative number: a fully masked query gets uniform weights",
+             diagnosis="you block keys with a large negative number instead of minus infinity, so "
+                       "a query that may attend to no key at all gets equal weights on every key "
+                       "instead of zero weights",
+             section="Attention: every position looks at every other")
 def attention_minus_1e9(Q, K, V, mask=None):
     s = Q @ np.swapaxes(K, -1, -2) / np.sqrt(Q.shape[-1])
     if mask is not None:
@@ -97,7 +126,10 @@ def attention_minus_1e9(Q, K, V, mask=None):
     return w @ V, w
 
 
-@BANK.mutant("scaled_dot_product_attention", "scales Q in place")
+@BANK.mutant("scaled_dot_product_attention", "scales Q in place",
+             diagnosis="you scale the queries in place, which overwrites the caller's Q (and "
+                       "fails for an integer Q)",
+             section="Exercise")
 def attention_inplace(Q, K, V, mask=None):
     Q /= np.sqrt(Q.shape[-1])
     s = Q @ np.swapaxes(K, -1, -2)
@@ -162,48 +194,77 @@ def attention_einsum(Q, K, V, mask=None):
 
 
 # ------------------------------------------------------------------ GAN losses: mutants
-@BANK.mutant("gan_discriminator_loss", "labels swapped: real called 0 and fake called 1")
+@BANK.mutant("gan_discriminator_loss", "labels swapped: real called 0 and fake called 1",
+             diagnosis="you swap the labels, treating real samples as class 0 and generated ones "
+                       "as class 1, so the discriminator is trained to call the fakes real",
+             section="Generative adversarial networks")
 def dloss_swapped(real_logits, fake_logits):
     return float(np.mean(_softplus(real_logits)) + np.mean(_softplus(-fake_logits)))
 
 
-@BANK.mutant("gan_discriminator_loss", "mean over the concatenation instead of the sum of two means")
+@BANK.mutant("gan_discriminator_loss",
+             "mean over the concatenation instead of the sum of two means",
+             diagnosis="you average over real and fake samples pooled together instead of adding "
+                       "the two means, so equal batches give half the loss and unequal ones "
+                       "favour the larger",
+             section="Generative adversarial networks")
 def dloss_concat_mean(real_logits, fake_logits):
     r, f = np.ravel(real_logits), np.ravel(fake_logits)
     return float(np.mean(np.concatenate([_softplus(-r), _softplus(f)])))
 
 
-@BANK.mutant("gan_discriminator_loss", "average of the two means (0.5 factor)")
+@BANK.mutant("gan_discriminator_loss", "average of the two means (0.5 factor)",
+             diagnosis="you average the two binary cross-entropies instead of adding them, so "
+                       "your loss is half the convention used here (the sum of the two means)",
+             section="Generative adversarial networks")
 def dloss_half(real_logits, fake_logits):
     return float(0.5 * (np.mean(_softplus(-real_logits)) + np.mean(_softplus(fake_logits))))
 
 
-@BANK.mutant("gan_discriminator_loss", "naive log(sigmoid): log(0) and overflow for |logits| ~ 1e3")
+@BANK.mutant("gan_discriminator_loss", "naive log(sigmoid): log(0) and overflow for |logits| ~ 1e3",
+             diagnosis="you compute the sigmoid and then its log, so for confidently wrong "
+                       "logits the sigmoid rounds to exactly 0 or 1 and the log gives inf; "
+                       "softplus of the logit avoids this",
+             section="Generative adversarial networks")
 def dloss_naive(real_logits, fake_logits):
     d_real = 1 / (1 + np.exp(-real_logits))
     d_fake = 1 / (1 + np.exp(-fake_logits))
     return float(-np.mean(np.log(d_real)) - np.mean(np.log(1 - d_fake)))
 
 
-@BANK.mutant("gan_discriminator_loss", "epsilon inside the log: log(sigmoid + 1e-8) caps the loss")
+@BANK.mutant("gan_discriminator_loss", "epsilon inside the log: log(sigmoid + 1e-8) caps the loss",
+             diagnosis="you add a small epsilon inside the log, which caps each sample's loss at "
+                       "about 18, so confident mistakes (logits of 1000 on the wrong side) get far "
+                       "too small a loss",
+             section="Generative adversarial networks")
 def dloss_epsilon(real_logits, fake_logits):
     d_real = np.exp(-_softplus(-real_logits))
     d_fake = np.exp(-_softplus(-fake_logits))
     return float(-np.mean(np.log(d_real + 1e-8)) - np.mean(np.log(1 - d_fake + 1e-8)))
 
 
-@BANK.mutant("gan_discriminator_loss", "sums instead of averaging")
+@BANK.mutant("gan_discriminator_loss", "sums instead of averaging",
+             diagnosis="you add up the per-sample losses instead of averaging them, so the loss "
+                       "grows with the batch size",
+             section="Generative adversarial networks")
 def dloss_sum(real_logits, fake_logits):
     return float(np.sum(_softplus(-real_logits)) + np.sum(_softplus(fake_logits)))
 
 
-@BANK.mutant("gan_discriminator_loss", "negates the logits in place")
+@BANK.mutant("gan_discriminator_loss", "negates the logits in place",
+             diagnosis="you negate the real logits in place, which changes the array the caller "
+                       "passed in; a function must leave its inputs untouched",
+             section="Exercise")
 def dloss_inplace(real_logits, fake_logits):
     real_logits *= -1
     return float(np.mean(_softplus(real_logits)) + np.mean(_softplus(fake_logits)))
 
 
-@BANK.mutant("gan_discriminator_loss", "torch BCE with logits returned as a 0-d tensor (no .item())")
+@BANK.mutant("gan_discriminator_loss",
+             "torch BCE with logits returned as a 0-d tensor (no .item())",
+             diagnosis="you return the torch tensor itself instead of converting the loss to a "
+                       "plain Python float",
+             section="Exercise")
 def dloss_torch_tensor(real_logits, fake_logits):
     r = torch.as_tensor(np.asarray(real_logits, dtype=np.float64))
     f = torch.as_tensor(np.asarray(fake_logits, dtype=np.float64))
@@ -211,27 +272,44 @@ def dloss_torch_tensor(real_logits, fake_logits):
         F.binary_cross_entropy_with_logits(f, torch.zeros_like(f))
 
 
-@BANK.mutant("gan_generator_loss", "saturating minimax form: log(1 - D(G(z)))")
+@BANK.mutant("gan_generator_loss", "saturating minimax form: log(1 - D(G(z)))",
+             diagnosis="you use the minimax form log(1 - D) instead of the non-saturating -log D, "
+                       "so the generator gets almost no gradient while the discriminator rejects "
+                       "its samples",
+             section="Generative adversarial networks")
 def gloss_saturating(fake_logits):
     return float(-np.mean(_softplus(fake_logits)))
 
 
-@BANK.mutant("gan_generator_loss", "label 0 for the fakes (the discriminator's target)")
+@BANK.mutant("gan_generator_loss", "label 0 for the fakes (the discriminator's target)",
+             diagnosis="you give the fakes label 0, the discriminator's target, but the generator "
+                       "wants its samples called real (label 1), so it learns to look fake",
+             section="Generative adversarial networks")
 def gloss_label0(fake_logits):
     return float(np.mean(_softplus(fake_logits)))
 
 
-@BANK.mutant("gan_generator_loss", "naive -log(sigmoid(x)): overflow and log(0)")
+@BANK.mutant("gan_generator_loss", "naive -log(sigmoid(x)): overflow and log(0)",
+             diagnosis="you compute the sigmoid and then its log, so for very negative logits the "
+                       "sigmoid rounds to 0 and the log gives inf; softplus of the logit avoids "
+                       "this",
+             section="Generative adversarial networks")
 def gloss_naive(fake_logits):
     return float(-np.mean(np.log(1 / (1 + np.exp(-fake_logits)))))
 
 
-@BANK.mutant("gan_generator_loss", "sum instead of mean")
+@BANK.mutant("gan_generator_loss", "sum instead of mean",
+             diagnosis="you add up the per-sample losses instead of averaging them, so the loss "
+                       "grows with the batch size",
+             section="Generative adversarial networks")
 def gloss_sum(fake_logits):
     return float(np.sum(_softplus(-fake_logits)))
 
 
-@BANK.mutant("gan_generator_loss", "negates the logits in place")
+@BANK.mutant("gan_generator_loss", "negates the logits in place",
+             diagnosis="you negate the logits in place, which changes the array the caller passed "
+                       "in; a function must leave its inputs untouched",
+             section="Exercise")
 def gloss_inplace(fake_logits):
     np.negative(fake_logits, out=fake_logits)
     return float(np.mean(_softplus(fake_logits)))
@@ -258,12 +336,18 @@ def gloss_torch(fake_logits):
     return F.softplus(-torch.as_tensor(np.asarray(fake_logits, dtype=np.float64))).mean().item()
 
 
-@BANK.mutant("gan_generator_loss", "torch F.softplus returned as a 0-d tensor (no .item())")
+@BANK.mutant("gan_generator_loss", "torch F.softplus returned as a 0-d tensor (no .item())",
+             diagnosis="you return the torch tensor itself instead of converting the loss to a "
+                       "plain Python float",
+             section="Exercise")
 def gloss_torch_tensor(fake_logits):
     return F.softplus(-torch.as_tensor(np.asarray(fake_logits, dtype=np.float64))).mean()
 
 
-@BANK.mutant("gan_generator_loss", "np.mean(..., keepdims=True): a one-element array")
+@BANK.mutant("gan_generator_loss", "np.mean(..., keepdims=True): a one-element array",
+             diagnosis="you keep the averaged axis, so you return a one-element array instead of "
+                       "a plain number",
+             section="Exercise")
 def gloss_keepdims(fake_logits):
     x = -np.asarray(fake_logits, dtype=float).ravel()
     return np.mean(_softplus(x), keepdims=True)
@@ -278,42 +362,68 @@ def gloss_where(fake_logits):
 
 
 # ------------------------------------------------------------------ correlation_rdm
-@BANK.mutant("correlation_rdm", "correlates columns (units) instead of rows (stimuli)")
+@BANK.mutant("correlation_rdm", "correlates columns (units) instead of rows (stimuli)",
+             diagnosis="you correlate the units (columns) instead of the stimuli (rows), so you "
+                       "get a units by units matrix instead of one dissimilarity per pair of "
+                       "stimuli",
+             section="Representational similarity analysis")
 def rdm_columns(acts):
     return 1 - np.corrcoef(acts, rowvar=False)
 
 
-@BANK.mutant("correlation_rdm", "cosine distance: forgets to centre the rows")
+@BANK.mutant("correlation_rdm", "cosine distance: forgets to centre the rows",
+             diagnosis="you use the cosine of the raw patterns, forgetting to subtract each row's "
+                       "mean first, so it is not a Pearson correlation and depends on each "
+                       "pattern's offset",
+             section="Representational similarity analysis")
 def rdm_cosine(acts):
     n = acts / np.linalg.norm(acts, axis=1, keepdims=True)
     return 1 - n @ n.T
 
 
-@BANK.mutant("correlation_rdm", "returns the correlation (similarity), not 1 - r")
+@BANK.mutant("correlation_rdm", "returns the correlation (similarity), not 1 - r",
+             diagnosis="you return the correlations themselves, a similarity, instead of the "
+                       "dissimilarity 1 - r, so similar stimuli get large values instead of small "
+                       "ones",
+             section="Representational similarity analysis")
 def rdm_similarity(acts):
     return np.corrcoef(acts)
 
 
-@BANK.mutant("correlation_rdm", "np.cov (ddof=1) divided by np.std (ddof=0)")
+@BANK.mutant("correlation_rdm", "np.cov (ddof=1) divided by np.std (ddof=0)",
+             diagnosis="you divide the covariance by one less than the number of units but the "
+                       "standard deviations by the number of units, so each correlation is "
+                       "stretched and the diagonal is not 0",
+             section="Representational similarity analysis")
 def rdm_ddof(acts):
     c = np.cov(acts)
     s = acts.std(axis=1)
     return 1 - c / np.outer(s, s)
 
 
-@BANK.mutant("correlation_rdm", "Euclidean distance between rows")
+@BANK.mutant("correlation_rdm", "Euclidean distance between rows",
+             diagnosis="you use the Euclidean distance between patterns instead of the "
+                       "correlation distance, so the RDM depends on each pattern's offset and "
+                       "scale",
+             section="Representational similarity analysis")
 def rdm_euclidean(acts):
     return np.sqrt(((acts[:, None] - acts[None]) ** 2).sum(-1))
 
 
-@BANK.mutant("correlation_rdm", "centres the input in place")
+@BANK.mutant("correlation_rdm", "centres the input in place",
+             diagnosis="you centre and scale the activations in place, which overwrites the "
+                       "caller's array (and fails for integer spike counts)",
+             section="Exercise")
 def rdm_inplace(acts):
     acts -= acts.mean(axis=1, keepdims=True)
     acts /= np.linalg.norm(acts, axis=1, keepdims=True)
     return 1 - acts @ acts.T
 
 
-@BANK.mutant("correlation_rdm", "centres a copy in place: fails for integer spike counts")
+@BANK.mutant("correlation_rdm", "centres a copy in place: fails for integer spike counts",
+             diagnosis="you centre a copy in place, but the copy keeps the integer type of spike "
+                       "counts, which cannot hold fractional values, so numpy refuses",
+             section="Exercise")
 def rdm_copy_inplace(acts):
     a = np.array(acts, copy=True)
     a -= a.mean(axis=1, keepdims=True)
@@ -348,49 +458,77 @@ def _upper(m):
     return np.asarray(m)[np.triu_indices(len(m), 1)]
 
 
-@BANK.mutant("compare_rdms", "Pearson correlation of the values, not of the ranks")
+@BANK.mutant("compare_rdms", "Pearson correlation of the values, not of the ranks",
+             diagnosis="you correlate the dissimilarities themselves (Pearson) instead of their "
+                       "ranks (Spearman), so the comparison is not robust to monotone distortions",
+             section="Representational similarity analysis")
 def cmp_pearson(a, b):
     return float(np.corrcoef(_upper(a), _upper(b))[0, 1])
 
 
-@BANK.mutant("compare_rdms", "includes the diagonal (np.triu_indices with k=0)")
+@BANK.mutant("compare_rdms", "includes the diagonal (np.triu_indices with k=0)",
+             diagnosis="you include the diagonal, which is always 0 in both matrices and carries "
+                       "no information, so these zeros agree perfectly and pull the rank "
+                       "correlation up",
+             section="Representational similarity analysis")
 def cmp_with_diagonal(a, b):
     iu = np.triu_indices(len(a))
     return float(scipy.stats.spearmanr(a[iu], b[iu])[0])
 
 
-@BANK.mutant("compare_rdms", "flattens the whole matrices")
+@BANK.mutant("compare_rdms", "flattens the whole matrices",
+             diagnosis="you compare the whole matrices, so the zero diagonal is included and "
+                       "every pair of stimuli counted twice, instead of the entries above the "
+                       "diagonal only",
+             section="Representational similarity analysis")
 def cmp_full(a, b):
     return float(scipy.stats.spearmanr(np.ravel(a), np.ravel(b))[0])
 
 
-@BANK.mutant("compare_rdms", "argsort of argsort: ties get different ranks")
+@BANK.mutant("compare_rdms", "argsort of argsort: ties get different ranks",
+             diagnosis="you rank the values by their sorted position, which gives tied values "
+                       "different ranks; Spearman's correlation gives ties the average of their "
+                       "ranks",
+             section="Representational similarity analysis")
 def cmp_ordinal(a, b):
     ra = np.argsort(np.argsort(_upper(a)))
     rb = np.argsort(np.argsort(_upper(b)))
     return float(np.corrcoef(ra, rb)[0, 1])
 
 
-@BANK.mutant("compare_rdms", "uses the lower triangle")
+@BANK.mutant("compare_rdms", "uses the lower triangle",
+             diagnosis="you compare the entries below the diagonal, which match the upper ones "
+                       "only when both matrices are symmetric, so other inputs give a different "
+                       "answer",
+             section="Representational similarity analysis")
 def cmp_lower(a, b):
     il = np.tril_indices(len(a), -1)
     return float(scipy.stats.spearmanr(a[il], b[il])[0])
 
 
-@BANK.mutant("compare_rdms", "sorts the rows of the inputs in place")
+@BANK.mutant("compare_rdms", "sorts the rows of the inputs in place",
+             diagnosis="you sort the rows of an input matrix in place, which changes the array "
+                       "the caller passed in; a function must leave its inputs untouched",
+             section="Exercise")
 def cmp_inplace(a, b):
     r = scipy.stats.spearmanr(_upper(a), _upper(b))[0]
     a.sort(axis=1)
     return float(r)
 
 
-@BANK.mutant("compare_rdms", "torch.corrcoef of the ranks returned as a 0-d tensor")
+@BANK.mutant("compare_rdms", "torch.corrcoef of the ranks returned as a 0-d tensor",
+             diagnosis="you return the torch tensor itself instead of converting the correlation "
+                       "to a plain Python float",
+             section="Exercise")
 def cmp_torch_tensor(a, b):
     ranks = np.stack([scipy.stats.rankdata(_upper(a)), scipy.stats.rankdata(_upper(b))])
     return torch.corrcoef(torch.as_tensor(ranks))[0, 1]
 
 
-@BANK.mutant("compare_rdms", "a (1, 1) slice of the correlation matrix instead of a float")
+@BANK.mutant("compare_rdms", "a (1, 1) slice of the correlation matrix instead of a float",
+             diagnosis="you slice the correlation matrix so that you return a 1 x 1 array instead "
+                       "of a plain number",
+             section="Exercise")
 def cmp_slice(a, b):
     ranks = np.stack([scipy.stats.rankdata(_upper(a)), scipy.stats.rankdata(_upper(b))])
     return np.corrcoef(ranks)[:1, 1:]
