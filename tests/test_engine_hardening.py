@@ -86,6 +86,25 @@ def softmax(z, axis=-1):
                 pass
     raise RuntimeError(f"PIDS={len(found)} " + " | ".join(found))
 """,
+    # the grader's own files: the bank of bugs (run on the trusted side for the diagnosis),
+    # the hidden tests and the reference, by path and by import
+    "reads_the_grader": f"""
+def softmax(z, axis=-1):
+    read = []
+    for path in {[str(REPO / "tests" / CH / "bank.py"), str(REPO / "autograder" / CH / "tests.py"),
+                  str(REPO / "autograder" / CH / "reference.py")]!r}:
+        try:
+            with open(path) as fh:
+                read.append(fh.read(200))
+        except OSError:
+            pass
+    try:
+        from autograder.engine.bank import load_bank
+        read.append(str(len(load_bank({CH!r}).mutants)))
+    except Exception:
+        pass
+    raise RuntimeError(f"READ={{len(read)}} " + " | ".join(read))
+""",
     # processes that fork and exit (changing pid), leave the session, and grow shared memory
     "escaping_processes": """
 import os, time
@@ -369,6 +388,11 @@ def test_the_sandbox_sees_no_other_process_and_no_secret(hardened):
     assert SECRET not in text
     seen = int(_report(state).split("PIDS=")[1].split()[0])
     assert seen <= 3, _report(state)  # its init, itself, maybe a child
+
+
+def test_the_sandbox_cannot_read_the_bank_the_hidden_tests_or_the_reference(hardened):
+    report = _report(_state(hardened, "attack_reads_the_grader"))
+    assert "READ=0 " in report, report
 
 
 def test_feedback_does_not_print_a_hidden_input(hardened):

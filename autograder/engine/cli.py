@@ -129,17 +129,20 @@ TIMED_STAGES = ("read", "run", "test", "feedback", "record")  # seconds per stag
 
 
 def report(root: Path, chapters: list[str], out: Path, db_url: str | None = None) -> int:
-    """Grade table, per-test pass rates, histogram, ungradable list, timings, feedback."""
-    from autograder.engine import gradebook, jobs
+    """Grade table, per-test pass rates, histogram, ungradable list, timings, feedback, the
+    instructor's dashboard (dashboard/, see autograder/engine/dashboard.py) and the grades for
+    Canvas and Moodle (exports/, see autograder/engine/exports.py)."""
+    from autograder.engine import dashboard, exports, gradebook, jobs
 
     db_url = db_url or gradebook.default_db_url(root)
     out.mkdir(parents=True, exist_ok=True)
-    graded = {(r["student"], r["chapter"]): r for r in gradebook.scores(db_url, chapters)}
+    scores = gradebook.scores(db_url, chapters)
+    graded = {(r["student"], r["chapter"]): r for r in scores}
     nbgrader_problems = {}
     legacy = root / "reports" / "ungradable-nbgrader.json"
     if legacy.exists():
         nbgrader_problems = json.loads(legacy.read_text())
-    summary, grades, ungradable, timings, broken = [], [], [], [], []
+    summary, grades, ungradable, timings, broken, board = [], [], [], [], [], []
     rates: defaultdict[tuple, list[int]] = defaultdict(lambda: [0, 0])
     for student, ch in submissions(root, chapters):
         state = jobs.load_state(root, student, ch)
@@ -148,6 +151,7 @@ def report(root: Path, chapters: list[str], out: Path, db_url: str | None = None
         status = state.status if state else ("graded" if row and not reason else "ungradable")
         if row is None:
             status, reason = "ungradable", reason or "not graded yet"
+        board.append(dashboard.submission_row(student, ch, status, reason, row, state))
         summary.append({"student": student, "chapter": ch, "score": row["score"] if row else 0.0,
                         "max_score": row["max_score"] if row else "", "status": status,
                         "reason": reason, "isolation": state.isolation if state else ""})
@@ -193,8 +197,12 @@ def report(root: Path, chapters: list[str], out: Path, db_url: str | None = None
                  "pass_rate": round(p / n, 3)} for (c, f, t), (p, n) in sorted(rates.items())],
                ["chapter", "function", "test", "passed", "submissions", "pass_rate"])
     _histogram(out / "score_histogram.png", summary)
+    dashboard.write(out / "dashboard", chapters, board)
+    exports.write(out / "exports", db_url, chapters, scores)
     print(f"wrote {out}/: summary.csv, grades.csv, test_pass_rates.csv, ungradable.csv, "
-          f"timings.csv, grader_errors.csv, score_histogram.png, feedback/")
+          f"timings.csv, grader_errors.csv, score_histogram.png, feedback/, "
+          f"dashboard/index.html (and one page per chapter), exports/canvas.csv, "
+          f"exports/moodle.csv")
     return 0
 
 

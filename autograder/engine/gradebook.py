@@ -155,7 +155,14 @@ def scores(db_url: str, chapters: list[str]) -> list[dict]:
     cell's (score, max) in ``grades`` (the instructor's manual score where one was entered in
     formgrader), the autograder's own score where an instructor changed it (``overrides``:
     name -> autograder's score), grades still waiting for a manual grade (``pending``) and the
-    comments entered in formgrader (``comments``: cell name -> text)."""
+    comments entered in formgrader (``comments``: cell name -> text).
+
+    ``score`` is the raw score; as nbgrader's own CSV export, the final score is
+    ``final_score = max(0, score - late_submission_penalty)`` (the penalty that the course's
+    late-submission plugin gave, for a submission ``seconds_late`` after its due date, the
+    student's extension included). ``flagged``: a notebook of the submission is flagged (the
+    engine flags the ungradable ones). The student's ``first_name``, ``last_name``, ``email``
+    and ``lms_user_id`` are as in nbgrader's student table (None when not set)."""
     rows = []
     with _gradebook(db_url) as gb:
         for ch in chapters:
@@ -165,8 +172,17 @@ def scores(db_url: str, chapters: list[str]) -> list[dict]:
                 continue
             for sub in subs:
                 grades = [g for nb in sub.notebooks for g in nb.grades]
-                rows.append({"student": sub.student.id, "chapter": ch, "score": sub.score,
+                penalty = float(sub.late_submission_penalty or 0.0)
+                student = sub.student
+                rows.append({"student": student.id, "chapter": ch, "score": sub.score,
                              "max_score": sub.max_score,
+                             "late_submission_penalty": penalty,
+                             "final_score": max(0.0, float(sub.score) - penalty),
+                             "seconds_late": float(sub.total_seconds_late or 0.0),
+                             "timestamp": sub.timestamp.isoformat() if sub.timestamp else None,
+                             "flagged": any(nb.flagged for nb in sub.notebooks),
+                             "first_name": student.first_name, "last_name": student.last_name,
+                             "email": student.email, "lms_user_id": student.lms_user_id,
                              "grades": {g.name: (g.score, g.max_score) for g in grades},
                              "overrides": {g.name: g.auto_score for g in grades
                                            if g.manual_score is not None
