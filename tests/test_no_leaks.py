@@ -119,7 +119,8 @@ def test_there_are_secrets_to_look_for():
 def test_exercises_have_no_solutions_hidden_tests_or_outputs(nb_path):
     nb = json.loads(nb_path.read_text())
     text = "\n".join("".join(c["source"]) for c in nb["cells"])
-    for marker in ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "from autograder"):
+    for marker in ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "from autograder",
+                   "**Rubric", "**Model answer"):
         assert marker not in text, f"{marker!r} in {nb_path}"
     assert not any(c.get("outputs") for c in nb["cells"] if c["cell_type"] == "code")
     assert _leaks(text, solution_lines()) == []

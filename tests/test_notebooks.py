@@ -50,7 +50,10 @@ def test_every_graded_function_has_a_cell_with_the_suites_points(chapter):
     nb = _nb(REPO / "solutions" / chapter / f"{chapter}.ipynb")
     cells = _grade_cells(nb)
     suite = registry.suite(chapter)
-    assert set(cells) == {f"test_{f}" for f in suite.functions()}
+    assert set(cells) == {f"test_{f}" for f in suite.functions()} | set(suite.written_answers)
+    for gid, points in suite.written_answers.items():  # graded by hand against the rubric
+        assert cells[gid].cell_type == "markdown" and cells[gid].metadata["nbgrader"]["solution"]
+        assert cells[gid].metadata["nbgrader"]["points"] == points, gid
     for fn in suite.functions():
         meta = cells[f"test_{fn}"].metadata["nbgrader"]
         assert meta["points"] == suite.max_points(fn), fn
@@ -114,9 +117,17 @@ def _summary(course):
 @pytest.mark.slow
 @pytest.mark.parametrize("chapter", CHAPTERS)
 def test_solution_scores_full_marks_through_nbgrader(course, chapter):
+    """Full marks for everything graded automatically; its written answers wait for the
+    instructor (nbgrader counts a grade without a score as 0 until then)."""
     row = _summary(course)[("solution", chapter)]
     assert row["status"] == "graded"
-    assert float(row["score"]) == float(row["max_score"]) > 0, row
+    by_hand = sum(registry.suite(chapter).written_answers.values())
+    assert float(row["score"]) == float(row["max_score"]) - by_hand > 0, row
+    from autograder.engine import gradebook
+
+    pending = next(r["pending"] for r in gradebook.scores(gradebook.default_db_url(course),
+                                                          [chapter]) if r["student"] == "solution")
+    assert set(pending) == set(registry.suite(chapter).written_answers)
 
 
 @pytest.mark.slow
@@ -140,7 +151,8 @@ def test_feedback_explains_without_hidden_test_code(course, chapter):
 def test_grade_table_has_a_row_per_graded_function(course):
     with (course / "reports" / "grades.csv").open() as fh:
         rows = list(csv.DictReader(fh))
-    expected = sum(len(registry.suite(ch).functions()) for ch in CHAPTERS) * 2
+    expected = sum(len(registry.suite(ch).functions()) + len(registry.suite(ch).written_answers)
+                   for ch in CHAPTERS) * 2
     assert len(rows) == expected
 
 

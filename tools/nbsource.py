@@ -15,6 +15,12 @@ error-prone, and ``lint`` checks a notebook follows the course conventions:
                                            line records ``_checks_passed[function] = function``
                                            (reached only when every assert passed)
 * ``hidden_tests(chapter, function, pts)`` graded cell ``test_<function>``, see below
+* ``written_answer(name, pts, model, rubric)`` a short written answer graded by hand in
+                                           formgrader (grade_id ``written_<name>``): a Markdown
+                                           cell whose model answer and rubric sit between
+                                           ``### BEGIN SOLUTION`` / ``### END SOLUTION`` (the
+                                           student version says "YOUR ANSWER HERE"); declared
+                                           in the chapter's suite (``Suite.written``)
 
 Why a graded cell has visible code: ``nbgrader validate`` (and JupyterLab's Validate button)
 looks only at graded cells, and a graded cell whose hidden tests were removed passes. So the
@@ -134,6 +140,23 @@ def hidden_tests(chapter: str, function: str, points: float):
                                         points=points))
 
 
+RUBRIC_HEADING = "**Rubric"  # the solution region of a written answer holds one
+
+
+def written_answer(name: str, points: float, model: str, rubric: list[str]):
+    """A manually graded written answer ``written_<name>`` worth ``points``: the model answer
+    and the rubric (one line per criterion, "1 point: ...") for whoever grades it, both
+    removed from the student version by nbgrader."""
+    lines = "\n".join(f"- {item}" for item in rubric)
+    source = ("### BEGIN SOLUTION\n"
+              f"**Model answer.** {model.strip()}\n\n"
+              f"{RUBRIC_HEADING} ({points:g} points; for the grader, never shown to students).**\n"
+              f"{lines}\n"
+              "### END SOLUTION")
+    return new_markdown_cell(source, metadata=_meta(f"written_{name}", grade=True,
+                                                    solution=True, points=points))
+
+
 def notebook(cells) -> nbformat.NotebookNode:
     nb = new_notebook(cells=list(cells))
     nb.metadata["kernelspec"] = {"display_name": "Python 3 (nnbio)", "language": "python",
@@ -221,6 +244,13 @@ def lint(path: str | Path) -> list[str]:
         ids.append(gid)
         if meta.get("solution") and "### BEGIN SOLUTION" not in cell.source:
             problems.append(f"solution cell {gid} lacks ### BEGIN SOLUTION")
+        if meta.get("grade") and meta.get("solution") and cell.cell_type == "markdown":
+            if not gid.startswith("written_"):
+                problems.append(f"written answer {gid}: its grade_id must start with written_")
+            if RUBRIC_HEADING not in cell.source:
+                problems.append(f"written answer {gid} has no rubric ({RUBRIC_HEADING} ...) in "
+                                "its solution region (tools.nbsource.written_answer)")
+            continue
         if meta.get("grade") and "### BEGIN HIDDEN TESTS" not in cell.source:
             problems.append(f"grade cell {gid} lacks ### BEGIN HIDDEN TESTS")
         if cell.cell_type != "code":

@@ -197,13 +197,34 @@ def report(root: Path, chapters: list[str], out: Path, db_url: str | None = None
                  "pass_rate": round(p / n, 3)} for (c, f, t), (p, n) in sorted(rates.items())],
                ["chapter", "function", "test", "passed", "submissions", "pass_rate"])
     _histogram(out / "score_histogram.png", summary)
-    dashboard.write(out / "dashboard", chapters, board)
+    dashboard.write(out / "dashboard", chapters, board, _rubrics(root, chapters))
     exports.write(out / "exports", db_url, chapters, scores)
     print(f"wrote {out}/: summary.csv, grades.csv, test_pass_rates.csv, ungradable.csv, "
           f"timings.csv, grader_errors.csv, score_histogram.png, feedback/, "
           f"dashboard/index.html (and one page per chapter), exports/canvas.csv, "
           f"exports/moodle.csv")
     return 0
+
+
+def _rubrics(root: Path, chapters: list[str]) -> dict[str, dict[str, str]]:
+    """chapter -> each written answer's grade id -> its model answer and rubric: the
+    solution region of the source notebook's manually graded Markdown answer cells."""
+    from autograder.engine import notebook
+
+    out: dict[str, dict[str, str]] = {}
+    for ch in chapters:
+        try:
+            nb = json.loads(CourseLayout.of(root).source_notebook(ch).read_text())
+        except (OSError, ValueError):
+            continue
+        for cell in nb.get("cells", []):
+            meta, gid = notebook.cell_meta(cell), notebook.grade_id(cell)
+            if meta.get("grade") and meta.get("solution") and cell.get("cell_type") == "markdown":
+                lines = notebook.cell_source(cell).split("\n")
+                out.setdefault(ch, {})[gid] = "\n".join(
+                    ln for ln in lines if "### BEGIN SOLUTION" not in ln
+                    and "### END SOLUTION" not in ln).strip()
+    return out
 
 
 def _feedback_texts(root: Path, student: str, chapter: str,

@@ -19,7 +19,9 @@ A chapter's page shows
   the grader recognised a known mistake): "38% (19 of 50): <text> (see <section>)";
 - the submissions that could not be graded, and why;
 - grading time per submission and per stage, and the slowest submissions;
-- the late submissions: how late, the penalty and the final score.
+- the late submissions: how late, the penalty and the final score;
+- the written answers graded by hand (``written_<name>`` cells): how many wait for a grade
+  in formgrader, the mean of those graded, and the rubric from the solution notebook.
 
 The course page has one row per chapter (submissions, mean score, ungradable, late) and each
 chapter's score histogram.
@@ -63,6 +65,7 @@ def submission_row(student: str, chapter: str, status: str, reason: str,
             "late_penalty": float(g.get("late_submission_penalty") or 0.0),
             "seconds_late": float(g.get("seconds_late") or 0.0),
             "grades": dict(g.get("grades") or {}),
+            "pending": set(g.get("pending") or ()),  # grades waiting for the instructor
             "seconds": state.seconds if state is not None else None,
             "stages": dict(state.stages) if state is not None else {},
             "functions": list(state.functions) if state is not None else []}
@@ -165,6 +168,8 @@ def function_table(rows: list[dict]) -> list[dict]:
     cells: dict[str, list[tuple[float, float]]] = {}
     for r in scored(rows):
         for name, (score, max_score) in r["grades"].items():
+            if name.startswith(WRITTEN):
+                continue  # graded by hand: see written_table
             cells.setdefault(name, []).append((float(score or 0.0), float(max_score or 0.0)))
     out = []
     for name, values in cells.items():
@@ -176,6 +181,30 @@ def function_table(rows: list[dict]) -> list[dict]:
     order = [f["function"] for r in graded(rows) for f in r["functions"]]
     rank = {name: i for i, name in enumerate(dict.fromkeys(order))}
     out.sort(key=lambda f: (rank.get(f["function"], len(rank)), f["cell"]))
+    return out
+
+
+WRITTEN = "written_"  # the grade id of a written answer graded by hand starts so
+
+
+def written_table(rows: list[dict], rubrics: dict[str, str] | None = None) -> list[dict]:
+    """Each written answer (``written_<name>``): how many submissions have it, how many wait
+    for a grade by hand (no score yet), the mean and maximum of those graded, and its rubric
+    (the solution notebook's text, when given)."""
+    cells: dict[str, list] = {}
+    for r in scored(rows):
+        for name, (score, max_score) in r["grades"].items():
+            if name.startswith(WRITTEN):
+                waiting = name in r.get("pending", ())
+                cells.setdefault(name, []).append((None if waiting else score,
+                                                   float(max_score or 0.0)))
+    out = []
+    for name, values in sorted(cells.items()):
+        done = [float(v) for v, _ in values if v is not None]
+        out.append({"cell": name, "n": len(values), "waiting": len(values) - len(done),
+                    "graded": len(done), "mean": sum(done) / len(done) if done else None,
+                    "max": max(m for _, m in values),
+                    "rubric": (rubrics or {}).get(name, "")})
     return out
 
 
@@ -240,12 +269,14 @@ def late(rows: list[dict]) -> list[dict]:
     return sorted(out, key=lambda r: (-r["seconds_late"], r["student"]))
 
 
-def chapter_stats(chapter: str, rows: list[dict]) -> dict:
-    """Everything a chapter's page shows, from its submissions' rows."""
+def chapter_stats(chapter: str, rows: list[dict], rubrics: dict[str, str] | None = None) -> dict:
+    """Everything a chapter's page shows, from its submissions' rows (and the rubrics of its
+    written answers: grade id -> text)."""
     rows = [r for r in rows if r["chapter"] == chapter]
     return {"chapter": chapter, "submissions": len(rows), "graded": len(graded(rows)),
             "scores": score_stats(rows), "tests": test_table(rows),
             "functions": function_table(rows), "diagnoses": diagnosis_table(rows),
+            "written": written_table(rows, rubrics),
             "ungradable": ungradable(rows), "timing": timing(rows), "late": late(rows)}
 
 
@@ -553,6 +584,25 @@ def _functions_section(s: dict) -> str:
             + _table(["function", "mean points", "full marks"], rows, {1, 2}))
 
 
+def _written_section(s: dict) -> str:
+    items = s.get("written") or []
+    if not items:
+        return ""
+    rows = [f"<tr data-written='{esc(w['cell'])}'><td><code>{esc(w['cell'])}</code></td>"
+            + _value("written_waiting", w["waiting"], f"{w['waiting']} of {w['n']}")
+            + _value("written_mean", w["mean"] if w["mean"] is not None else -1,
+                     f"{number(w['mean'], 2)} / {number(w['max'], 2)}"
+                     if w["mean"] is not None else "n/a") + "</tr>"
+            for w in items]
+    rubrics = "".join(f"<h3><code>{esc(w['cell'])}</code></h3><pre class='rubric'>"
+                      f"{esc(w['rubric'])}</pre>" for w in items if w["rubric"])
+    return ("<h2 id='written'>Written answers</h2><p>Graded by hand in formgrader; a "
+            "submission whose answer cell is untouched scores 0 and needs no grade. The rubric "
+            "is the solution notebook's (students never see it).</p>"
+            + _table(["answer", "waiting for a grade", "mean of those graded"], rows, {1, 2})
+            + rubrics)
+
+
 def _diagnoses_section(s: dict) -> str:
     diags = s["diagnoses"]
     head = "<h2 id='diagnoses'>Most frequent mistakes</h2>"
@@ -650,6 +700,7 @@ def chapter_page(s: dict) -> str:
     body = (nav + f"<h1>{esc(ch)}</h1><p class='lead'>{s['submissions']} submissions, "
             f"{s['graded']} graded by the hidden tests.</p><div class='cards'>{cards}</div>"
             + _scores_section(s, ch) + _tests_section(s, ch) + _functions_section(s)
+            + _written_section(s)
             + _diagnoses_section(s) + _ungradable_section(s) + _timing_section(s, ch)
             + _late_section(s))
     return _page(f"{ch}: dashboard", body)
@@ -695,10 +746,12 @@ def _file(chapter: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]", "_", chapter) + ".html"
 
 
-def write(out: Path, chapters: list[str], rows: list[dict]) -> list[Path]:
-    """``out/<chapter>.html`` for each chapter and ``out/index.html``; returns their paths."""
+def write(out: Path, chapters: list[str], rows: list[dict],
+          rubrics: dict[str, dict[str, str]] | None = None) -> list[Path]:
+    """``out/<chapter>.html`` for each chapter and ``out/index.html``; returns their paths.
+    ``rubrics``: chapter -> written answer's grade id -> its rubric."""
     out.mkdir(parents=True, exist_ok=True)
-    stats = [chapter_stats(ch, rows) for ch in chapters]
+    stats = [chapter_stats(ch, rows, (rubrics or {}).get(ch)) for ch in chapters]
     written = []
     for s in stats:
         path = out / _file(s["chapter"])

@@ -107,9 +107,13 @@ def record(db_url: str, result: SubmissionResult, root: Path | None = None) -> N
                                              **({"timestamp": timestamp} if timestamp else {}))
         nb = gb.find_submission_notebook(chapter, chapter, student)
         for grade in nb.grades:
-            grade.auto_score = points.get(grade.name, 0.0)
-            # as nbgrader's SaveAutoGrades: a grade an instructor changed is for review
-            grade.needs_manual_grade = grade.manual_score is not None
+            if result.written.get(grade.name):  # a written answer: graded by hand
+                grade.auto_score = None
+            else:
+                grade.auto_score = points.get(grade.name, 0.0)
+            # as nbgrader's SaveAutoGrades: a grade an instructor changed is for review, and
+            # an answer without an automatic score waits for a manual one
+            grade.needs_manual_grade = grade.manual_score is not None or grade.auto_score is None
         nb.flagged = not result.graded
         gb.db.commit()
         nb.late_submission_penalty = None

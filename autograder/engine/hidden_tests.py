@@ -84,7 +84,8 @@ class HiddenTests:
             functions=[res.to_json() for res in results],
             notes=text.cap_list(submission.notes + run_notes(sandbox), MAX_NOTES_CHARS),
             isolation=sandbox.isolation, restarts=max(sandbox.restarts, 0), uid=sandbox.uid,
-            timestamp=submission.snapshot.timestamp)
+            timestamp=submission.snapshot.timestamp,
+            written=written_answers(submission.notebook, job.chapter))
 
     def feedback(self, submission: Submission, run: SandboxRun, result: SubmissionResult) -> None:
         from autograder.engine import gradebook
@@ -178,6 +179,30 @@ def missing_answer_cells(source_nb: dict, seen: dict[str, str]) -> list[str]:
 
 
 # ------------------------------------------------------------------ test
+
+def written_answers(nb: dict, chapter: str) -> dict[str, bool]:
+    """Each written answer of the chapter (``Suite.written``) -> whether the student wrote one,
+    decided as nbgrader decides it: an answer cell whose checksum is still the one the release
+    recorded was left untouched (it scores 0); any other waits for the instructor's grade in
+    formgrader. A deleted answer cell is an untouched one (the notes say it is missing)."""
+    import nbformat
+    from nbgrader import utils
+
+    from autograder.engine import registry
+
+    declared = registry.suite(chapter).written_answers
+    out = dict.fromkeys(declared, False)
+    for cell in nb.get("cells", []):
+        gid = notebook.grade_id(cell) if isinstance(cell, dict) else ""
+        if gid not in declared:
+            continue
+        try:
+            node = nbformat.from_dict({**cell, "source": notebook.cell_source(cell)})
+            out[gid] = notebook.cell_meta(cell).get("checksum") != utils.compute_checksum(node)
+        except Exception:  # a malformed answer cell: the instructor decides
+            out[gid] = True
+    return out
+
 
 def grade_functions(chapter: str, functions: list[str], sandbox, reason: str) -> list:
     """Every graded function's hidden tests, through the sandbox. One that cannot be called

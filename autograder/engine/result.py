@@ -62,6 +62,7 @@ class SubmissionResult:
     infrastructure: bool = False     # the grader failed, not the submission
     isolation_refused: bool = False  # the sandbox could not reach the required isolation
     stages: dict[str, float] = field(default_factory=dict)  # wall seconds per pipeline stage
+    written: dict[str, bool] = field(default_factory=dict)  # written answer -> did they answer
 
     @property
     def graded(self) -> bool:

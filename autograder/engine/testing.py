@@ -74,6 +74,16 @@ class Suite:
     chapter: str
     tests: list[Test] = field(default_factory=list)
     in_place: dict[str, frozenset[str]] = field(default_factory=dict)
+    written_answers: dict[str, float] = field(default_factory=dict)  # grade_id -> points
+
+    def written(self, grade_id: str, points: float) -> None:
+        """Declare a short written answer of the exercise, graded by hand in formgrader
+        against the rubric in the solution notebook (``tools.nbsource.written_answer``): the
+        engine records it as nbgrader does, 0 when the student left it untouched, else
+        waiting for the instructor's grade."""
+        if not grade_id.startswith("written_"):
+            raise ValueError(f"a written answer's grade_id starts with written_: {grade_id!r}")
+        self.written_answers[grade_id] = float(points)
 
     def allow_in_place(self, function: str, *arguments: str) -> None:
         """Declare that ``function``'s job is to change these arguments in place (every
