@@ -33,7 +33,7 @@ def measure(chapter: str) -> dict:
 
     from autograder.engine import diagnosis, registry
     from autograder.engine.bank import load_bank
-    from autograder.engine.grading import BASE_SEED, grade_function
+    from autograder.engine.grading import BASE_SEED, _fresh, grade_function
 
     torch.set_num_threads(1)
     bank = load_bank(chapter)
@@ -41,7 +41,10 @@ def measure(chapter: str) -> dict:
     counts = {"self": 0, "equivalent": 0, "other": 0, "none": 0, "false": 0}
     misses = []
     for entry in bank.mutants:
-        found = diagnosis.recognise(grade_function(chapter, entry.function, entry.implementation))
+        # a fresh copy, as a student's function is a new object: expensive runs are cached
+        # per function object (testing.once_per_student), and a cached run records no calls
+        student = _fresh(entry.implementation)
+        found = diagnosis.recognise(grade_function(chapter, entry.function, student))
         if found is None:
             counts["none"] += 1
             misses.append(f"none: {entry.function}: {entry.why}")
@@ -56,7 +59,7 @@ def measure(chapter: str) -> dict:
     correct = [(a.function, a.implementation) for a in bank.alternatives]
     correct += [(f, getattr(ref, f)) for f in registry.suite(chapter).functions()]
     for function, impl in correct:
-        result = grade_function(chapter, function, impl)
+        result = grade_function(chapter, function, _fresh(impl))
         diagnosis.annotate(result)
         if result.diagnosis is not None:
             counts["false"] += 1

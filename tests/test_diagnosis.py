@@ -16,7 +16,7 @@ import torch
 
 from autograder.engine import diagnosis, grading, registry, watch
 from autograder.engine.bank import load_bank
-from autograder.engine.grading import grade_function
+from autograder.engine.grading import _fresh, grade_function
 from benchmarks import diagnosis_benchmark
 
 CHAPTER = "02-activations"
@@ -28,7 +28,7 @@ def _entry(function: str, why_starts: str):
 
 
 def _graded(function: str, impl):
-    result = grade_function(CHAPTER, function, impl)
+    result = grade_function(CHAPTER, function, _fresh(impl))
     diagnosis.annotate(result)
     return result
 
@@ -100,7 +100,7 @@ def test_a_student_who_writes_the_same_mistake_differently_is_told_the_same():
     chapter = "03-backprop"
     forgot = next(e for e in load_bank(chapter).mutants if e.function == "cross_entropy_grad"
                   and "batch size" in e.why)
-    result = grade_function(chapter, "cross_entropy_grad", cross_entropy_grad)
+    result = grade_function(chapter, "cross_entropy_grad", _fresh(cross_entropy_grad))
     assert diagnosis.diagnose(result) == diagnosis.Diagnosis(forgot.diagnosis, forgot.section), \
         result.report()
 
@@ -164,7 +164,7 @@ def test_a_bug_that_draws_from_the_global_generator_is_recognised_whatever_its_s
                  if e.function == "dropout" and "global np.random" in e.why)
     for state in (1, 2):
         np.random.seed(state)
-        result = grade_function(chapter, "dropout", entry.implementation)
+        result = grade_function(chapter, "dropout", _fresh(entry.implementation))
         found = diagnosis.recognise(result)
         assert found is not None and found[0] is entry, result.report()
 

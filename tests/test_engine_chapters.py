@@ -125,7 +125,7 @@ def test_bank_bugs_get_the_same_diagnosis_in_the_sandbox_as_in_one_process(grade
     pasted into a notebook is told what plain nbgrader's grading in one process tells it, and
     an alternative is told nothing."""
     from autograder.engine import diagnosis
-    from autograder.engine.grading import grade_function
+    from autograder.engine.grading import _fresh, grade_function
 
     root, plan = graded
     for (ch, student), entry in plan.items():
@@ -136,6 +136,8 @@ def test_bank_bugs_get_the_same_diagnosis_in_the_sandbox_as_in_one_process(grade
         if student.startswith("alternative"):
             assert "diagnosis" not in told, told["report"]
             continue
-        here = diagnosis.diagnose(grade_function(ch, entry.function, entry.implementation))
+        # a fresh copy: other tests of this process graded the bank's function object, and
+        # its expensive runs are cached per object (testing.once_per_student)
+        here = diagnosis.diagnose(grade_function(ch, entry.function, _fresh(entry.implementation)))
         assert told.get("diagnosis") == (here.to_json() if here else None), \
             f"{entry.why}:\n{told['report']}"

@@ -15,6 +15,7 @@ number) and the reference pages (the glossary); tests on notebook pages cover bo
 from __future__ import annotations
 
 import importlib.util
+import json
 import re
 from pathlib import Path
 
@@ -283,3 +284,23 @@ def test_pages_print_no_timings(chapter):
     page = _source(chapter).read_text()
     for clock in ("perf_counter", "time.time()", "import time", "timeit"):
         assert clock not in page, f"{chapter} measures time ({clock})"
+
+
+STATED_TIME = re.compile(r"\*\*Time\.\*\* About (\d+) minutes")
+
+
+@pytest.mark.parametrize("chapter", _chapters())
+def test_the_exercise_time_is_one_number_in_the_notebook_the_page_and_the_intro(chapter):
+    """The exercise notebook's stated time is the chapter page's (at its top and in its
+    Exercise section), which the intro's table repeats (checked above)."""
+    import json
+
+    page = _prose(chapter)
+    top = int(TIMES.search(page)["exercise"])
+    exercise = page.split("\n## Exercise", 1)[1]
+    stated = STATED_TIME.search(exercise)
+    assert stated and int(stated[1]) == top, f"{chapter}: the Exercise section says {stated}"
+    nb = json.loads((REPO / "solutions" / chapter / f"{chapter}.ipynb").read_text())
+    intro = "".join(nb["cells"][0]["source"])
+    stated = STATED_TIME.search(intro)
+    assert stated and int(stated[1]) == top, f"{chapter}: the notebook says {stated}"

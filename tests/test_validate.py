@@ -67,6 +67,13 @@ def _solutions(chapter: str) -> dict[str, str]:
     return out
 
 
+def _written(chapter: str) -> dict[str, str]:
+    """grade_id -> a student's answer, for each written answer of the chapter (graded by hand;
+    validate says when one is left empty)."""
+    return {gid: "The run shows it: my reasons, in two sentences."
+            for gid in registry.suite(chapter).written_answers}
+
+
 def _mutant_source(chapter: str) -> tuple[str, str]:
     """(function, the bank's buggy implementation as a cell defining `function`)."""
     function, why = BUGS[chapter]
@@ -141,12 +148,14 @@ def test_validate_fails_on_the_untouched_notebook(tmp_path, chapter):
     assert SUCCESS not in out
     assert "VALIDATION FAILED" in out
     assert _failed_functions(out) == set(_solutions(chapter)), out[-3000:]
+    if _written(chapter):  # the written answers are still to write: validate says so
+        assert "You did not provide a response" in out, out[-3000:]
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("chapter", CHAPTERS)
 def test_validate_passes_the_solution(tmp_path, chapter):
-    out = _validate(tmp_path, chapter, _solutions(chapter))
+    out = _validate(tmp_path, chapter, {**_solutions(chapter), **_written(chapter)})
     assert out.strip() == SUCCESS, out[-3000:]
 
 
@@ -154,7 +163,7 @@ def test_validate_passes_the_solution(tmp_path, chapter):
 @pytest.mark.parametrize("chapter", CHAPTERS)
 def test_validate_fails_on_a_bug_the_visible_checks_catch(tmp_path, chapter):
     function, buggy = _mutant_source(chapter)
-    out = _validate(tmp_path, chapter, {**_solutions(chapter), function: buggy})
+    out = _validate(tmp_path, chapter, {**_solutions(chapter), **_written(chapter), function: buggy})
     assert SUCCESS not in out
     assert "VALIDATION FAILED" in out
     assert function in _failed_functions(out), out[-3000:]

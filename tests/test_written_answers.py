@@ -71,11 +71,11 @@ def test_the_student_version_has_neither_the_model_answer_nor_the_rubric(course)
 
 def test_untouched_written_and_deleted_answers_are_told_apart(course, declared):
     nb = _released(course)
-    assert hidden_tests.written_answers(nb, CH) == {GID: False}
+    assert hidden_tests.written_answers(nb, CH)[GID] is False
     _answer_cell(nb)["source"] = "One neuron draws one line; XOR's classes need two."
-    assert hidden_tests.written_answers(nb, CH) == {GID: True}
+    assert hidden_tests.written_answers(nb, CH)[GID] is True
     nb["cells"].remove(_answer_cell(nb))
-    assert hidden_tests.written_answers(nb, CH) == {GID: False}
+    assert hidden_tests.written_answers(nb, CH)[GID] is False
 
 
 def _record(course, student: str, answered: bool) -> dict:
