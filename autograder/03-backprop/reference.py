@@ -153,3 +153,32 @@ def train_mlp(X, y, hidden=64, lr=0.1, epochs=30, batch_size=32, seed=0):
             grads = mlp_backward(params, cache, cross_entropy_grad(logits, y[idx]))
             params = sgd_step(params, grads, lr)
     return params
+
+
+# ---------------------------------------------------------------- apply and decide
+def choose_learning_rate(learning_rates, val_losses, tolerance=0.1):
+    """The learning rate to train with, judged from one validation-loss curve per trial run.
+
+    ``learning_rates`` holds k rates, in any order; ``val_losses`` has shape (k, T): row i is the
+    validation loss of the run with rate i, before training (column 0) and after successive
+    epochs, the last column at the end of the budget. The rule:
+
+    1. a run *diverged* if any of its losses is not finite (nan or +-inf); it is out;
+    2. L* = min_i L_{i, T-1}, the best final loss among the runs that did not diverge;
+    3. return the *smallest* rate r_i of a run that did not diverge with
+       L_{i, T-1} <= (1 + tolerance) L*.
+
+    Runs that crawl (rate too small) or blow up or collapse to chance without overflowing
+    (rate too large) end with a high loss and lose in step 3. Final losses within the tolerance
+    of the best are treated as equally good (the spread between runs that differ only by their
+    seed is of that order), and among them the smallest rate is the furthest from the rates at
+    which training breaks down (eta < 2 / lambda_max). Returns a float, one of learning_rates;
+    assumes at least one run did not diverge. Modifies nothing.
+    """
+    rates = np.asarray(learning_rates, dtype=float)
+    losses = np.asarray(val_losses, dtype=float)
+    finite = np.all(np.isfinite(losses), axis=1)
+    last = losses[:, -1]
+    best = last[finite].min()
+    good_enough = finite & (last <= (1.0 + tolerance) * best)
+    return float(rates[good_enough].min())

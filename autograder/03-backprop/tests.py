@@ -743,3 +743,228 @@ def does_not_modify_X_or_y(student, ref, rng):
     expect_unchanged(y_train, y_passed, "train_mlp", "y")
     expect(acc >= 0.90, "train_mlp",
            f"held-out accuracy {acc:.3f}: the network must also be trained (at least 0.90)", given)
+
+
+# ------------------------------------------------------------------ choose_learning_rate
+# The evidence is one validation-loss curve per trial run: column 0 before training (the same
+# starting point for every rate, as with one seed), then after each of EPOCHS epochs. The
+# simulated runs follow the shapes of real ones: a settling run approaches its final loss
+# exponentially (too slow: still falling steeply at the end), a blowing-up run dips and then
+# climbs far above where it started, a collapsed run sticks near the loss of a uniform guess,
+# an overshooting run falls fastest and then climbs back, an overflowing run reaches inf and
+# then nan (as in float32). Final losses of runs that should count as equally good sit within
+# 7 % of the best and those that should not at least 15 % above it, so that float32 code and
+# any order of the comparisons give the same decision.
+EPOCHS = 30
+LR_GRID = [0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0]   # the exercise notebook's grid
+CHECKPOINTS = [0, 1, 2, 3, 5, 10, 20, 30]           # epochs after which the loss is measured
+
+
+def _rates(rng, k):
+    """k learning rates spaced by factors of about 3, in increasing order."""
+    first = rng.uniform(1e-3, 3e-3)
+    return [float(f"{first * 10 ** (i / 2):.3g}") for i in range(k)]
+
+
+def _jitter(rng, curve, scale=0.01):
+    """Multiplicative noise on the epochs between the first and the last value."""
+    curve = np.array(curve, dtype=float)
+    curve[1:-1] *= np.exp(rng.normal(0.0, scale, size=curve.size - 2))
+    return curve
+
+
+def _settling(rng, start, final, speed):
+    """From start to final in EPOCHS epochs, exponentially with rate `speed` per epoch."""
+    decay = np.exp(-speed * np.arange(EPOCHS + 1))
+    return _jitter(rng, final + (start - final) * (decay - decay[-1]) / (1 - decay[-1]))
+
+
+def _blowing_up(rng, start):
+    """Dips in the first epochs, then climbs to several times its starting loss (finite)."""
+    low, high = start * rng.uniform(0.4, 0.8), start * rng.uniform(3.0, 20.0)
+    t = np.arange(EPOCHS + 1)
+    curve = np.where(t < 2, start + (low - start) * t / 2,
+                     low * (high / low) ** ((t - 2) / (EPOCHS - 2)))
+    return _jitter(rng, curve, 0.1)
+
+
+def _collapsed(rng, start):
+    """Falls a little, then sticks near the loss of a uniform guess (dead units)."""
+    curve = np.full(EPOCHS + 1, start * rng.uniform(0.93, 0.97))
+    curve[0] = start
+    return _jitter(rng, curve, 0.01)
+
+
+def _overflowing(rng, start, end_with_nan=True):
+    """Climbs for a few epochs, overflows to inf, and stays inf or turns nan."""
+    blow = int(rng.integers(3, 12))
+    curve = start * np.exp(3.0 * np.arange(EPOCHS + 1))
+    curve[blow:] = np.inf
+    if end_with_nan:
+        curve[blow + 1:] = np.nan
+    return curve
+
+
+def _overshooting(rng, start, lowest, final):
+    """Falls fastest, to `lowest` by epoch 5, then climbs back to `final`."""
+    t = np.arange(EPOCHS + 1)
+    fall = lowest + (start - lowest) * np.exp(-1.0 * t)
+    climb = lowest + (final - lowest) * (t - 5) / (EPOCHS - 5)
+    return _jitter(rng, np.where(t <= 5, fall, climb), 0.02)
+
+
+def _too_slow(rng, start, best, factor):
+    return _settling(rng, start, best * factor, rng.uniform(0.01, 0.05))
+
+
+def _diverging(rng, start):
+    return _blowing_up(rng, start) if rng.random() < 0.5 else _collapsed(rng, start)
+
+
+def _decide(student, ref, rates, curves, given, **kwargs):
+    """The student's decision on copies of the evidence, compared with the reference's."""
+    got = to_float(student(list(rates), np.array(curves), **kwargs), "choose_learning_rate")
+    expected = ref.choose_learning_rate(rates, curves, **kwargs)
+    expect_close(got, expected, "choose_learning_rate", given)
+
+
+def _given(rates, curves, what):
+    return (f"learning_rates (a list of {len(rates)} rates) and val_losses "
+            f"{describe(np.asarray(curves))}: {what}")
+
+
+@SUITE.test("choose_learning_rate", points=1,
+            hint="judge every run by its validation loss at the end of the budget (the last "
+                 "column); the rates too small end high, so do the rates too large")
+def picks_the_good_rate_between_too_slow_and_diverging(student, ref, rng):
+    good = int(rng.integers(1, 4))
+    rates, start, best = _rates(rng, 5), rng.uniform(2.2, 2.5), rng.uniform(0.08, 0.2)
+    curves = [_too_slow(rng, start, best, 1.5 + (good - i) * rng.uniform(1.0, 3.0))
+              if i < good else _settling(rng, start, best, rng.uniform(0.2, 0.4))
+              if i == good else _diverging(rng, start) for i in range(5)]
+    _decide(student, ref, rates, curves,
+            _given(rates, curves, "runs too slow, one good run and runs that diverged"))
+
+
+@SUITE.test("choose_learning_rate", points=1,
+            hint="a run whose loss became nan or inf diverged: leave it out before taking the "
+                 "best loss (np.min of an array with a nan is nan, and nan compares False with "
+                 "everything); keep runs with a mask rather than by writing into val_losses")
+def leaves_out_runs_that_became_nan_or_inf_without_modifying_val_losses(student, ref, rng):
+    rates, start, best = _rates(rng, 5), rng.uniform(2.2, 2.5), rng.uniform(0.08, 0.2)
+    curves = np.array([_too_slow(rng, start, best, rng.uniform(5.0, 8.0)),
+                       _too_slow(rng, start, best, rng.uniform(3.0, 4.0)),
+                       _settling(rng, start, best, rng.uniform(0.2, 0.4)),
+                       _overflowing(rng, start, end_with_nan=True),
+                       _overflowing(rng, start, end_with_nan=False)])
+    before = curves.copy()
+    got = to_float(student(list(rates), curves), "choose_learning_rate")
+    expect_unchanged(before, curves, "choose_learning_rate", "val_losses")
+    expect_close(got, ref.choose_learning_rate(rates, before), "choose_learning_rate",
+                 _given(rates, before, "the two largest rates overflowed to inf or nan"))
+
+
+@SUITE.test("choose_learning_rate", points=1,
+            hint="compare the runs by their *last* loss, the one the network ends with: not by "
+                 "the lowest point of a curve nor by its average")
+def judges_each_run_by_its_last_validation_loss(student, ref, rng):
+    start, best = rng.uniform(2.2, 2.5), rng.uniform(0.08, 0.2)
+    # a run that falls fastest but levels off higher (a larger rate bounces at a higher floor)
+    rates = _rates(rng, 4)
+    curves = [_too_slow(rng, start, best, rng.uniform(3.0, 5.0)),
+              _settling(rng, start, best, rng.uniform(0.1, 0.15)),
+              _settling(rng, start, best * rng.uniform(1.3, 1.6), 1.0),
+              _diverging(rng, start)]
+    _decide(student, ref, rates, curves,
+            _given(rates, curves, "one run fell fastest and levelled off higher"))
+    # a run that falls lowest early on, then climbs back above the steady run
+    rates = _rates(rng, 4)
+    curves = [_too_slow(rng, start, best, rng.uniform(3.0, 5.0)),
+              _settling(rng, start, best, rng.uniform(0.15, 0.25)),
+              _overshooting(rng, start, best * rng.uniform(0.5, 0.7), best * rng.uniform(1.5, 2.5)),
+              _diverging(rng, start)]
+    _decide(student, ref, rates, curves,
+            _given(rates, curves, "one run fell lowest early on and climbed back"))
+
+
+@SUITE.test("choose_learning_rate", points=1,
+            hint="runs within the tolerance of the best final loss count as equally good; of "
+                 "those take the smallest learning rate (the smallest value, whatever the order "
+                 "of the list)")
+def prefers_the_smallest_rate_within_the_tolerance(student, ref, rng):
+    rates, start, best = _rates(rng, 6), rng.uniform(2.9, 3.1), rng.uniform(0.8, 1.2)
+    speed = rng.uniform(0.2, 0.4)  # the near-best runs differ in their final loss only
+    curves = [_too_slow(rng, start, best, rng.uniform(1.5, 2.0)),
+              _too_slow(rng, start, best, rng.uniform(1.2, 1.4)),
+              _settling(rng, start, best * rng.uniform(1.03, 1.07), speed),
+              _settling(rng, start, best, speed),
+              _settling(rng, start, best * rng.uniform(1.02, 1.06), speed),
+              _diverging(rng, start)]
+    for order, how in ((rng.permutation(6), "in a random order"),
+                       (np.arange(6)[::-1], "in decreasing order")):
+        shown_rates = [rates[i] for i in order]
+        shown_curves = [curves[i] for i in order]
+        _decide(student, ref, shown_rates, shown_curves,
+                _given(shown_rates, shown_curves, f"three final losses within 7 % of the best, "
+                                                  f"the rates {how}"))
+
+
+@SUITE.test("choose_learning_rate", points=1,
+            hint="use the `tolerance` argument, relative to the best final loss: a run is good "
+                 "enough when its last loss is at most (1 + tolerance) times the best")
+def uses_the_tolerance_argument(student, ref, rng):
+    start, best = rng.uniform(2.2, 2.5), rng.uniform(0.08, 0.12)
+    rates = _rates(rng, 4)
+    curves = [_too_slow(rng, start, best, rng.uniform(4.0, 6.0)),
+              _settling(rng, start, best * rng.uniform(1.03, 1.07), rng.uniform(0.1, 0.2)),
+              _settling(rng, start, best, rng.uniform(0.2, 0.4)),
+              _diverging(rng, start)]
+    _decide(student, ref, rates, curves,
+            _given(rates, curves, "tolerance=0, a run within 7 % of the best"), tolerance=0.0)
+    rates = _rates(rng, 4)
+    curves = [_too_slow(rng, start, best, rng.uniform(6.0, 8.0)),
+              _settling(rng, start, best + rng.uniform(0.15, 0.25), rng.uniform(0.05, 0.1)),
+              _settling(rng, start, best, rng.uniform(0.2, 0.4)),
+              _diverging(rng, start)]
+    _decide(student, ref, rates, curves,
+            _given(rates, curves, "tolerance=0.3, final losses near 0.1"), tolerance=0.3)
+
+
+def _measure_digit_learning_curves(ref):
+    """Validation losses of the reference train_mlp on the grader's split of the digits (held-out
+    digits as the validation set), one row per rate of LR_GRID, after each of CHECKPOINTS epochs
+    (one seed: the same run stopped at each checkpoint). Takes seconds, so the test uses the
+    values it gave, DIGIT_CURVES; rerun it if the split or the reference training changes."""
+    X_train, y_train, X_test, y_test = _digits()
+    return np.array([[ref.cross_entropy(ref.mlp_forward(
+        ref.train_mlp(X_train, y_train, lr=lr, epochs=e), X_test)[0], y_test)
+        for e in CHECKPOINTS] for lr in LR_GRID])
+
+
+DIGIT_CURVES = np.array([  # _measure_digit_learning_curves(reference), to 4 significant digits
+    [2.457, 2.339, 2.254, 2.186, 2.08, 1.877, 1.537, 1.237],
+    [2.457, 2.165, 2.007, 1.878, 1.647, 1.15, 0.6049, 0.4061],
+    [2.457, 1.88, 1.542, 1.243, 0.8148, 0.413, 0.2292, 0.1774],
+    [2.457, 1.173, 0.6242, 0.4382, 0.2791, 0.1771, 0.1247, 0.116],
+    [2.457, 0.5295, 0.2822, 0.2007, 0.1458, 0.1208, 0.1113, 0.1064],
+    [2.457, 0.6373, 0.2034, 0.1495, 0.1392, 0.1035, 0.1032, 0.1007],
+    [2.457, 2.33, 2.311, 2.337, 2.317, 2.33, 2.317, 2.338],])
+
+
+@SUITE.test("choose_learning_rate", points=1,
+            hint="on real curves the runs of the larger good rates end within a few per cent "
+                 "of each other: apply every step of the rule (finite runs, best final loss, "
+                 "smallest rate within the tolerance)")
+def decides_on_learning_curves_of_the_digits_network(student, ref, rng):
+    rates, curves = np.array(LR_GRID), DIGIT_CURVES.copy()
+    got = to_float(student(rates.copy(), curves.copy()), "choose_learning_rate")
+    expect_close(got, ref.choose_learning_rate(rates, curves), "choose_learning_rate",
+                 f"learning_rates {describe(rates)} and val_losses {describe(curves)}: learning "
+                 "curves of the digits network on other digits than the notebook's")
+
+
+# ------------------------------------------------------------------ written answer (by hand)
+# Section 11 ends with a short judgement of the learning curves, graded in formgrader against
+# the rubric in the solution notebook: is the smallest rate wrong or unfinished, and is the
+# chosen run's validation loss a fair estimate?
+SUITE.written("written_learning_rate", 2)

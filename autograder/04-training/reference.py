@@ -6,7 +6,12 @@ Three building blocks of training practice:
 * ``batchnorm_forward``: batch normalisation of a (N, D) batch, train and eval modes, with the
   running statistics updated exactly as ``torch.nn.BatchNorm1d`` does;
 * ``EarlyStopping``: stop training when the validation loss has not improved for ``patience``
-  consecutive epochs.
+  consecutive epochs;
+
+and one decision made with them (apply and decide):
+
+* ``choose_n_epochs``: the number of epochs to train a final model for, from the validation
+  curves of k cross-validation folds, by the one-standard-error rule.
 
 No function modifies its inputs.
 """
@@ -113,3 +118,35 @@ class EarlyStopping:
         else:
             self.counter += 1
         return self.counter >= self.patience
+
+
+def choose_n_epochs(val_curves):
+    """How many epochs to train the final model: the one-standard-error rule on the validation
+    curves of k cross-validation folds.
+
+    ``val_curves`` has shape (k, T), k >= 2: row i is fold i's validation loss after 1, 2, ...,
+    T epochs (column t holds the losses after t + 1 epochs). With the mean curve and the
+    standard error of the mean at its lowest point,
+
+        Lbar_t = (1/k) sum_i L_it,        t* = argmin_t Lbar_t   (the first one if tied),
+        SE = s_t* / sqrt(k),              s_t*^2 = (1/(k-1)) sum_i (L_it* - Lbar_t*)^2,
+
+    the answer is the smallest number of epochs n (1 <= n <= T) whose mean validation loss is
+    within one standard error of the lowest,
+
+        n = 1 + min { t : Lbar_t <= Lbar_t* + SE },
+
+    the simplest choice (fewest epochs, weights closest to their small starting values) that
+    the folds cannot tell apart from the best one (Hastie, Tibshirani and Friedman, The
+    Elements of Statistical Learning, 2009, section 7.10). Returns a Python int; the input is
+    not modified.
+    """
+    curves = np.asarray(val_curves, dtype=float)
+    if curves.ndim != 2 or curves.shape[0] < 2 or curves.shape[1] < 1:
+        raise ValueError("val_curves must have shape (k, T) with k >= 2 folds and T >= 1 epochs, "
+                         f"got shape {curves.shape}")
+    k = curves.shape[0]
+    mean = curves.mean(axis=0)
+    best = int(np.argmin(mean))
+    se = curves[:, best].std(ddof=1) / np.sqrt(k)
+    return int(np.argmax(mean <= mean[best] + se)) + 1

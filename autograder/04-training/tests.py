@@ -15,13 +15,23 @@ code and compare returned values (converted to plain float arrays) with the refe
 * ``EarlyStopping`` is constructed and driven with sequences of validation losses; the
   returned booleans and the attributes best_loss, best_epoch and counter are compared after
   every call.
+* ``choose_n_epochs`` (apply and decide) gets validation curves of k cross-validation folds
+  and is compared with the reference's one-standard-error rule: constructed curves whose
+  column means and standard deviations are known (folds that agree, folds that disagree about
+  their best epoch, a long flat valley, the standard error's formula and epoch) and the
+  biopsy network's own cross-validation curves on hidden folds.
+* The written answer ``written_choose_n_epochs`` is graded by hand against the rubric in the
+  solution notebook.
 
 Side-property tests (identity cases, reproducibility, one coin per entry, input unchanged,
 p == 1) also require a sensible training output, so a degenerate dropout (all zeros, x
 unchanged, the mask itself) earns nothing from them.
 
-Points (one per behaviour): dropout 10, batchnorm_forward 9, EarlyStopping 10.
+Points (one per behaviour): dropout 10, batchnorm_forward 9, EarlyStopping 10,
+choose_n_epochs 6; written answer 2 (by hand).
 """
+from functools import lru_cache
+
 import numpy as np
 
 from autograder.engine.testing import (Failure, Suite, call_without_warnings, describe, expect,
@@ -29,6 +39,7 @@ from autograder.engine.testing import (Failure, Suite, call_without_warnings, de
                                 to_float)
 
 SUITE = Suite("04-training")
+SUITE.written("written_choose_n_epochs", 2)
 
 
 # ================================================================== dropout
@@ -523,3 +534,191 @@ def starts_from_an_infinite_best_loss(student, ref, rng):
                  "whereas `if not val_loss >= ...` treats NaN as an improvement")
 def nan_loss_is_not_an_improvement(student, ref, rng):
     _drive(student, ref, [1.0, 0.8, float("nan"), float("nan"), 0.9, 0.7], patience=3)
+
+
+# ================================================================== choose_n_epochs
+# Apply and decide: the number of epochs for a final model, from the validation curves of k
+# cross-validation folds, by the one-standard-error rule. The constructed curves have known
+# column means and sample standard deviations (``_with_spread``), so each test controls the
+# mean curve, its lowest point and the standard error there, with margins far above float32
+# rounding; the last input is the chapter's own case, the biopsy network's cross-validation
+# curves, on folds and seeds the notebook does not use.
+def _with_spread(rng, mean, sd, k):
+    """k curves (k, T) whose column t has exactly the mean mean[t] and the sample standard
+    deviation (ddof=1) sd[t]."""
+    mean = np.asarray(mean, dtype=float)
+    z = rng.normal(size=(k, mean.size))
+    z -= z.mean(axis=0)
+    z /= z.std(axis=0, ddof=1)
+    return mean + np.asarray(sd, dtype=float) * z
+
+
+def _epochs_returned(got, given):
+    if isinstance(got, (bool, np.bool_)):
+        raise Failure(f"choose_n_epochs with {given}: returned a bool; expected a number of "
+                      "epochs (an int)")
+    n = to_float(got, "choose_n_epochs")
+    expect(np.isfinite(n) and n == round(n), "choose_n_epochs",
+           f"returned {n:.4g}, which is not a whole number of epochs", given)
+    return int(round(n))
+
+
+def _choose(student, ref, curves, situation=""):
+    given = f"val_curves {describe(curves)}" + (f" ({situation})" if situation else "")
+    n = _epochs_returned(student(curves.copy()), given)
+    expected = ref.choose_n_epochs(curves)
+    expect(n == expected, "choose_n_epochs", f"returned n = {n}, expected n = {expected} epochs",
+           given)
+
+
+@SUITE.test("choose_n_epochs", points=1,
+            hint="average the k folds epoch by epoch (over axis 0, the rows are the folds) and "
+                 "find the lowest point of that mean curve; answer with a NUMBER of epochs, "
+                 "counted from 1 (column t holds the losses after t + 1 epochs)")
+def lowest_mean_loss_when_the_folds_agree(student, ref, rng):
+    for k, n_epochs in ((5, 60), (3, 25), (8, 100)):
+        t = np.arange(n_epochs)
+        best = int(rng.integers(n_epochs // 5, 3 * n_epochs // 5))
+        mean = rng.uniform(0.08, 0.3) + np.where(t < best, rng.uniform(0.01, 0.03) * (best - t),
+                                                 rng.uniform(0.002, 0.01) * (t - best))
+        curves = _with_spread(rng, mean, 1e-5, k)  # the folds agree: standard error ~ 0
+        _choose(student, ref, curves, "folds that agree, standard error close to 0")
+
+
+@SUITE.test("choose_n_epochs", points=1,
+            hint="decide on the MEAN curve of the folds: the average (or median) of each fold's "
+                 "own best epoch is a different rule")
+def averages_the_folds_before_choosing(student, ref, rng):
+    # The folds' curves cross at the best epoch of their mean (so the standard error there is
+    # about 0 and the answer is that epoch), but each fold alone is best elsewhere: fold i is
+    # an asymmetric parabola tilted by a_i (t - t*), the tilts summing to 0.
+    for k, n_epochs, shifts in ((4, 70, (-3, -5, 12, 20)), (6, 70, (-2, -4, -6, 8, 16, 24))):
+        t = np.arange(n_epochs)
+        best = int(rng.integers(25, 36))
+        left = rng.uniform(3e-4, 5e-4)
+        right = left / 4               # the mean rises 4 times more slowly after its minimum
+        bowl = rng.uniform(0.15, 0.25) + np.where(t < best, left, right) * (t - best) ** 2
+        tilts = [2 * (left if s < 0 else right) * -s for s in shifts]  # fold best: best + s
+        curves = np.array([bowl + a * (t - best) for a in tilts])
+        curves += rng.normal(0, 1e-6, curves.shape)
+        _choose(student, ref, curves[rng.permutation(k)],
+                "folds whose own best epochs differ widely")
+
+
+@SUITE.test("choose_n_epochs", points=1,
+            hint="the answer is the SMALLEST number of epochs whose mean loss is within one "
+                 "standard error of the lowest mean loss: scan from epoch 1, neither stop at "
+                 "the minimum itself nor take the last epoch inside the band")
+def earliest_epoch_within_one_standard_error(student, ref, rng):
+    # A steep fall into a long, nearly flat valley: any band between one standard error
+    # (ddof 0 or 1) and one standard deviation starts at the same epoch, so this test is about
+    # where in the band the answer lies, not about the band's width.
+    for k, n_epochs in ((5, 80), (10, 120)):
+        t = np.arange(n_epochs)
+        sd = rng.uniform(0.03, 0.05)
+        se = sd / np.sqrt(k)
+        enter, leave = int(rng.integers(8, 14)), int(rng.integers(50, n_epochs - 20))
+        valley = 0.15 + 0.3 * se * (1 + np.sin(2 * np.pi * (t - enter) / (leave - enter)
+                                                + rng.uniform(0.5, 2.5))) / 2
+        low = float(valley[enter:leave].min())
+        # out of every band one epoch before the valley, then a straight rise to epoch 1
+        fall = 4.5 * se + (0.5 - 4.5 * se) * (enter - 1 - t) / (enter - 1)
+        mean = np.where(t < enter, low + fall, valley)
+        mean = np.where(t >= leave, valley[leave - 1] + 0.004 * (t - leave + 1) + 1.5 * se,
+                        mean)
+        _choose(student, ref, _with_spread(rng, mean, sd, k),
+                "a steep fall into a long, nearly flat valley")
+
+
+@SUITE.test("choose_n_epochs", points=1,
+            hint="the band is one standard error of the mean at the best epoch only: the "
+                 "sample standard deviation (ddof=1) of the k fold losses at that epoch, "
+                 "divided by sqrt(k), not the standard deviation itself, not ddof=0, and not "
+                 "each epoch's own spread")
+def standard_error_of_the_mean_at_the_best_epoch(student, ref, rng):
+    for k, sd_early in ((5, 1.0), (4, 1.0), (5, 6.0)):
+        n_epochs, best = 60, int(rng.integers(30, 36))
+        sd_best = rng.uniform(0.02, 0.04)
+        step = sd_best / np.sqrt(k) / 8.4  # the band spans 8.4 steps of the falling curve
+        t = np.arange(n_epochs)
+        mean = rng.uniform(0.5, 0.6) + np.where(t < best, step * (best - t),
+                                                1.5 * step * (t - best))
+        # a spread that shrinks from sd_early * sd_best at epoch 1 to sd_best at the best epoch
+        sd = sd_best * np.where(t < best, 1 + (sd_early - 1) * (best - t) / best, 1.0)
+        situation = ("a much wider spread in early epochs than at the best one"
+                     if sd_early > 1 else "a steadily falling mean curve")
+        _choose(student, ref, _with_spread(rng, mean, sd, k), situation)
+
+
+def _biopsy_fold_curve(X, y, rows_fit, rows_val, seed, weight_decay, epochs=100):
+    """Validation loss after each epoch of the chapter's biopsy network (30-128-128-2,
+    full-batch AdamW, lr 1e-3) trained on the rows rows_fit."""
+    import torch
+
+    X_fit, y_fit = torch.tensor(X[rows_fit], dtype=torch.float32), torch.tensor(y[rows_fit])
+    X_val, y_val = torch.tensor(X[rows_val], dtype=torch.float32), torch.tensor(y[rows_val])
+    loss_fn = torch.nn.CrossEntropyLoss()
+    torch.manual_seed(seed)
+    model = torch.nn.Sequential(torch.nn.Linear(30, 128), torch.nn.ReLU(),
+                                torch.nn.Linear(128, 128), torch.nn.ReLU(), torch.nn.Linear(128, 2))
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=weight_decay)
+    curve = []
+    for _ in range(epochs):
+        opt.zero_grad()
+        fit_loss = loss_fn(model(X_fit), y_fit)
+        fit_loss.backward()
+        opt.step()
+        with torch.no_grad():
+            curve.append(loss_fn(model(X_val), y_val).item())
+    return curve
+
+
+@lru_cache(maxsize=None)
+def _biopsy_cv_curves(weight_decay):
+    """Validation curves (4 folds x 100 epochs) of the biopsy network on the chapter's 240
+    non-test biopsies, cut into folds and seeded differently from the notebook. Computed once
+    per grading process (about 2 s), without touching the grader's torch generator."""
+    import torch
+    from sklearn.datasets import load_breast_cancer
+
+    data = load_breast_cancer()
+    X = (data.data - data.data.mean(0)) / data.data.std(0)
+    y = data.target
+    non_test = np.random.default_rng(0).permutation(len(y))[:240]
+    folds = np.array_split(np.random.default_rng(4404).permutation(non_test), 4)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # small model: one thread is faster and steadier on a shared CPU
+    try:
+        with torch.random.fork_rng():
+            return np.array([_biopsy_fold_curve(X, y, np.concatenate(folds[:k] + folds[k + 1:]),
+                                                folds[k], 44 + k, weight_decay)
+                             for k in range(len(folds))])
+    finally:
+        torch.set_num_threads(threads)
+
+
+@SUITE.test("choose_n_epochs", points=1,
+            hint="on real curves every step of the rule matters: the mean over the folds, its "
+                 "lowest point, the standard error of the k losses there, then the first epoch "
+                 "whose mean loss is inside the band, counted from 1")
+def biopsy_network_cross_validation_curves(student, ref, rng):
+    for weight_decay in (0.0, 10.0):
+        _choose(student, ref, _biopsy_cv_curves(weight_decay),
+                f"4-fold cross-validation of the biopsy network, weight decay {weight_decay:g}")
+
+
+@SUITE.test("choose_n_epochs", points=1,
+            hint="only read val_curves: compute the mean curve and the standard error as new "
+                 "arrays instead of changing the caller's array")
+def does_not_modify_its_input(student, ref, rng):
+    t = np.arange(50)
+    mean = 0.2 + np.where(t < 20, 0.02 * (20 - t), 0.005 * (t - 20))
+    curves = _with_spread(rng, mean, 1e-4, 5)
+    before = curves.copy()
+    got = student(curves)
+    expect_unchanged(before, curves, "choose_n_epochs", "val_curves")
+    given = f"val_curves {describe(before)}"
+    n = _epochs_returned(got, given)
+    expected = ref.choose_n_epochs(before)
+    expect(n == expected, "choose_n_epochs", f"returned n = {n}, expected n = {expected} epochs",
+           given)

@@ -13,8 +13,11 @@ another order). Models are only driven through ``make``, ``n_trainable``, ``para
 ``set_parameters``, so the tests work when the student's code runs in another process.
 
 Points: conv_output_size 4, conv1d 6, conv2d 5, max_pool1d 4, max_pool2d 4,
-receptive_field 3, one_hot_genotypes 4, count_parameters 5, DeepGS 4, DualStreamCNN 4.
+receptive_field 3, one_hot_genotypes 4, count_parameters 5, DeepGS 4, DualStreamCNN 4,
+compare_predictions 6 (the apply-and-decide part: CNN or ridge regression?); and a written answer
+graded by hand, written_trust_deepgs 2.
 """
+import functools
 import itertools
 
 import numpy as np
@@ -22,9 +25,10 @@ import torch
 
 from autograder.engine.testing import (Failure, Suite, describe, expect, expect_close, expect_equal,
                                 expect_shape, expect_unchanged, make, n_trainable, parameters,
-                                set_parameters, to_array, to_float)
+                                set_parameters, to_array, to_float, type_name)
 
 SUITE = Suite("05-cnn")
+SUITE.written("written_trust_deepgs", 2)
 
 
 def _int_result(out, what, given):
@@ -669,3 +673,227 @@ def outputs_match_the_reference_in_eval_mode(student, ref, rng):
                  "not F.dropout with training=True")
 def dropout_only_in_training_mode(student, ref, rng):
     _check_dropout_modes(student, "DualStreamCNN", 60, _one_hot, rng)
+
+
+# ------------------------------------------------------------------ compare_predictions
+# The decision: which genomic predictor to trust. The bootstrap is random, so the interval is
+# compared with a tolerance (INTERVAL_TOLERANCE of the reference interval's width, several times
+# the Monte Carlo error of 2,000 to 4,000 resamples drawn in any order or with any generator),
+# and every case is drawn until its decision is clear-cut for the reference (the nearest end of
+# the interval at least MARGIN of its width away from zero), so that no valid implementation
+# can fall on the other side by chance.
+CHOICES = ("cnn", "ridge", "no difference")
+INTERVAL_TOLERANCE = 0.15
+MARGIN = 0.25
+
+
+def _comparison(out, given):
+    """The student's result as (difference, low, high, choice), or a Failure about its form."""
+    what = "compare_predictions"
+    if not isinstance(out, dict):
+        raise Failure(f"{what} with {given}: returned a {type_name(out)}; expected a dict with "
+                      "the keys 'difference', 'low', 'high' and 'choice'")
+    missing = [k for k in ("difference", "low", "high", "choice") if k not in out]
+    expect(not missing, what, f"the dict it returned lacks the key(s) {', '.join(missing)}",
+           given)
+    choice = out["choice"]
+    expect(isinstance(choice, str) and choice in CHOICES, what,
+           "'choice' must be one of the strings 'cnn', 'ridge' or 'no difference'; got "
+           + ("another string" if isinstance(choice, str) else f"a {type_name(choice)}"), given)
+    return (to_float(out["difference"], f"{what} ('difference')"),
+            to_float(out["low"], f"{what} ('low')"), to_float(out["high"], f"{what} ('high')"),
+            str(choice))
+
+
+def _two_predictors(rng, n, r_cnn, r_ridge, shared):
+    """A test set: phenotypes y (standard normal) and two predictions whose correlations with y
+    are about r_cnn and r_ridge. A share ``shared`` of the two models' prediction noise is
+    common to both, as for two models fitted to the same training plants."""
+    y = rng.normal(size=n)
+    common = rng.normal(size=n)
+
+    def predictor(r):
+        noise = np.sqrt(shared) * common + np.sqrt(1 - shared) * rng.normal(size=n)
+        return r * y + np.sqrt(1 - r ** 2) * noise
+
+    return y, predictor(r_cnn), predictor(r_ridge)
+
+
+def _clear_cut(ref, case, n_boot, seed, want, ahead=None):
+    """Is the reference's decision on ``case`` ``want``, with a margin (and, for "no
+    difference", the point estimate on the side ``ahead``)?"""
+    res = ref.compare_predictions(*case, n_boot=n_boot, seed=seed)
+    margin = MARGIN * (res["high"] - res["low"])
+    if want == "cnn":
+        return res["low"] > margin
+    if want == "ridge":
+        return res["high"] < -margin
+    side = np.sign(res["difference"]) == (1 if ahead == "cnn" else -1)
+    return min(-res["low"], res["high"]) > margin and side
+
+
+def _draw_case(ref, rng, want, n_boot, seed, n, r_cnn, r_ridge, shared, ahead=None):
+    for _ in range(200):
+        case = _two_predictors(rng, n, r_cnn, r_ridge, shared)
+        if _clear_cut(ref, case, n_boot, seed, want, ahead):
+            return case
+    raise RuntimeError("no clear-cut case drawn: the generator's settings are wrong")
+
+
+def _check_comparison(student, ref, y, pred_cnn, pred_ridge, n_boot, seed, parts, what=""):
+    given = (f"{what + ': ' if what else ''}y, pred_cnn and pred_ridge of shape {y.shape}, "
+             f"n_boot={n_boot}, seed={seed}")
+    exp = ref.compare_predictions(y, pred_cnn, pred_ridge, n_boot=n_boot, seed=seed)
+    out = student(y.copy(), pred_cnn.copy(), pred_ridge.copy(), n_boot=n_boot, seed=seed)
+    difference, low, high, choice = _comparison(out, given)
+    if "difference" in parts:
+        expect_close(difference, exp["difference"], "compare_predictions ('difference')", given)
+    if "interval" in parts:
+        tol = INTERVAL_TOLERANCE * (exp["high"] - exp["low"])
+        expect(abs(low - exp["low"]) <= tol and abs(high - exp["high"]) <= tol,
+               "compare_predictions", f"expected a 95 % interval of about "
+               f"[{exp['low']:.3f}, {exp['high']:.3f}] (give or take {tol:.3f}), got "
+               f"[{low:.3f}, {high:.3f}]", given)
+    if "choice" in parts:
+        expect(choice == exp["choice"], "compare_predictions",
+               f"expected the choice {exp['choice']!r}, got {choice!r}", given)
+
+
+@SUITE.test("compare_predictions", points=1,
+            hint="'difference' is r(pred_cnn, y) - r(pred_ridge, y), the CNN's Pearson "
+                 "correlation minus ridge's, both on the whole test set (no bootstrap)")
+def difference_is_r_of_the_cnn_minus_r_of_ridge(student, ref, rng):
+    for n, r_cnn, r_ridge in ((200, 0.45, 0.55), (150, 0.6, 0.3), (300, 0.5, 0.5)):
+        y, a, b = _two_predictors(rng, n, r_cnn, r_ridge, shared=0.5)
+        _check_comparison(student, ref, y, a, b, 200, int(rng.integers(1000)), ("difference",))
+
+
+@SUITE.test("compare_predictions", points=1,
+            hint="a network trained on the standardised phenotype predicts in other units than "
+                 "ridge regression; Pearson r ignores units and offsets (a squared error or "
+                 "R^2 would not), so it compares how well each model ranks the plants")
+def pearson_r_ignores_the_units_of_the_predictions(student, ref, rng):
+    y, a, b = _draw_case(ref, rng, "cnn", 2000, 7, 200, 0.6, 0.4, shared=0.5)
+    y_cm = 80.0 + 12.0 * y                       # plant height in cm
+    cnn_std = 0.3 * a                            # a CNN trained on the standardised phenotype
+    ridge_cm = 80.0 + 12.0 * b                   # ridge regression fitted to the heights
+    _check_comparison(student, ref, y_cm, cnn_std, ridge_cm, 2000, 7, ("difference", "choice"),
+                      "heights in cm, CNN predictions on the standardised scale")
+
+
+@SUITE.test("compare_predictions", points=1,
+            hint="resample n individuals *with replacement* and use the *same* individuals for "
+                 "both models (a paired bootstrap); the interval is the 2.5th and 97.5th "
+                 "percentile of the resampled differences (np.percentile takes percentages)")
+def interval_is_a_paired_bootstrap_percentile_interval(student, ref, rng):
+    y, a, b = _draw_case(ref, rng, "ridge", 4000, 11, 200, 0.50, 0.56, shared=0.95)
+    _check_comparison(student, ref, y, a, b, 4000, 11, ("interval",),
+                      "two models whose errors are strongly correlated")
+
+
+@SUITE.test("compare_predictions", points=1,
+            hint="'cnn' when the whole interval lies above zero (the CNN's r is higher), "
+                 "'ridge' when it lies below zero")
+def clear_winners_are_named(student, ref, rng):
+    for want, r_cnn, r_ridge in (("cnn", 0.65, 0.35), ("ridge", 0.3, 0.6)):
+        y, a, b = _draw_case(ref, rng, want, 2000, 3, 200, r_cnn, r_ridge, shared=0.5)
+        _check_comparison(student, ref, y, a, b, 2000, 3, ("choice",),
+                          "a clear difference in r")
+
+
+@SUITE.test("compare_predictions", points=1,
+            hint="when the 95 % interval contains zero the test set cannot tell the two models "
+                 "apart: answer 'no difference', whichever r happens to be higher")
+def no_difference_when_the_interval_contains_zero(student, ref, rng):
+    for ahead in ("cnn", "ridge"):
+        y, a, b = _draw_case(ref, rng, "no difference", 2000, 5, 200, 0.5, 0.5, shared=0.6,
+                             ahead=ahead)
+        _check_comparison(student, ref, y, a, b, 2000, 5, ("choice",),
+                          f"two equally good models, {ahead} ahead by chance")
+
+
+def _founder_panel(n_individuals, snps_per_chromosome, seed, n_chromosomes=3, n_founders=20,
+                   switch_rate=0.02):
+    """Dosages (0, 1, 2) of a breeding population descended from ``n_founders`` founder lines:
+    each chromosome copy is a mosaic of founder haplotypes that switches founder with
+    probability ``switch_rate`` per marker (recombination), which makes nearby markers
+    correlated (LD). Markers with minor-allele frequency below 0.05 are dropped."""
+    rng = np.random.default_rng(seed)
+    m = n_chromosomes * snps_per_chromosome
+    founders = (rng.random((n_founders, m)) < rng.uniform(0.05, 0.95, size=m)).astype(np.int8)
+    n_haplotypes = 2 * n_individuals
+    switch = rng.random((n_haplotypes, m)) < switch_rate
+    switch[:, ::snps_per_chromosome] = True      # every chromosome starts with a fresh founder
+    draws = rng.integers(0, n_founders, size=(n_haplotypes, m))
+    last = np.maximum.accumulate(np.where(switch, np.arange(m), 0), axis=1)
+    haplotypes = founders[np.take_along_axis(draws, last, axis=1), np.arange(m)]
+    G = (haplotypes[0::2] + haplotypes[1::2]).astype(np.float64)
+    freq = G.mean(axis=0) / 2
+    return G[:, np.minimum(freq, 1 - freq) >= 0.05]
+
+
+def _train_deepgs(model, X, T, fit, val, epochs=25):
+    """DeepGS trained as in the chapter: SGD (learning rate 0.01, momentum 0.5, weight decay
+    1e-5) on the mean squared error, batches of 30, keeping the epoch with the best validation
+    correlation. Returns its prediction function (numpy, float64)."""
+    sgd = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.5, weight_decay=1e-5)
+    best, state = -np.inf, None
+    for _ in range(epochs):
+        model.train()
+        for batch in torch.tensor(fit)[torch.randperm(len(fit))].split(30):
+            sgd.zero_grad()
+            torch.nn.functional.mse_loss(model(X[batch])[:, 0], T[batch]).backward()
+            sgd.step()
+        model.eval()
+        with torch.no_grad():
+            r_val = np.corrcoef(model(X[val])[:, 0].numpy(), T[val].numpy())[0, 1]
+        if r_val > best:
+            best, state = r_val, {k: v.clone() for k, v in model.state_dict().items()}
+    model.load_state_dict(state)
+
+    def predict(x):
+        with torch.no_grad():
+            return model(x)[:, 0].double().numpy()
+
+    return predict
+
+
+@functools.lru_cache(maxsize=1)
+def _chapter_case(ref):
+    """The chapter's experiment on a population and a trait the notebook does not use: an
+    additive trait (50 causal markers, h2 = 0.5) on 800 plants, 600 to train (480 to fit, 120
+    for early stopping) and 200 to test; RidgeCV on the dosages and DeepGS trained as in the
+    chapter (SGD, learning rate 0.01, momentum 0.5, batches of 30, the best validation epoch
+    of 25). The same for every student; computed once per grading process."""
+    from sklearn.linear_model import RidgeCV
+
+    G = _founder_panel(800, 200, seed=3)
+    rng = np.random.default_rng(4)
+    z = (G - G.mean(axis=0)) / G.std(axis=0)
+    genetic = z[:, rng.choice(G.shape[1], 50, replace=False)] @ rng.normal(size=50)
+    genetic = (genetic - genetic.mean()) / genetic.std()
+    y = np.sqrt(0.5) * genetic + np.sqrt(0.5) * rng.normal(size=len(genetic))
+    order = rng.permutation(len(y))
+    train, test, fit, val = order[:600], order[600:], order[:480], order[480:600]
+    pred_ridge = RidgeCV(alphas=np.logspace(0, 4, 25)).fit(G[train], y[train]).predict(G[test])
+    target = (y - y[train].mean()) / y[train].std()
+    X, T = torch.tensor(G, dtype=torch.float32), torch.tensor(target, dtype=torch.float32)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # a small network trains fastest on one thread
+    try:
+        with torch.random.fork_rng():
+            torch.manual_seed(0)
+            pred_cnn = _train_deepgs(ref.DeepGS(G.shape[1]), X, T, fit, val)(X[test])
+    finally:
+        torch.set_num_threads(threads)
+    return y[test], pred_cnn, pred_ridge
+
+
+@SUITE.test("compare_predictions", points=1,
+            hint="this is the chapter's comparison (DeepGS against ridge regression on an "
+                 "additive trait, 200 test plants); check each step of the rule on it")
+def the_chapter_additive_trait_on_new_plants(student, ref, rng):
+    y, pred_cnn, pred_ridge = _chapter_case(ref)
+    _check_comparison(student, ref, y, pred_cnn, pred_ridge, 2000, int(rng.integers(1000)),
+                      ("difference", "interval", "choice"),
+                      "DeepGS and ridge regression on a simulated additive trait")

@@ -4,6 +4,10 @@ Shapes: T time steps, N sequences in a batch, D input features, H hidden units. 
 matrices of the plain RNN are stored "inputs on the left" (``x @ W_xh`` with W_xh (D, H));
 the LSTM and GRU cells use torch's layout (``x @ W_ih.T`` with W_ih (G*H, D)). No function
 modifies its inputs.
+
+The decision function ``choose_context_length`` (apply and decide) picks the shortest context
+(here: the width of a motif detector's filters) whose mean held-out score over several runs is
+within a tolerance of the best.
 """
 import numpy as np
 import torch
@@ -189,3 +193,26 @@ def _fit_cnn(X, y, seed):
                 loss.backward()
                 opt.step()
     return net
+
+
+def choose_context_length(lengths, scores, tolerance=0.01):
+    """Apply and decide: the shortest sequence context that does as well as the best, within
+    ``tolerance``.
+
+    ``lengths`` (k,) are the context lengths tried (bases a model reads together, time steps
+    it looks back; distinct, in any order). ``scores`` (k, r): row i holds the held-out scores
+    (higher is better: accuracy, AUC, R^2) of r runs with ``lengths[i]`` (different seeds);
+    a (k,) array is one run per length. With
+
+        m_i  = (1/r) sum_j scores_ij        the mean over the runs (one lucky seed is no evidence),
+        best = max_i m_i                    over every length tried (not the longest length's
+                                            score, not the gain from one length to the next),
+
+    the answer is  min { lengths_i : m_i >= best - tolerance },  the tolerance in the units of
+    the score (0.01 = one percentage point of accuracy). ``tolerance = 0`` gives the length of
+    the best mean. Returns a Python int; the inputs are not modified.
+    """
+    L = np.asarray(lengths).reshape(-1)
+    mean = np.asarray(scores, dtype=np.float64).reshape(L.size, -1).mean(axis=1)
+    good = mean >= mean.max() - float(tolerance)
+    return int(L[good].min())

@@ -6,7 +6,9 @@ torch in tests/06-rnn/test_reference.py); inputs are passed as copies, and the "
 tests check the values as well as the inputs.
 
 Points: rnn_step 4, rnn_forward 4, rnn_backward 7, lstm_step 5, gru_step 5, one_hot_dna 5,
-train_motif_classifier 8.
+train_motif_classifier 8, choose_context_length 6 (44 graded automatically), and the written
+answer written_context_choice 2, graded by hand against the rubric in the solution notebook
+(46 in all).
 
 ``train_motif_classifier`` is trained once per student function on sequences simulated here
 with the chapter's generative model (i.i.d. AT-rich background, one instance of a 15-bp
@@ -14,6 +16,12 @@ GRE-like PWM planted at a random position in half of the sequences), with a seed
 never sees, and graded on held-out sequences and its wall time. Reproducibility is checked by
 training twice on a small part of the data with the same ``seed`` after setting the global
 random states (torch, numpy, random) where the student's code runs to different values.
+
+The decision of section 8 (choose_context_length) is graded on held-out score curves drawn
+here, with r runs per context length, built so that the right length is known with margins (no
+mean within 0.2 x tolerance of the bar best - tolerance, nor of the bar a plausible wrong rule
+would use instead), and on the held-out accuracies of the chapter's motif CNN at nine filter
+widths, five seeds each, trained on this file's hidden sequences (see _MOTIF_ACCURACY).
 """
 import time
 
@@ -21,7 +29,7 @@ import numpy as np
 
 from autograder.engine.testing import (Failure, Suite, describe, expect, expect_close, expect_shape,
                                 expect_unchanged, make, once_per_student, same_as_reference,
-                                to_array)
+                                to_array, to_float, type_name)
 
 SUITE = Suite("06-rnn")
 
@@ -578,3 +586,165 @@ def predicts_sequences_with_unknown_bases(student, ref, rng):
     expect(acc >= wanted, "train_motif_classifier",
            f"held-out accuracy {acc:.3f} on these sequences ({clean:.3f} on the same sequences "
            f"without N), expected at least {wanted:.2f}", given)
+
+
+# ------------------------------------------------------------------ choose_context_length
+# Evidence: held-out scores (higher is better) of r runs at each of k context lengths, drawn so
+# that the right length is known: every mean lies at least 0.2 x tolerance away from the bar
+# best - tolerance, and from the bar of the plausible wrong rule a test is about.
+DECIDE = "choose_context_length"
+SUITE.written("written_context_choice", 2)
+TOL = 0.01  # the default tolerance: one percentage point of accuracy
+
+
+def _runs(rng, means, r=3, spread=0.3 * TOL):
+    """(k, r) scores whose row means are exactly ``means`` (centred noise of sd ``spread``)."""
+    noise = rng.normal(0.0, spread, size=(len(means), r))
+    noise -= noise.mean(axis=1, keepdims=True)
+    return np.asarray(means, dtype=float)[:, None] + noise
+
+
+def _curve_given(scores, what):
+    shape = np.shape(scores)
+    runs = "one run" if len(shape) == 1 else f"{shape[1]} runs"
+    return f"{shape[0]} context lengths, {runs} each, {what}"
+
+
+def _decide(student, ref, lengths, scores, given, **kw):
+    """Call the student's function on copies and compare its choice with the reference's."""
+    out = student(lengths.copy(), scores.copy(), **kw)
+    got = to_float(out, DECIDE)
+    want = ref.choose_context_length(lengths, scores, **kw)
+    expect(got == want, DECIDE, f"chose a context of {got:g}, expected {want}", given)
+    return out
+
+
+@SUITE.test(DECIDE, points=1,
+            hint="take the best mean score over all lengths, then return the shortest length "
+                 "whose mean is at least best - tolerance: not the best-scoring length itself, "
+                 "and the length, not its position in the list")
+def shortest_context_within_tolerance_of_the_best(student, ref, rng):
+    lengths = np.array([5, 10, 20, 40, 80, 160])
+    for answer in (1, 2, 3):
+        top = rng.uniform(0.85, 0.93)
+        means = np.empty(lengths.size)
+        means[answer] = top - TOL * rng.uniform(0.3, 0.8)
+        means[:answer] = means[answer] - TOL * np.cumsum(rng.uniform(1.5, 4.0, size=answer))[::-1]
+        means[answer + 1:] = top - TOL * rng.uniform(0.1, 0.8, size=lengths.size - answer - 1)
+        means[rng.integers(answer + 1, lengths.size)] = top
+        scores = _runs(rng, means)
+        _decide(student, ref, lengths, scores, _curve_given(scores, "the score levelling off"))
+
+
+@SUITE.test(DECIDE, points=1,
+            hint="compare the lengths by the mean of their runs (np.mean over axis 1): the best "
+                 "single run of a length is one lucky seed, not evidence that the length is "
+                 "good enough")
+def averages_the_runs_before_comparing(student, ref, rng):
+    lengths = np.array([10, 20, 40, 80, 160])
+    r = 5
+    top = rng.uniform(0.85, 0.92)
+    means = top - TOL * np.array([rng.uniform(6, 10), rng.uniform(2, 3), rng.uniform(0.2, 0.7),
+                                  0.0, rng.uniform(0.1, 0.8)])
+    noise = rng.uniform(-0.2 * TOL, 0.2 * TOL, size=(lengths.size, r))
+    scores = means[:, None] + noise - noise.mean(axis=1, keepdims=True)  # within 0.4 TOL
+    lucky = top + TOL * rng.uniform(0.5, 1.0)  # one seed at 20 beats every run of the others
+    others = rng.normal(0.0, 0.5 * TOL, size=r - 1)
+    rest = (r * means[1] - lucky) / (r - 1) + others - others.mean()
+    scores[1] = np.insert(rest, rng.integers(r), lucky)
+    _decide(student, ref, lengths, scores,
+            _curve_given(scores, "one run of a short context far better than its other runs"))
+
+
+@SUITE.test(DECIDE, points=1,
+            hint="the bar is the best mean over every length tried: a score that hardly changes "
+                 "between the shortest contexts can still rise later, when the context reaches a "
+                 "more distant part of the signal, so do not stop at the first small gain")
+def a_plateau_at_short_contexts_is_not_the_answer(student, ref, rng):
+    lengths = np.array([4, 8, 16, 32, 64, 128])
+    for flat in (2, 3):  # the number of lengths on the plateau
+        means = np.empty(lengths.size)
+        means[0] = rng.uniform(0.55, 0.65)
+        for i in range(1, flat):
+            means[i] = means[i - 1] + TOL * rng.uniform(0.1, 0.6)
+        means[flat] = means[flat - 1] + TOL * rng.uniform(5, 10)
+        for i in range(flat + 1, lengths.size):
+            means[i] = means[i - 1] + TOL * rng.uniform(2, 4)
+        top = int(rng.integers(flat + 1, lengths.size))
+        means[top + 1:] = means[top] - TOL * rng.uniform(0.2, 0.6, size=lengths.size - top - 1)
+        scores = _runs(rng, means)
+        _decide(student, ref, lengths, scores,
+                _curve_given(scores, "the score flat over the shortest contexts, then rising"))
+
+
+@SUITE.test(DECIDE, points=1,
+            hint="compare with the best mean, wherever it is: the longest context can score "
+                 "lower than a middle one (more parameters, overfitting), and its score is not "
+                 "the bar")
+def a_longer_context_that_overfits_does_not_lower_the_bar(student, ref, rng):
+    lengths = np.array([5, 10, 15, 20, 30, 50])
+    top = rng.uniform(0.85, 0.92)
+    means = top - TOL * np.array([rng.uniform(8, 12), rng.uniform(1.8, 2.2), rng.uniform(0.2, 0.7),
+                                  0.0, rng.uniform(1.5, 2.0), rng.uniform(3.0, 4.0)])
+    scores = _runs(rng, means)
+    _decide(student, ref, lengths, scores,
+            _curve_given(scores, "the score falling again at the longest contexts"))
+
+
+@SUITE.test(DECIDE, points=1,
+            hint="pair each length with its row and compare lengths, not positions (they may "
+                 "come in any order); a 1-D scores array is one run per length; use the "
+                 "tolerance you are given, in the units of the score (best - tolerance, not a "
+                 "fraction of the best)")
+def lengths_in_any_order_one_run_each_and_the_tolerance_curve_given(student, ref, rng):
+    lengths = np.array([8, 16, 24, 32, 48, 64])
+    top = rng.uniform(0.85, 0.92)
+    means = top - TOL * np.array([rng.uniform(4, 6), rng.uniform(1.5, 2.5), rng.uniform(0.3, 0.7),
+                                  0.0, rng.uniform(0.2, 0.8), rng.uniform(1.3, 1.8)])
+    scores = _runs(rng, means)
+    order = np.array([3, 5, 0, 2, 4, 1])  # the best first, the answer after a longer one
+    _decide(student, ref, lengths[order], scores[order],
+            _curve_given(scores, "lengths not sorted"))
+    order = np.array([4, 2, 5, 1, 3, 0])
+    _decide(student, ref, lengths[order], means[order],
+            _curve_given(means, "lengths not sorted"))
+    _decide(student, ref, lengths, scores, _curve_given(scores, "tolerance=0.0"), tolerance=0.0)
+    top = rng.uniform(0.75, 0.82)  # 0.05 below the best qualifies; 5 % of the best does not
+    band = 0.05 * (1 - top)
+    means = top - np.array([0.05 + rng.uniform(0.02, 0.04), 0.05 - rng.uniform(0.25, 0.75) * band,
+                            rng.uniform(0.01, 0.03), 0.0, rng.uniform(0.002, 0.02)])
+    scores = _runs(rng, means, 4)
+    _decide(student, ref, np.array([10, 20, 30, 40, 60]), scores,
+            _curve_given(scores, "tolerance=0.05"), tolerance=0.05)
+
+
+# Held-out accuracy of the chapter's motif CNN (the reference's architecture: Conv1d(4 -> 16,
+# width w), ReLU, max over positions, Linear(16 -> 1); Adam lr 0.01, batches of 64, 8 epochs)
+# with filter width w, trained on _motif_data()'s 2,000 training sequences with seeds 0..4
+# (torch.random.manual_seed and the shuffling generator) and scored on its 1,000 held-out ones.
+# Mean accuracy per width: 0.839 0.884 0.947 0.950 0.967 0.975 0.965 0.959 0.931; with the
+# default tolerance the bar is 0.9648 and the answer is 12 (0.0018 above the bar, 10 lies 0.014
+# below it).
+_MOTIF_WIDTHS = np.array([4, 6, 8, 10, 12, 14, 16, 20, 30])
+_MOTIF_ACCURACY = np.array([
+    [0.864, 0.827, 0.846, 0.843, 0.814],
+    [0.889, 0.793, 0.918, 0.904, 0.916],
+    [0.959, 0.935, 0.948, 0.951, 0.943],
+    [0.956, 0.961, 0.948, 0.949, 0.938],
+    [0.970, 0.958, 0.970, 0.965, 0.970],
+    [0.980, 0.979, 0.977, 0.981, 0.957],
+    [0.956, 0.961, 0.964, 0.970, 0.972],
+    [0.966, 0.960, 0.959, 0.954, 0.956],
+    [0.957, 0.878, 0.945, 0.927, 0.949]])
+MOTIF_GIVEN = ("the held-out accuracy of the chapter's motif CNN at 9 filter widths, 5 seeds "
+               "each (2000 training and 1000 held-out sequences from the chapter's model)")
+
+
+@SUITE.test(DECIDE, points=1,
+            hint="the whole rule on real evidence: the mean over the seeds, the best mean over "
+                 "all widths, then the narrowest width within the tolerance of it, returned as "
+                 "one plain number (an int), not a list, an array or its position")
+def the_chapter_motif_task_filter_widths(student, ref, rng):
+    out = _decide(student, ref, _MOTIF_WIDTHS, _MOTIF_ACCURACY, MOTIF_GIVEN)
+    expect(np.ndim(out) == 0 and not isinstance(out, (bool, np.bool_)), DECIDE,
+           f"returned a {type_name(out)}; return a plain number (int)", MOTIF_GIVEN)

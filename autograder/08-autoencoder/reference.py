@@ -135,3 +135,25 @@ def masking_noise(X, p, rng):
     A = np.asarray(X)
     dropped = rng.random(A.shape) < p
     return np.where(dropped, np.zeros_like(A), A)
+
+
+def choose_bottleneck(sizes, errors, tolerance):
+    """The smallest latent size whose held-out error is within ``tolerance`` of the best.
+
+    ``sizes`` are the latent sizes tried (distinct positive integers, in any order) and
+    ``errors[i]`` the held-out reconstruction error (MSE) of the model with ``sizes[i]``
+    dimensions; a run that diverged has a non-finite error (nan or inf) and is never chosen.
+    With E* the smallest finite error, the choice is
+
+        min { s_i : errors[i] finite and errors[i] <= (1 + tolerance) * E* } ,
+
+    returned as a Python int. The tolerance is relative (a fraction of E*, 0.05 for 5 %), so
+    the choice does not depend on the units of the error; ``tolerance = 0`` gives the size of
+    the smallest error (the smallest such size on a tie). Inputs are not modified.
+    """
+    s = np.asarray(sizes)
+    e = np.asarray(errors, dtype=np.float64)
+    finite = np.isfinite(e)
+    best = e[finite].min()
+    within = finite & (e <= (1.0 + tolerance) * best)
+    return int(s[within].min())

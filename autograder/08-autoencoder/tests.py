@@ -11,7 +11,9 @@ on cells of scanpy's bundled pbmc68k_reduced in a split the student never sees, 
 wall-time limit.
 
 Points: Autoencoder 6, train_autoencoder 12, reconstruction_mse 5, pca_reconstruction_mse 6,
-masking_noise 7.
+masking_noise 7, choose_bottleneck 6 (the apply-and-decide part: error curves from seeded
+generators whose right choice the reference knows, and PCA's held-out errors on the hidden PBMC
+split); plus a written answer graded by hand, written_bottleneck_judgement (2).
 
 Return types are checked so that they mean the same in one process and across the sandbox
 boundary: a torch tensor the student returns is a ``torch.Tensor`` here and arrives as a numpy
@@ -729,3 +731,163 @@ def does_not_modify_x(student, ref, rng):
     expect_unchanged(before, X, "masking_noise", "X")
     expect(out.shape == X.shape and 0.3 < np.mean(out == 0) < 0.7, "masking_noise",
            "expected about half of the entries zeroed with p=0.5", f"X {describe(before)}")
+
+
+# ------------------------------------------------------------------ choose_bottleneck
+SIZES = [1, 2, 3, 5, 8, 10, 15, 20, 30, 50]
+SUITE.written("written_bottleneck_judgement", 2)  # PCA or autoencoder, and how many dimensions
+
+
+def _levelling_curve(rng, sizes=SIZES):
+    """Held-out errors that fall fast, then level off: floor + amplitude * exp(-size / scale)."""
+    k = np.asarray(sizes, dtype=float)
+    floor, amplitude, scale = rng.uniform(0.3, 0.5), rng.uniform(0.15, 0.3), rng.uniform(3, 8)
+    return floor + amplitude * np.exp(-k / scale) + rng.normal(0, 0.001, size=k.size)
+
+
+def _rising_curve(rng, sizes=SIZES):
+    """Held-out errors that fall, then rise again: a wide code that fits its training cells."""
+    k = np.asarray(sizes, dtype=float)
+    return _levelling_curve(rng, sizes) + rng.uniform(1.5e-3, 3e-3) * k
+
+
+def _plateau_curve(rng, sizes=SIZES):
+    """A plateau between two drops: a second gene programme needs a wider code to show."""
+    k = np.asarray(sizes, dtype=float)
+    step = sizes[int(rng.integers(5, 8))]
+    floor, first, second = rng.uniform(0.3, 0.5), rng.uniform(0.2, 0.3), rng.uniform(0.08, 0.12)
+    return (floor + first * np.exp(-k / 1.5) + second * (k < step)
+            + rng.normal(0, 0.001, size=k.size))
+
+
+def _choice(student, sizes, errors, tolerance):
+    """The student's choice as a number (copies of the inputs, of the type they came in)."""
+    def fresh(x):
+        return x.copy() if isinstance(x, np.ndarray) else list(x)
+    return to_float(student(fresh(sizes), fresh(errors), tolerance), "choose_bottleneck")
+
+
+def _check_choice(student, ref, sizes, errors, tolerance, given):
+    want = ref.choose_bottleneck(sizes, errors, tolerance)
+    got = _choice(student, sizes, errors, tolerance)
+    expect(got == want, "choose_bottleneck", f"chose {got:g}; expected {want}",
+           f"{given}, tolerance={tolerance}")
+
+
+def _in_order(sizes):
+    return f"sizes {min(sizes)} to {max(sizes)} in increasing order"
+
+
+@SUITE.test("choose_bottleneck", points=1,
+            hint="compare every size's error with the best (smallest) error of all, not with "
+                 "the next size's, and return the smallest size whose error is at most "
+                 "(1 + tolerance) times the best")
+def smallest_size_within_the_tolerance_of_the_best(student, ref, rng):
+    for curve, what, tolerance in ((_levelling_curve, "falls and then levels off", 0.05),
+                                   (_rising_curve, "falls and then rises again", 0.02),
+                                   (_plateau_curve, "has a plateau between two drops", 0.05),
+                                   (_levelling_curve, "falls and then levels off", 0.1)):
+        errors = [float(e) for e in curve(rng)]
+        _check_choice(student, ref, list(SIZES), errors, tolerance,
+                      f"10 held-out errors of a curve that {what}, {_in_order(SIZES)}")
+
+
+@SUITE.test("choose_bottleneck", points=1,
+            hint="the tolerance is a fraction of the best error, not an amount added to it: "
+                 "errors in other units (all multiplied by 1000) give the same choice, and "
+                 "tolerance = 0 gives the size of the smallest error")
+def tolerance_is_a_fraction_of_the_best_error(student, ref, rng):
+    curve = _levelling_curve(rng)
+    for scale in (1e-3, 1e3):
+        errors = [float(e) for e in scale * curve]
+        _check_choice(student, ref, list(SIZES), errors, 0.05,
+                      f"held-out errors of about {scale * curve.min():.2g} (a curve that levels "
+                      f"off, in other units), {_in_order(SIZES)}")
+    errors = [float(e) for e in _rising_curve(rng)]
+    _check_choice(student, ref, list(SIZES), errors, 0.0,
+                  f"held-out errors of a curve that falls and then rises again, {_in_order(SIZES)}")
+
+
+@SUITE.test("choose_bottleneck", points=1,
+            hint="sizes may come in any order: keep each size with its own error (sort the "
+                 "pairs together, or select from both with one mask) and return the smallest "
+                 "size that qualifies, not the first one in the list")
+def sizes_in_any_order(student, ref, rng):
+    sizes = [2, 4, 8, 16, 32, 64]
+    for curve, what in ((_rising_curve, "falls and then rises again"),
+                        (_levelling_curve, "falls and then levels off")):
+        errors = curve(rng, sizes)
+        order = rng.permutation(len(sizes))
+        while order[0] == 0 or order[-1] == len(sizes) - 1:  # really shuffled at both ends
+            order = rng.permutation(len(sizes))
+        _check_choice(student, ref, [sizes[i] for i in order], [float(errors[i]) for i in order],
+                      0.05, f"6 held-out errors of a curve that {what}, sizes 2 to 64 shuffled")
+
+
+@SUITE.test("choose_bottleneck", points=1,
+            hint="a training run that diverged reports nan or inf: leave those sizes out before "
+                 "you look for the best error (the minimum of an array that holds a nan is nan, "
+                 "and every comparison with nan is False)")
+def diverged_runs_are_never_chosen(student, ref, rng):
+    errors = _levelling_curve(rng)
+    errors[0], errors[-1] = np.nan, np.inf
+    _check_choice(student, ref, list(SIZES), [float(e) for e in errors], 0.05,
+                  f"held-out errors with nan at the smallest size and inf at the largest, "
+                  f"{_in_order(SIZES)}")
+    errors = _rising_curve(rng)
+    errors[SIZES.index(ref.choose_bottleneck(SIZES, errors, 0.05))] = np.nan
+    _check_choice(student, ref, list(SIZES), [float(e) for e in errors], 0.05,
+                  f"held-out errors with nan at one size (a run that diverged), "
+                  f"{_in_order(SIZES)}")
+
+
+@lru_cache(maxsize=None)
+def _pbmc_pca_errors():
+    """PCA's errors on the hidden PBMC split for SIZES: fitted on the training cells, measured
+    on the held-out cells (and on the training cells themselves)."""
+    X_tr, _, X_te, _ = _pbmc()
+    mu = X_tr.astype(np.float64).mean(axis=0)
+    _, _, vt = np.linalg.svd(X_tr - mu, full_matrices=False)
+    held_out, training = [], []
+    for k in SIZES:
+        axes = vt[:k]
+        for X, out in ((X_te, held_out), (X_tr, training)):
+            centred = X - mu
+            out.append(float(np.mean((centred - centred @ axes.T @ axes) ** 2)))
+    return held_out, training
+
+
+@SUITE.test("choose_bottleneck", points=1,
+            hint="on real held-out errors, which keep falling a little with every component, "
+                 "the tolerance decides: the largest size is not the answer when a smaller one "
+                 "comes within the tolerance of the best")
+def real_pbmc_held_out_errors(student, ref, rng):
+    held_out, training = _pbmc_pca_errors()
+    for tolerance in (0.05, 0.1):
+        _check_choice(student, ref, list(SIZES), list(held_out), tolerance,
+                      "PCA's held-out errors on 175 PBMCs you do not see (fitted on 525 others), "
+                      + _in_order(SIZES))
+    _check_choice(student, ref, list(SIZES), list(training), 0.05,
+                  "PCA's errors on the 525 PBMCs it was fitted to, " + _in_order(SIZES))
+
+
+@SUITE.test("choose_bottleneck", points=1,
+            hint="return one of the given sizes as a Python int (not its position in the list, "
+                 "not an array), and never write into the arrays you were given: np.asarray "
+                 "returns the caller's own array when it already is one")
+def returns_one_of_the_sizes_as_an_int_and_does_not_modify_inputs(student, ref, rng):
+    wide = [10, 15, 20, 30, 50, 100]  # no size is also a position in the list
+    order = rng.permutation(len(wide))
+    sizes = np.array(wide, dtype=np.int64)[order]
+    errors = _rising_curve(rng, wide)[order]
+    given = ("sizes as a shuffled int64 array of 6 sizes from 10 to 100, held-out errors as a "
+             "float64 array, tolerance=0.05")
+    before = (sizes.copy(), errors.copy())
+    got = student(sizes, errors, 0.05)
+    expect_unchanged(before[0], sizes, "choose_bottleneck", "sizes")
+    expect_unchanged(before[1], errors, "choose_bottleneck", "errors")
+    expect(isinstance(got, (int, np.integer)) and not isinstance(got, (bool, np.bool_)),
+           "choose_bottleneck", f"returned a {type(got).__name__}; expected an int, one of the "
+           "sizes", given)
+    expect(int(got) in wide, "choose_bottleneck",
+           f"returned {int(got)}, which is not one of the sizes tried", given)

@@ -121,3 +121,28 @@ def adam_step(param, grad, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
     m_hat = m_new / (1.0 - beta1 ** t)
     v_hat = v_new / (1.0 - beta2 ** t)
     return param - lr * m_hat / (np.sqrt(v_hat) + eps), m_new, v_new
+
+
+def diagnose_gradients(norms, low=1e-2, high=1e2):
+    """Read a network's per-layer gradient norms (``layer_grad_norms``, first layer first, from
+    a loss averaged over the samples) and say whether plain SGD can train it:
+
+    * ``"exploding"`` if any norm is not finite (nan or inf: the numbers have already
+      overflowed) or any norm is larger than ``high``: one step of lr * gradient throws that
+      layer's weights far away. This is checked first, because an exploding layer wrecks the
+      model whatever the other layers receive;
+    * otherwise ``"vanishing"`` if any norm is smaller than ``low`` (an exact 0, float32
+      underflow, included): with one learning rate for every layer, that layer barely moves.
+      A level profile of tiny norms (every layer at 1e-13, as with N(0, 0.01) weights) vanishes
+      too: the size counts, not only the shape of the profile;
+    * otherwise ``"healthy"``: every norm lies in the band, low <= norm <= high.
+
+    The order of the layers does not change the diagnosis; ``norms`` (a list or a 1-D array)
+    is not modified. Returns one of the three words as a Python str.
+    """
+    g = np.asarray(norms, dtype=np.float64).ravel()
+    if not np.all(np.isfinite(g)) or np.any(g > high):
+        return "exploding"
+    if np.any(g < low):
+        return "vanishing"
+    return "healthy"

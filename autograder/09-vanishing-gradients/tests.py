@@ -12,8 +12,13 @@ Initialisers are tested statistically on large draws (bounds, variance, shape of
 distribution by a Kolmogorov-Smirnov test) and for reproducibility with the generator given.
 
 Points: xavier_uniform 7, he_normal 6, clip_grad_norm 7, layer_grad_norms 10, ResidualBlock 6,
-adam_step 8 (44 in all).
+adam_step 8, diagnose_gradients 6 (the apply-and-decide part: per-layer gradient norms from seeded
+generators whose diagnosis the reference knows, and norms measured on networks for the Wisconsin
+biopsies that the student never sees), 50 in all; plus a written answer graded by hand,
+written_gradient_judgement (2).
 """
+from functools import lru_cache
+
 import numpy as np
 import scipy.stats
 import torch
@@ -349,8 +354,10 @@ def _models(student, source, seed, stale=False):
     """(model where the student's code runs, local copy with the same weights)."""
     torch.manual_seed(seed)
     local = make_local(source)
-    if stale:  # leave old gradients on the student's copy, as after a training step
-        source = ("model = " + source + "\n"
+    if stale:  # leave old gradients on the student's copy, as after a training step (seeded
+        # in the source: the same old gradients wherever the student's code runs)
+        source = (f"torch.manual_seed({seed})\n"
+                  "model = " + source + "\n"
                   "out = model(torch.randn(5, model[0].in_features))\n"
                   "(out ** 2).sum().backward()\n"
                   "result = model")
@@ -754,3 +761,217 @@ def exactly_zero_gradients_at_the_first_step(student, ref, rng):
     expect_close(new[zero], param[zero], "adam_step (new param)",
                  given + " (the weights with a zero gradient must not move)", rtol=1e-6,
                  atol=1e-12)
+
+
+# ------------------------------------------------------------------ diagnose_gradients
+SUITE.written("written_gradient_judgement", 2)  # would you conclude the deep network fails?
+_WORDS = ("vanishing", "exploding", "healthy")
+
+
+def _level(rng, n, centre, spread=0.3):
+    """n norms scattered around `centre`, each within a factor 10**spread: a level profile."""
+    return centre * 10.0 ** rng.uniform(-spread, spread, size=n)
+
+
+def _rising(rng, n, first, last):
+    """n norms growing geometrically from `first` (input side) to `last` (output side)."""
+    logs = np.linspace(np.log10(first), np.log10(last), n) + rng.normal(0.0, 0.1, size=n)
+    logs[0], logs[-1] = np.log10(first), np.log10(last)
+    return 10.0 ** logs
+
+
+def _diagnosis(student, ref, norms, given, as_list=True, **band):
+    """Ask the student about a copy of `norms` (a list of floats or an array) and compare."""
+    norms = np.asarray(norms, dtype=np.float64)
+    want = ref.diagnose_gradients(norms, **band)
+    given = given + "".join(f", {k}={v:g}" for k, v in band.items())
+    got = student([float(v) for v in norms] if as_list else norms.copy(), **band)
+    expect(isinstance(got, str), "diagnose_gradients",
+           f"returned a {type(got).__name__}; expected one of the words 'vanishing', "
+           "'exploding', 'healthy' (a str)", given)
+    expect(got == want, "diagnose_gradients", f"said {got!r}; expected {want!r}", given)
+    return got
+
+
+@SUITE.test("diagnose_gradients", points=1,
+            hint="'healthy' when every layer's norm lies in the band, low <= norm <= high: "
+                 "gradients of order 0.1 to 1 in every layer, or rising gently towards the "
+                 "output, are what a trainable network shows")
+def healthy_when_every_layer_is_inside_the_band(student, ref, rng):
+    _diagnosis(student, ref, _level(rng, 12, rng.uniform(0.2, 2.0)),
+               "12 per-layer norms of order 0.1 to 1, level across the layers")
+    _diagnosis(student, ref, _rising(rng, 12, rng.uniform(0.05, 0.1), rng.uniform(1.0, 3.0)),
+               "12 per-layer norms rising from about 0.1 (first layer) to about 2 (last layer)",
+               as_list=False)
+    _diagnosis(student, ref, _level(rng, 6, 0.05, spread=0.2),
+               "6 per-layer norms of a few hundredths, inside the band")
+    _diagnosis(student, ref, _level(rng, 8, 20.0, spread=0.2).astype(np.float32),
+               "8 per-layer norms of a few tens, inside the band (a float32 array)",
+               as_list=False)
+    _diagnosis(student, ref, [rng.uniform(0.3, 3.0)], "the norm of a network with one layer")
+
+
+@SUITE.test("diagnose_gradients", points=1,
+            hint="'vanishing' when any layer's norm is below low, an exact 0 (float32 "
+                 "underflow) included; a level profile of tiny norms vanishes too (the size "
+                 "counts, not only the ratio of the first layer to the last), and so does one "
+                 "starved layer in the middle")
+def vanishing_when_any_layer_gets_almost_nothing(student, ref, rng):
+    _diagnosis(student, ref, _rising(rng, 12, 10.0 ** rng.uniform(-10, -6), rng.uniform(0.5, 1.5)),
+               "12 per-layer norms rising from far below 1e-2 (first layer) to about 1 (last "
+               "layer), as in a sigmoid network")
+    norms = _rising(rng, 20, 1e-30, rng.uniform(0.5, 1.5))
+    norms[:4] = 0.0
+    _diagnosis(student, ref, norms, "20 per-layer norms whose first 4 are exactly 0 (float32 "
+               "underflow) and whose last is about 1", as_list=False)
+    _diagnosis(student, ref, _level(rng, 12, 10.0 ** rng.uniform(-14, -10)),
+               "12 per-layer norms, level across the layers but all far below 1e-2 (weights "
+               "drawn from N(0, 0.01))")
+    norms = _level(rng, 10, rng.uniform(0.3, 1.0))
+    norms[int(rng.integers(3, 7))] = 10.0 ** rng.uniform(-6, -3)
+    _diagnosis(student, ref, norms, "10 per-layer norms of order 0.1 to 1 except one layer in "
+               "the middle far below 1e-2 (a layer of dead ReLUs)")
+
+
+@SUITE.test("diagnose_gradients", points=1,
+            hint="'exploding' when any layer's norm is above high, even when the first layer "
+                 "looks fine or another layer is below low: look for an exploding layer first, "
+                 "it wrecks the model in one step")
+def exploding_when_any_layer_exceeds_high(student, ref, rng):
+    _diagnosis(student, ref, _rising(rng, 12, rng.uniform(5.0, 30.0), 10.0 ** rng.uniform(3, 4)),
+               "12 per-layer norms rising from a few tens (first layer, inside the band) to "
+               "thousands (last layer), as in a ReLU network with weights too large")
+    _diagnosis(student, ref, _level(rng, 10, 10.0 ** rng.uniform(3, 5)),
+               "10 per-layer norms, level across the layers but all far above 1e2",
+               as_list=False)
+    _diagnosis(student, ref, _rising(rng, 12, 10.0 ** rng.uniform(-8, -5), 10.0 ** rng.uniform(3, 4)),
+               "12 per-layer norms rising from far below 1e-2 (first layer) to far above 1e2 "
+               "(last layer)")
+
+
+@SUITE.test("diagnose_gradients", points=1,
+            hint="a norm that is nan or inf means the numbers have already overflowed: "
+                 "'exploding'. Every comparison with nan is False, so a nan slips through tests "
+                 "such as norm > high unless you look for it (np.isfinite)")
+def nan_or_inf_norms_mean_exploding(student, ref, rng):
+    for bad, as_list in ((np.nan, True), (np.inf, False)):
+        norms = _level(rng, 12, rng.uniform(0.2, 2.0))
+        norms[int(rng.integers(0, 12))] = bad
+        _diagnosis(student, ref, norms, f"12 per-layer norms of order 0.1 to 1 except one that "
+                   f"is {bad}", as_list=as_list)
+    norms = _rising(rng, 12, 10.0 ** rng.uniform(-10, -6), rng.uniform(0.5, 1.5))
+    norms[-1] = np.nan
+    _diagnosis(student, ref, norms, "12 per-layer norms rising from far below 1e-2 (first "
+               "layer), with nan in the last layer")
+
+
+@SUITE.test("diagnose_gradients", points=1,
+            hint="use the low and high you are given (keyword arguments) instead of fixed "
+                 "numbers, and never write into the norms: sorting or clipping the caller's "
+                 "array in place changes their measurements")
+def uses_the_band_it_is_given_and_does_not_modify_norms(student, ref, rng):
+    norms = _level(rng, 12, 3e-3, spread=0.2)  # vanishing in the default band
+    before = norms.copy()
+    _diagnosis(student, ref, norms, "12 per-layer norms of a few thousandths (a float64 "
+               "array)", as_list=False, low=1e-4, high=1e2)
+    got = student(norms, low=1e-4, high=1e2)
+    expect_unchanged(before, norms, "diagnose_gradients", "norms")
+    expect(got == ref.diagnose_gradients(before, low=1e-4, high=1e2), "diagnose_gradients",
+           f"said {got!r} the second time", "the same norms, low=0.0001, high=100")
+    strict = dict(low=0.1, high=10.0)
+    _diagnosis(student, ref, _level(rng, 8, 0.03, spread=0.2),
+               "8 per-layer norms of a few hundredths", **strict)
+    _diagnosis(student, ref, _level(rng, 8, 30.0, spread=0.2),
+               "8 per-layer norms of a few tens", **strict)
+    _diagnosis(student, ref, _rising(rng, 8, 0.3, 3.0),
+               "8 per-layer norms rising from 0.3 to 3", **strict)
+
+
+# The chapter's real data: networks of 12 Linear layers for the Wisconsin biopsies (30
+# standardised nucleus features, benign or malignant), measured on biopsies drawn by the test.
+_BIOPSY_NETWORKS = ("sigmoid, PyTorch's default initialisation",
+                    "tanh, weights drawn from N(0, 0.01)",
+                    "ReLU, PyTorch's default initialisation",
+                    "ReLU, weights twice He's",
+                    "tanh, Xavier with gain 5/3",
+                    "ReLU, He initialisation",
+                    "ReLU, residual blocks with PyTorch's default initialisation")
+
+
+@lru_cache(maxsize=None)
+def _biopsy_features():
+    from sklearn.datasets import load_breast_cancer
+
+    data = load_breast_cancer()
+    X = (data.data - data.data.mean(axis=0)) / data.data.std(axis=0)
+    return X.astype(np.float32), data.target.astype(np.int64)
+
+
+class _ResidualUnit(torch.nn.Module):
+    """x + Linear(ReLU(Linear(x))), PyTorch's default initialisation."""
+
+    def __init__(self, width):
+        super().__init__()
+        self.inner = torch.nn.Linear(width, width)
+        self.outer = torch.nn.Linear(width, width)
+
+    def forward(self, x):
+        return x + self.outer(torch.relu(self.inner(x)))
+
+
+def _biopsy_network(kind, seed, depth=12, width=32):
+    """One of _BIOPSY_NETWORKS: 30 inputs, `depth` Linear layers, 2 outputs."""
+    torch.manual_seed(seed)
+    if kind.startswith("ReLU, residual"):
+        blocks = [_ResidualUnit(width) for _ in range((depth - 2) // 2)]
+        return torch.nn.Sequential(torch.nn.Linear(30, width), torch.nn.ReLU(), *blocks,
+                                   torch.nn.Linear(width, 2))
+    act = {"sigmoid": torch.nn.Sigmoid, "tanh": torch.nn.Tanh, "ReLU": torch.nn.ReLU}[
+        kind.split(",")[0]]
+    draw = np.random.default_rng(seed)
+    modules, fan_in = [], 30
+    for _ in range(depth - 1):
+        layer = torch.nn.Linear(fan_in, width)
+        if "default" not in kind:  # torch's (out, in) layout
+            if "N(0, 0.01)" in kind:
+                w = draw.normal(0.0, 0.01, size=(width, fan_in))
+            elif "Xavier" in kind:
+                bound = 5.0 / 3.0 * np.sqrt(6.0 / (fan_in + width))
+                w = draw.uniform(-bound, bound, size=(width, fan_in))
+            else:  # He, or twice He's standard deviation
+                scale = 2.0 if "twice" in kind else 1.0
+                w = draw.normal(0.0, scale * np.sqrt(2.0 / fan_in), size=(width, fan_in))
+            with torch.no_grad():
+                layer.weight.copy_(torch.as_tensor(w, dtype=torch.float32))
+                layer.bias.zero_()
+        modules += [layer, act()]
+        fan_in = width
+    return torch.nn.Sequential(*modules, torch.nn.Linear(width, 2))
+
+
+@lru_cache(maxsize=None)
+def _biopsy_profiles(seed):
+    """{network: its per-layer gradient norms} on 300 biopsies drawn with `seed`."""
+    X, y = _biopsy_features()
+    rows = np.random.default_rng(seed).choice(len(y), size=300, replace=False)
+    Xt, yt = torch.as_tensor(X[rows]), torch.as_tensor(y[rows])
+    profiles = {}
+    for k, kind in enumerate(_BIOPSY_NETWORKS):
+        net = _biopsy_network(kind, seed + k)
+        loss = torch.nn.functional.cross_entropy(net(Xt), yt)
+        weights = [m.weight for m in net.modules() if isinstance(m, torch.nn.Linear)]
+        profiles[kind] = tuple(float(g.norm()) for g in torch.autograd.grad(loss, weights))
+    return profiles
+
+
+@SUITE.test("diagnose_gradients", points=1,
+            hint="on real networks: a sigmoid network with PyTorch's default weights starves "
+                 "its first layers, weights far too small or too large give a level profile of "
+                 "the wrong size, and He, Xavier or residual networks keep every layer in the "
+                 "band")
+def networks_measured_on_the_biopsies(student, ref, rng):
+    profiles = _biopsy_profiles(int(rng.integers(1 << 20)))
+    for kind, norms in profiles.items():
+        _diagnosis(student, ref, norms, f"the 12 per-layer gradient norms of a 12-layer network "
+                   f"({kind}) for the Wisconsin biopsies, cross-entropy averaged over 300 "
+                   "biopsies you do not see")

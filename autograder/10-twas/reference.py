@@ -150,3 +150,35 @@ def spredixcan_z(weights, snp_z, snp_cov):
     sd_l = np.sqrt(np.diag(gamma))
     sd_g = np.sqrt(w @ gamma @ w)
     return float(np.dot(w * sd_l, zl) / sd_g)
+
+
+def choose_window_and_hits(windows, cv_r2, p, genes, alpha=0.05, keep=0.95):
+    """Apply and decide: which cis window to report, and which genes pass Bonferroni there.
+
+    windows (k,): the window widths tried (bp, in any order); cv_r2 (k, n) and p (k, n): row i
+    holds, for the n genes, the cross-validated R^2 of the expression model and the TWAS p-value
+    of the run with windows[i] (NaN: the gene had no model, or was not tested); genes: the n
+    gene names.
+
+    1. The window is chosen from the expression models alone, never from the trait: its score
+       is the mean CV R^2 over all n genes, a gene without a model (NaN) counting as 0,
+           score_i = (1/n) sum_g r2_ig;
+       the chosen window is the smallest one with  score_i >= keep * max_j score_j  (the
+       smallest window that keeps 95 % of the best prediction).
+    2. At that window, m = the number of genes with a finite p-value (the genes tested), and a
+       gene passes when  p_g < alpha / m  (Bonferroni).
+
+    Returns ``(window, hits)``: the chosen width as an int and the names of the genes that pass,
+    sorted alphabetically, as a list of str (empty when none passes).
+    """
+    widths = np.asarray(windows).reshape(-1)
+    r2 = np.asarray(cv_r2, dtype=np.float64).reshape(widths.size, -1)
+    pv = np.asarray(p, dtype=np.float64).reshape(widths.size, -1)
+    score = np.where(np.isfinite(r2), r2, 0.0).mean(axis=1)
+    good = np.flatnonzero(score >= keep * score.max())
+    best = good[np.argmin(widths[good])]
+    tested = np.isfinite(pv[best])
+    n_tested = int(tested.sum())
+    passing = tested & (pv[best] < alpha / max(n_tested, 1))
+    names = [str(name) for name, ok in zip(list(genes), passing) if ok]
+    return int(widths[best]), sorted(names)

@@ -19,8 +19,17 @@ here with numpy and seeds the student never sees:
 * edge cases: SNPs monomorphic in the reference panel, integer dosages, a gene whose cis SNPs
   are all constant in the panel (its model keeps no SNP, so it cannot be tested).
 
+The decision of section 7 (choose_window_and_hits) is graded on evidence drawn here: per-gene
+cross-validated R^2 and TWAS p-values at several cis windows, built so that the right window
+and the genes passing Bonferroni are known with margins (no score within 1 % of keep x best,
+no p-value within 4 % of a threshold a plausible wrong rule would use), and on the reference
+TWAS of the simulation above at four windows (genes renamed, so their alphabetical order is
+not the table's).
+
 Points: cis_window_mask 6, fit_expression_model 11, impute_expression 4, association_test 6,
-twas 12, spredixcan_z 6 (45 in all).
+twas 12, spredixcan_z 6, choose_window_and_hits 6 (51 graded automatically), and the written
+answer written_window_choice 2, graded by hand against the rubric in the solution notebook
+(53 in all).
 """
 import hashlib
 import time
@@ -924,3 +933,225 @@ def returns_a_plain_float(student, ref, rng):
     expect(_is_number(got), "spredixcan_z",
            f"returned a {type(got).__name__}" + (f" of shape {tuple(shape)}" if shape is not None
                                                  else "") + "; expected a float", given)
+
+
+# ------------------------------------------------------------------ choose_window_and_hits
+# Evidence: the CV R^2 and TWAS p-values of n genes at k cis windows, drawn here so that the
+# right decision is known, with margins: no window's score lies within 1 % of keep * best, no
+# p-value within 4 % of a threshold that a plausible wrong rule would use instead.
+DECIDE = "choose_window_and_hits"
+SUITE.written("written_window_choice", 2)
+
+
+def _gene_names(rng, n):
+    """n distinct Ensembl-like names, in an order that is not alphabetical."""
+    names = [f"ENSG00000{int(v):06d}" for v in rng.choice(10 ** 6, size=n, replace=False)]
+    while names == sorted(names):
+        rng.shuffle(names)
+    return names
+
+
+def _cv_rows(rng, scores, n, n_missing=None):
+    """(k, n) CV R^2 whose row means, a missing model (NaN) counting as 0, equal `scores`."""
+    n_missing = [0] * len(scores) if n_missing is None else n_missing
+    rows = np.empty((len(scores), n))
+    for i, (score, missing) in enumerate(zip(scores, n_missing)):
+        r2 = rng.uniform(0.05, 0.6, size=n)
+        r2[rng.choice(n, size=missing, replace=False)] = np.nan
+        finite = np.isfinite(r2)
+        r2[finite] *= score * n / r2[finite].sum()
+        rows[i] = r2
+    return rows
+
+
+def _null_p(rng, size):
+    """p-values of genes without effect, clear of every threshold in these tests."""
+    return rng.uniform(0.06, 1.0, size=size)
+
+
+def _strong_p(rng, size):
+    return 10.0 ** -rng.uniform(6, 12, size=size)
+
+
+def _decision(out, given):
+    """(window, gene names) from what the student's function returned; fails on the form."""
+    if not isinstance(out, (tuple, list)) or len(out) != 2:
+        size = f" of length {len(out)}" if isinstance(out, (tuple, list)) else ""
+        raise Failure(f"{DECIDE} with {given}: should return a pair (window, genes), got "
+                      f"{type_name(out)}{size}")
+    window = to_float(out[0], f"{DECIDE}: window")
+    hits = out[1]
+    if not isinstance(hits, (list, tuple)) or not all(isinstance(g, str) for g in hits):
+        raise Failure(f"{DECIDE} with {given}: the genes should be a list of gene names (str), "
+                      f"got {type_name(hits)}")
+    return window, [str(g) for g in hits]
+
+
+def _pass(count):
+    return f"{count} gene passes" if count == 1 else f"{count} genes pass"
+
+
+def _decide(student, ref, windows, cv_r2, p, genes, given, **kw):
+    """Call the student's function on copies; compare the window exactly, the genes as a set."""
+    out = student(windows.copy(), cv_r2.copy(), p.copy(), list(genes), **kw)
+    window, hits = _decision(out, given)
+    want_window, want_hits = ref.choose_window_and_hits(windows, cv_r2, p, genes, **kw)
+    expect(window == want_window, DECIDE,
+           f"chose the {window:,.0f} bp window, expected {want_window:,} bp", given)
+    extra, missing = set(hits) - set(want_hits), set(want_hits) - set(hits)
+    expect(not extra and not missing, DECIDE,
+           f"at the {want_window:,} bp window {_pass(len(hits))}, expected {len(want_hits)} "
+           f"({len(extra)} too many, {len(missing)} missing)", given)
+    return hits, want_hits
+
+
+def _evidence_given(windows, n, what):
+    kb = sorted(int(w) // 1000 for w in windows)
+    return f"{n} genes at {len(kb)} windows ({', '.join(f'{w} kb' for w in kb)}), {what}"
+
+
+@SUITE.test(DECIDE, points=1,
+            hint="score each window by the mean CV R^2 of its genes; choose the smallest window "
+                 "whose score is at least keep (95 %) of the best score, not the best window "
+                 "itself")
+def smallest_window_keeping_95_percent_of_the_best(student, ref, rng):
+    windows = np.array([100_000, 250_000, 500_000, 1_000_000, 2_000_000])
+    n = 18
+    for answer in (0, 1, 2):
+        top = rng.uniform(0.15, 0.35)
+        best = int(rng.integers(answer + 1, windows.size))
+        scores = np.empty(windows.size)
+        scores[:answer] = top * rng.uniform(0.6, 0.92, size=answer)
+        scores[answer] = top * rng.uniform(0.96, 0.99)
+        scores[answer + 1:] = top * rng.uniform(0.96, 0.995, size=windows.size - answer - 1)
+        scores[best] = top
+        cv = _cv_rows(rng, scores, n)
+        causal = rng.choice(n, size=2, replace=False)
+        p = _null_p(rng, (windows.size, n))
+        p[:, causal] = _strong_p(rng, (windows.size, 2))
+        _decide(student, ref, windows, cv, p, _gene_names(rng, n),
+                _evidence_given(windows, n, "the mean CV R^2 levelling off"))
+
+
+@SUITE.test(DECIDE, points=1,
+            hint="the window is chosen from the expression models (CV R^2) alone: how many genes "
+                 "pass at a window, or a gene's smallest p over the windows, must not enter the "
+                 "choice, else the trait is tested several times and Bonferroni no longer holds")
+def window_chosen_from_expression_prediction_not_from_the_trait(student, ref, rng):
+    windows = np.array([100_000, 250_000, 500_000, 1_000_000])
+    n = 20
+    top = rng.uniform(0.2, 0.3)
+    cv = _cv_rows(rng, top * np.array([0.75, rng.uniform(0.96, 0.98), 1.0,
+                                       rng.uniform(0.97, 0.99)]), n)
+    genes = rng.permutation(n)
+    p = _null_p(rng, (windows.size, n))
+    p[:, genes[:2]] = _strong_p(rng, (windows.size, 2))    # found at every window
+    p[2, genes[2]] = _strong_p(rng, 1)[0]                  # one more at 500 kb,
+    p[3, genes[2:5]] = _strong_p(rng, 3)                   # three more at 1 Mb,
+    p[0, genes[5:8]] = _strong_p(rng, 3)                   # three more at 100 kb only
+    _decide(student, ref, windows, cv, p, _gene_names(rng, n),
+            _evidence_given(windows, n, "wider windows giving more genes below the threshold"))
+
+
+@SUITE.test(DECIDE, points=1,
+            hint="a gene without a model at a window (cv_r2 NaN: no SNP in the window) predicts "
+                 "nothing there: count it as R^2 = 0 in the mean over all genes, do not leave "
+                 "it out (np.nanmean)")
+def gene_without_a_model_counts_as_r2_zero(student, ref, rng):
+    windows = np.array([100_000, 250_000, 500_000, 1_000_000])
+    n = 20
+    # (share of the best score, genes without a model) per window: at 100 kb 8 genes have no
+    # cis SNP, and the mean over the other 12 alone would make it the best window
+    for shares, missing in (([0.65, 1.0, 0.98, 0.97], [8, 1, 1, 1]),
+                            ([0.65, 0.85, 1.0, 0.97], [8, 2, 1, 1])):
+        cv = _cv_rows(rng, rng.uniform(0.2, 0.3) * np.array(shares), n, missing)
+        p = np.where(np.isnan(cv), np.nan, _null_p(rng, cv.shape))
+        causal = np.flatnonzero(np.all(np.isfinite(cv), axis=0))[:2]
+        p[:, causal] = _strong_p(rng, (windows.size, 2))
+        _decide(student, ref, windows, cv, p, _gene_names(rng, n),
+                _evidence_given(windows, n, "8 genes without a model at the smallest window"))
+
+
+@SUITE.test(DECIDE, points=1,
+            hint="Bonferroni: a gene passes when p < alpha / m, with m the number of genes "
+                 "tested (finite p) at the chosen window: not all the genes listed, not genes "
+                 "times windows, not alpha itself, not a false-discovery-rate cut")
+def bonferroni_over_the_genes_tested_at_the_chosen_window(student, ref, rng):
+    windows = np.array([250_000, 500_000, 1_000_000])
+    n, n_untested = 20, 4
+    top = rng.uniform(0.2, 0.3)
+    cv = _cv_rows(rng, top * np.array([0.8, 1.0, 0.9]), n, [3, 2, 2])
+    p = np.where(np.isnan(cv), np.nan, _null_p(rng, cv.shape))
+    order = rng.permutation(np.flatnonzero(np.isfinite(cv[1])))
+    p[1, order[:2]] = np.nan  # their models kept no SNP: not tested either
+    m = n - n_untested
+    strong, moderate, edge, near = order[2:6]
+    p[:, strong] = np.where(np.isnan(cv[:, strong]), np.nan, _strong_p(rng, windows.size))
+    p[1, moderate] = rng.uniform(0.05 / (3 * m) * 1.05, 0.05 / n * 0.96)
+    p[1, edge] = rng.uniform(0.05 / n * 1.04, 0.05 / m * 0.96)  # passes at m, not at n
+    p[1, near] = rng.uniform(0.05 / m * 1.3, 0.05 / m * 2.5)    # just misses
+    p[1, order[6]] = rng.uniform(0.01, 0.02)
+    _decide(student, ref, windows, cv, p, _gene_names(rng, n),
+            _evidence_given(windows, n, f"{n_untested} genes not tested at the chosen window"))
+
+
+@SUITE.test(DECIDE, points=1,
+            hint="use the alpha and keep you are given, and compare window widths, not their "
+                 "positions in the input: the windows may come in any order (cv_r2 and p rows "
+                 "follow them)")
+def keywords_and_windows_in_any_order(student, ref, rng):
+    sorted_windows = np.array([100_000, 250_000, 500_000, 1_000_000])
+    n = 20
+    top = rng.uniform(0.2, 0.3)
+    cv = _cv_rows(rng, top * np.array([0.84, 0.92, 0.97, 1.0]), n)
+    p = _null_p(rng, (4, n))
+    genes = rng.permutation(n)
+    p[:, genes[:2]] = _strong_p(rng, (4, 2))
+    p[:, genes[2]] = rng.uniform(0.01 / n * 1.2, 0.05 / n * 0.96, size=4)  # passes at 0.05 only
+    order = np.array([3, 0, 2, 1])  # 1 Mb first: not sorted by width
+    windows, cv, p = sorted_windows[order], cv[order], p[order]
+    names = _gene_names(rng, n)
+    given = _evidence_given(windows, n, "windows not sorted by width")
+    _decide(student, ref, windows, cv, p, names, given)
+    _decide(student, ref, windows, cv, p, names, given + ", keep=0.9, alpha=0.01",
+            keep=0.9, alpha=0.01)
+
+
+_DECIDE_REAL = {}
+DECIDE_WINDOWS = (100_000, 250_000, 500_000, 1_000_000)
+DECIDE_GIVEN = ("the TWAS of a simulated trait (21 genes, reference panel of 200, cohort of "
+                "1000) at windows of 100 kb, 250 kb, 500 kb and 1 Mb")
+
+
+def _real_evidence(ref):
+    """The reference TWAS of the hidden simulation at four windows, genes renamed."""
+    if not _DECIDE_REAL:
+        d = _twas_data()
+        genes = _genes_frame(_genes_source(d))
+        tables = [ref.twas(d["G_ref"], d["E_ref"], d["G_gwas"], d["y"], genes, d["positions"],
+                           window=w) for w in DECIDE_WINDOWS]
+        _DECIDE_REAL.update(
+            windows=np.array(DECIDE_WINDOWS),
+            cv=np.array([t["cv_r2"].to_numpy(dtype=float) for t in tables]),
+            p=np.array([t["p"].to_numpy(dtype=float) for t in tables]),
+            names=_gene_names(np.random.default_rng(1012), len(genes)))
+    return _DECIDE_REAL
+
+
+@SUITE.test(DECIDE, points=1,
+            hint="return (window, genes): the chosen width in bp as a number, and the names of "
+                 "the genes that pass as a list of str sorted alphabetically (sorted(...)), "
+                 "not in the order of the table")
+def real_twas_tables_window_and_sorted_gene_names(student, ref, rng):
+    e = _real_evidence(ref)
+    out = student(e["windows"].copy(), e["cv"].copy(), e["p"].copy(), list(e["names"]))
+    window, hits = _decision(out, DECIDE_GIVEN)
+    want_window, want_hits = ref.choose_window_and_hits(e["windows"], e["cv"], e["p"],
+                                                        e["names"])
+    expect(window == want_window, DECIDE,
+           f"chose the {window:,.0f} bp window, expected {want_window:,} bp", DECIDE_GIVEN)
+    expect(sorted(hits) == want_hits, DECIDE,
+           f"{_pass(len(hits))}, expected {len(want_hits)}", DECIDE_GIVEN)
+    expect(hits == want_hits, DECIDE, "the genes are not sorted alphabetically", DECIDE_GIVEN)
+    expect(np.ndim(out[0]) == 0, DECIDE,
+           f"the window is a {type_name(out[0])}; return a plain number (int)", DECIDE_GIVEN)

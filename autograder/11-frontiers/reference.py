@@ -1,7 +1,8 @@
 """Reference implementations for chapter 11-frontiers (instructor only).
 
-Attention, the two losses of a generative adversarial network and the two steps of
-representational similarity analysis (RSA). numpy only; no function modifies its inputs.
+Attention, the two losses of a generative adversarial network, the two steps of
+representational similarity analysis (RSA) and one decision made with them (at which layer do
+networks trained from different seeds agree most). numpy only; no function modifies its inputs.
 """
 import numpy as np
 from scipy.stats import rankdata
@@ -106,3 +107,27 @@ def compare_rdms(a, b):
     ra = ra - ra.mean()
     rb = rb - rb.mean()
     return float(ra @ rb / np.sqrt((ra @ ra) * (rb @ rb)))
+
+
+def most_consistent_layer(rdms):
+    """The layer whose representations agree most between networks that differ only in their seed.
+
+    ``rdms`` maps each layer's name to a list of k >= 2 RDMs, one per network, for the same n
+    stimuli (the same networks, in the same order, for every layer). The representational
+    consistency of a layer (Mehrer et al. 2020) is the mean rank correlation over the k(k-1)/2
+    pairs of different networks,
+
+        c(layer) = 2 / (k (k - 1)) * sum_{i < j} compare_rdms(R_i, R_j),
+
+    with compare_rdms the Spearman rho of the strict upper triangles. Every pair counts (not
+    only the pairs with network 0, nor neighbouring networks). Returns the name (a key of
+    ``rdms``) of the layer with the largest c; an exact tie goes to the first layer in the
+    dict's order. The RDMs are not modified.
+    """
+    best, best_c = None, -np.inf
+    for layer, mats in rdms.items():
+        k = len(mats)
+        c = np.mean([compare_rdms(mats[i], mats[j]) for i in range(k) for j in range(i + 1, k)])
+        if c > best_c:
+            best, best_c = layer, c
+    return best

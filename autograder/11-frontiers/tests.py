@@ -6,7 +6,8 @@ scipy in tests/11-frontiers/test_reference.py). Inputs are passed as copies, exc
 dedicated "does not modify its inputs" tests.
 
 Points: scaled_dot_product_attention 7, gan_discriminator_loss 6, gan_generator_loss 5,
-correlation_rdm 6, compare_rdms 6 (30 in all).
+correlation_rdm 6, compare_rdms 6, most_consistent_layer 6 (36 in all), and the written answer
+written_consistent_layer, 2 points graded by hand against the rubric in the solution notebook.
 """
 import numpy as np
 
@@ -458,3 +459,295 @@ def returns_a_python_float(student, ref, rng):
     value = student(a.copy(), b.copy())
     expect_close(to_float(value, CMP), ref.compare_rdms(a, b), CMP, given)
     _expect_plain_number(value, CMP, given)
+
+
+# ------------------------------------------------------------------ most_consistent_layer
+# The decision of the "apply and decide" part: given the RDMs of k networks that differ only in
+# their seed at each layer, name the layer whose networks agree most (mean Spearman rho over
+# all pairs of networks). The student's function may call their compare_rdms: while it is
+# graded, the grader's correct compare_rdms stands in for it (one bug, one penalty).
+LAYER = "most_consistent_layer"
+# and the written answer that follows it, graded by hand (rubric in the solution notebook)
+SUITE.written("written_consistent_layer", 2)
+
+
+def _geometry(rng, n, dim=4):
+    """Distances between n stimuli placed at random in `dim` dimensions: a 'true' geometry."""
+    x = rng.normal(size=(n, dim))
+    return np.sqrt(((x[:, None] - x[None]) ** 2).sum(-1))
+
+
+def _network_rdm(rng, base, noise):
+    """One network's RDM: the shared geometry plus symmetric noise of its own (``noise`` in
+    units of the spread of the geometry's dissimilarities), zero diagonal. Two networks with
+    noise s and t agree with a correlation of about 1 / sqrt((1 + s^2) (1 + t^2))."""
+    spread = base[np.triu_indices(len(base), 1)].std()
+    e = rng.normal(0, noise * spread, size=base.shape)
+    rdm = np.abs(base + (e + e.T) / np.sqrt(2))
+    np.fill_diagonal(rdm, 0.0)
+    return rdm
+
+
+def _noisy_layers(rng, names, noises, k, n=30):
+    """One layer per name, each with k networks around one geometry, with its own noise."""
+    base = _geometry(rng, n)
+    return {name: [_network_rdm(rng, base, s) for _ in range(k)] for name, s in zip(names, noises)}
+
+
+def _copy_rdms(rdms):
+    return {name: [np.array(m, copy=True) for m in mats] for name, mats in rdms.items()}
+
+
+def _consistency(ref, rdms):
+    """Mean Spearman rho over the pairs of networks, per layer (for messages)."""
+    out = {}
+    for name, mats in rdms.items():
+        k = len(mats)
+        out[name] = float(np.mean([ref.compare_rdms(mats[i], mats[j])
+                                   for i in range(k) for j in range(i + 1, k)]))
+    return out
+
+
+def _given_rdms(rdms, note=""):
+    mats = next(iter(rdms.values()))
+    n = np.shape(mats[0])[0]
+    return (f"rdms with {len(rdms)} layers ({', '.join(map(repr, rdms))}) of {len(mats)} "
+            f"networks each, RDMs {n} x {n}{note}")
+
+
+def _index_like(value):
+    """An integer (Python, numpy or a 0-d integer array/tensor as it crosses the sandbox)."""
+    if isinstance(value, (bool, np.bool_)):
+        return None
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if getattr(value, "shape", None) == () and getattr(getattr(value, "dtype", None), "kind",
+                                                       "") in "iu":
+        return int(np.asarray(value))
+    return None
+
+
+def _layer_of(value, rdms, given):
+    """The layer a student's answer names: a key of rdms, or (charged only in the test
+    'returns the layer name') the position of one."""
+    names = list(rdms)
+    if isinstance(value, str):
+        if value in names:
+            return str(value)
+        raise Failure(f"{LAYER} with {given}: returned {_text_of(value)}, which is not one of "
+                      f"the layers")
+    index = _index_like(value)
+    if index is not None and 0 <= index < len(names):
+        return names[index]
+    raise Failure(f"{LAYER} with {given}: returned {_text_of(value)}; expected the name of one of "
+                  f"the layers (a key of rdms)")
+
+
+def _text_of(value):
+    if isinstance(value, str):
+        return repr(value[:40])
+    shape = getattr(value, "shape", None)
+    return f"a {type(value).__name__}" + (f" of shape {tuple(shape)}" if shape else "")
+
+
+def _decision_failure(student, ref, rdms, note=""):
+    """Call the student's function on (a copy of) rdms: None when it names the right layer,
+    else the failure message (expected and chosen layers with their mean rho)."""
+    given = _given_rdms(rdms, note)
+    chosen = _layer_of(student(_copy_rdms(rdms)), rdms, given)
+    expected = ref.most_consistent_layer(rdms)
+    if chosen == expected:
+        return None
+    c = _consistency(ref, rdms)
+    return (f"{LAYER} with {given}: returned {chosen!r} (mean rho between networks "
+            f"{c[chosen]:.3f}), but the networks agree most at {expected!r} ({c[expected]:.3f})")
+
+
+def _check_cases(student, ref, cases):
+    """Every case is run (so that what the function did on each is known), then the first
+    wrong decision fails the test."""
+    problems = [_decision_failure(student, ref, rdms, note) for rdms, note in cases]
+    problems = [p for p in problems if p]
+    if problems:
+        raise Failure(problems[0] + (f" (and {len(problems) - 1} more wrong case(s))"
+                                     if len(problems) > 1 else ""))
+
+
+@SUITE.test(LAYER, points=1,
+            hint="for each layer average compare_rdms over the pairs of networks and return the "
+                 "layer with the LARGEST mean: rho is a similarity, not a dissimilarity")
+def picks_the_layer_whose_networks_agree_most(student, ref, rng):
+    names = ["hidden 1", "hidden 2", "hidden 3", "hidden 4", "logits"]
+    cases = [(_noisy_layers(rng, names, rng.permutation([0.3, 0.7, 1.1, 1.5, 1.9]), 5), ""),
+             (_noisy_layers(rng, ["conv1", "conv2", "fc"], rng.permutation([0.3, 0.9, 1.5]), 2),
+              " (two networks: one pair)"),
+             (_noisy_layers(rng, ["V1", "V2", "V4", "IT", "readout", "logits"],
+                            [1.8, 1.5, 1.2, 0.9, 0.6, 0.3], 3, n=30), "")]
+    _check_cases(student, ref, cases)
+
+
+def _outlier_first(rng, n=30):
+    """Layer 'hidden 1': networks 1..4 nearly identical, network 0 far off (rho about 0.99
+    and 0.37); 'hidden 2': five networks equally noisy (about 0.55). All pairs: hidden 1 (about
+    0.74); pairs with network 0 only, or the weakest pair: hidden 2."""
+    base = _geometry(rng, n)
+    return {"hidden 1": [_network_rdm(rng, base, 2.5)] + [_network_rdm(rng, base, 0.1)
+                                                        for _ in range(4)],
+            "hidden 2": [_network_rdm(rng, base, 0.9) for _ in range(5)]}
+
+
+def _mixed(rng, first, share, n):
+    """A geometry whose dissimilarities correlate exactly ``share`` with those of ``first``:
+    ``first``'s standardised upper triangle mixed with an independent geometry's made
+    orthogonal to it."""
+    iu = np.triu_indices(n, 1)
+    a = first[iu] - first[iu].mean()
+    b = _geometry(rng, n)[iu]
+    b = b - b.mean()
+    b = b - (a @ b) / (a @ a) * a
+    mixed = share * a / np.linalg.norm(a) + np.sqrt(1 - share ** 2) * b / np.linalg.norm(b)
+    out = np.zeros((n, n))
+    out[iu] = mixed - mixed.min() + 0.1 * mixed.std()
+    return out + out.T
+
+
+def _two_groups(rng, n=40):
+    """Layer 'hidden 1': networks 0, 2, 4 share one geometry and 1, 3 a partly different one
+    (two solutions; rho about 0.98 within a group, 0.3 across); 'hidden 2': one geometry, more
+    noise (about 0.43). All pairs: hidden 1 (about 0.57); neighbouring networks only (0-1,
+    1-2, ...), or the weakest pair: hidden 2."""
+    first = _geometry(rng, n)
+    second = _mixed(rng, first, 0.3, n)
+    return {"hidden 1": [_network_rdm(rng, first if k % 2 == 0 else second, 0.15)
+                         for k in range(5)],
+            "hidden 2": [_network_rdm(rng, first, 1.15) for _ in range(5)]}
+
+
+def _one_twin_pair(rng, n=30):
+    """Layer 'hidden 1': networks 3 and 4 identical, the others very noisy; 'hidden 2': five
+    networks with little noise. All pairs: hidden 2; the single best pair: hidden 1."""
+    base = _geometry(rng, n)
+    twin = _network_rdm(rng, base, 0.6)
+    return {"hidden 1": [_network_rdm(rng, base, 2.0) for _ in range(3)] + [twin, twin.copy()],
+            "hidden 2": [_network_rdm(rng, base, 0.5) for _ in range(5)]}
+
+
+@SUITE.test(LAYER, points=1,
+            hint="average over EVERY pair of different networks i < j (k(k-1)/2 pairs), not only "
+                 "the pairs with network 0, neighbouring networks, or the best or worst pair")
+def averages_over_every_pair_of_networks(student, ref, rng):
+    _check_cases(student, ref, [(_outlier_first(rng), " (network 0 is an outlier in one layer)"),
+                                (_two_groups(rng), " (the networks form two groups in one layer)"),
+                                (_one_twin_pair(rng), " (one pair of identical networks)")])
+
+
+@SUITE.test(LAYER, points=1,
+            hint="compare two networks' RDMs with Spearman's rank correlation (your compare_rdms): "
+                 "two networks whose dissimilarities differ by a monotone rescaling agree fully")
+def agreement_is_rank_based(student, ref, rng):
+    n = 30
+    base = _geometry(rng, n)
+    # layer 'hidden 2': each network sees the same order of dissimilarities on its own scale
+    rescaled = [base ** p for p in rng.permutation([0.25, 0.5, 1.0, 2.0, 4.0])]
+    rdms = {"hidden 1": [_network_rdm(rng, base, 0.2) for _ in range(5)],
+            "hidden 2": [_network_rdm(rng, m, 0.01) for m in rescaled]}
+    _check_cases(student, ref, [(rdms, " (in one layer the networks differ by monotone "
+                                       "rescalings)")])
+
+
+_DIGIT_CASES: dict = {}
+
+
+def _digit_cases():
+    """The chapter's case, on other evidence than the notebook's: RDMs of 80 held-out digits
+    (8 per class) in MLPs that differ only in their seed, (a) trained with scikit-learn (four
+    hidden layers of 32, 40 iterations, seeds 20-23) and (b) untrained (He-initialised random
+    ReLU layers, seeds 0-3). Built once per process."""
+    if not _DIGIT_CASES:
+        import warnings
+
+        from sklearn.datasets import load_digits
+        from sklearn.exceptions import ConvergenceWarning
+        from sklearn.model_selection import train_test_split
+        from sklearn.neural_network import MLPClassifier
+
+        digits = load_digits()
+        X_tr, X_te, y_tr, y_te = train_test_split(digits.data / 16, digits.target, test_size=450,
+                                                  stratify=digits.target, random_state=0)
+        stim = X_te[np.concatenate([np.flatnonzero(y_te == c)[10:18] for c in range(10)])]
+        names = ["hidden 1", "hidden 2", "hidden 3", "hidden 4", "logits"]
+        trained = {name: [] for name in names}
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            for seed in range(20, 24):
+                mlp = MLPClassifier((32, 32, 32, 32), max_iter=40, random_state=seed)
+                mlp.fit(X_tr, y_tr)
+                h = stim
+                for i, (W, b) in enumerate(zip(mlp.coefs_, mlp.intercepts_)):
+                    h = h @ W + b
+                    h = np.maximum(h, 0) if i < len(mlp.coefs_) - 1 else h
+                    trained[names[i]].append(_rdm_of(h))
+        untrained = {name: [] for name in names}
+        sizes = (64, 32, 32, 32, 32, 10)
+        for seed in range(4):
+            weights = np.random.default_rng(seed)
+            h = stim
+            for i, name in enumerate(names):
+                h = h @ weights.normal(0, np.sqrt(2 / sizes[i]), size=(sizes[i], sizes[i + 1]))
+                h = np.maximum(h, 0) if i < len(names) - 1 else h
+                untrained[name].append(_rdm_of(h))
+        _DIGIT_CASES["trained"], _DIGIT_CASES["untrained"] = trained, untrained
+    return _DIGIT_CASES["trained"], _DIGIT_CASES["untrained"]
+
+
+def _rdm_of(acts):
+    """1 - Pearson r between rows (the trusted twin of correlation_rdm)."""
+    z = acts - acts.mean(axis=1, keepdims=True)
+    z = z / np.linalg.norm(z, axis=1, keepdims=True)
+    rdm = 1.0 - np.clip(z @ z.T, -1.0, 1.0)
+    rdm = (rdm + rdm.T) / 2.0
+    np.fill_diagonal(rdm, 0.0)
+    return rdm
+
+
+@SUITE.test(LAYER, points=1,
+            hint="the same rule on real networks: every layer's k RDMs, every pair of networks, "
+                 "the mean Spearman rho; return the layer's name")
+def networks_trained_on_the_digits(student, ref, rng):
+    trained, untrained = _digit_cases()
+    _check_cases(student, ref, [
+        (trained, " (80 held-out digits, 4 MLPs trained from different seeds)"),
+        (untrained, " (the same digits, 4 untrained networks)")])
+
+
+@SUITE.test(LAYER, points=1,
+            hint="return the layer's name, a key of rdms such as 'hidden 2' (e.g. max over the "
+                 "keys with key=...), not its position in the dict nor its mean rho")
+def returns_the_layer_name(student, ref, rng):
+    rdms = _noisy_layers(rng, ["layer A", "layer B", "layer C", "layer D"],
+                         rng.permutation([0.3, 0.8, 1.3, 1.8]), 4)
+    given = _given_rdms(rdms)
+    value = student(_copy_rdms(rdms))
+    if isinstance(value, str) and value in rdms:
+        return
+    index = _index_like(value)
+    if index is not None and 0 <= index < len(rdms):
+        raise Failure(f"{LAYER} with {given}: returned the position {index} of a layer; return "
+                      f"its name (the key of rdms), e.g. {list(rdms)[index]!r}")
+    raise Failure(f"{LAYER} with {given}: returned {_text_of(value)}; expected one of the layer "
+                  "names (the keys of rdms), as a str")
+
+
+@SUITE.test(LAYER, points=1, hint="read the RDMs, do not rescale, sort or fill them in place")
+def does_not_modify_its_inputs(student, ref, rng):
+    rdms = _noisy_layers(rng, ["hidden 1", "hidden 2", "hidden 3"],
+                         rng.permutation([0.3, 0.9, 1.5]), 4)
+    before = _copy_rdms(rdms)
+    value = student(rdms)
+    for name in before:
+        for k, (b, m) in enumerate(zip(before[name], rdms[name])):
+            expect_unchanged(b, m, LAYER, f"rdms[{name!r}][{k}]")
+    given = _given_rdms(before)
+    chosen = _layer_of(value, before, given)
+    expected = ref.most_consistent_layer(before)
+    expect(chosen == expected, LAYER, f"returned {chosen!r}, expected {expected!r}", given)

@@ -698,3 +698,174 @@ def train_mlp_torch(X, y, hidden=64, lr=0.1, epochs=30, batch_size=32, seed=0):
             opt.step()
     return {"W1": l1.weight.detach().T.numpy().copy(), "b1": l1.bias.detach().numpy().copy(),
             "W2": l2.weight.detach().T.numpy().copy(), "b2": l2.bias.detach().numpy().copy()}
+
+
+# ------------------------------------------------------------------ choose_learning_rate
+def _runs(learning_rates, val_losses):
+    return np.asarray(learning_rates, dtype=float), np.asarray(val_losses, dtype=float)
+
+
+def _smallest_good_enough(rates, score, keep, tolerance):
+    """The smallest rate among the kept runs whose score is within the tolerance of the best."""
+    best = score[keep].min()
+    return float(rates[keep & (score <= (1 + tolerance) * best)].min())
+
+
+@BANK.mutant("choose_learning_rate", "plain argmin of the final loss: no tolerance, no preference",
+             diagnosis="you take the run with the very lowest final loss, so a larger rate wins "
+                       "by a margin smaller than the noise between runs, where the smallest rate "
+                       "within the tolerance should",
+             section="Training a network on handwritten digits")
+def choose_learning_rate_argmin(learning_rates, val_losses, tolerance=0.1):
+    rates, losses = _runs(learning_rates, val_losses)
+    last = np.where(np.all(np.isfinite(losses), axis=1), losses[:, -1], np.inf)
+    return float(rates[np.argmin(last)])
+
+
+@BANK.mutant("choose_learning_rate", "judges each run by the lowest loss anywhere on its curve",
+             diagnosis="you judge each run by the lowest point of its curve, but a run that dips "
+                       "and then climbs back ends worse: the network you keep is the one at the "
+                       "end of the budget",
+             section="Training a network on handwritten digits")
+def choose_learning_rate_best_epoch(learning_rates, val_losses, tolerance=0.1):
+    rates, losses = _runs(learning_rates, val_losses)
+    keep = np.all(np.isfinite(losses), axis=1)
+    return _smallest_good_enough(rates, np.where(keep, losses.min(axis=1), np.inf), keep,
+                                 tolerance)
+
+
+@BANK.mutant("choose_learning_rate", "judges each run by its mean loss over the epochs",
+             diagnosis="you judge each run by its average loss over all epochs, which rewards a "
+                       "fast start, but what counts is the loss the network ends with",
+             section="Training a network on handwritten digits")
+def choose_learning_rate_mean_loss(learning_rates, val_losses, tolerance=0.1):
+    rates, losses = _runs(learning_rates, val_losses)
+    keep = np.all(np.isfinite(losses), axis=1)
+    score = np.where(keep, losses.mean(axis=1), np.inf)
+    return _smallest_good_enough(rates, score, keep, tolerance)
+
+
+@BANK.mutant("choose_learning_rate", "keeps the runs with nan: the best loss becomes nan",
+             diagnosis="you let runs whose loss became nan or inf take part, and nan compares "
+                       "false with every number, so the best loss is nan and no run passes",
+             section="Gradient descent and the learning rate")
+def choose_learning_rate_keeps_nan(learning_rates, val_losses, tolerance=0.1):
+    rates, losses = _runs(learning_rates, val_losses)
+    last = losses[:, -1]
+    within = last <= (1 + tolerance) * np.min(last)
+    return float(rates[within].min())
+
+
+@BANK.mutant("choose_learning_rate", "the largest rate within the tolerance",
+             diagnosis="you take the largest rate among the runs close to the best, the one "
+                       "nearest to where training breaks down, instead of the smallest and safest",
+             section="Gradient descent and the learning rate")
+def choose_learning_rate_largest(learning_rates, val_losses, tolerance=0.1):
+    rates, losses = _runs(learning_rates, val_losses)
+    keep = np.all(np.isfinite(losses), axis=1)
+    last = np.where(keep, losses[:, -1], np.inf)
+    return float(rates[keep & (last <= (1 + tolerance) * last.min())].max())
+
+
+@BANK.mutant("choose_learning_rate", "absolute tolerance: best + tolerance",
+             diagnosis="you add the tolerance to the best loss instead of scaling the best loss "
+                       "by it, so for losses near 0.1 the margin is 100 % and slow runs pass",
+             section="Exercise")
+def choose_learning_rate_absolute(learning_rates, val_losses, tolerance=0.1):
+    rates, losses = _runs(learning_rates, val_losses)
+    keep = np.all(np.isfinite(losses), axis=1)
+    last = np.where(keep, losses[:, -1], np.inf)
+    return float(rates[keep & (last <= last.min() + tolerance)].min())
+
+
+@BANK.mutant("choose_learning_rate", "ignores the tolerance argument (always 10 %)",
+             diagnosis="you ignore the tolerance you are given and always use a margin of 10 %",
+             section="Exercise")
+def choose_learning_rate_fixed_tolerance(learning_rates, val_losses, tolerance=0.1):
+    rates, losses = _runs(learning_rates, val_losses)
+    keep = np.all(np.isfinite(losses), axis=1)
+    return _smallest_good_enough(rates, losses[:, -1], keep, 0.1)
+
+
+@BANK.mutant("choose_learning_rate", "strict < (1 + tolerance) * best: nothing passes at tolerance 0",
+             diagnosis="you require a final loss strictly below the margin, so with a tolerance "
+                       "of 0 not even the best run itself qualifies",
+             section="Exercise")
+def choose_learning_rate_strict(learning_rates, val_losses, tolerance=0.1):
+    rates, losses = _runs(learning_rates, val_losses)
+    keep = np.all(np.isfinite(losses), axis=1)
+    last = np.where(keep, losses[:, -1], np.inf)
+    return float(rates[last < (1 + tolerance) * last.min()].min())
+
+
+@BANK.mutant("choose_learning_rate", "returns the position of the chosen run, not its rate",
+             diagnosis="you return the position of the chosen run in the list instead of its "
+                       "learning rate",
+             section="Exercise")
+def choose_learning_rate_index(learning_rates, val_losses, tolerance=0.1):
+    rates, losses = _runs(learning_rates, val_losses)
+    keep = np.all(np.isfinite(losses), axis=1)
+    chosen = _smallest_good_enough(rates, losses[:, -1], keep, tolerance)
+    return int(np.flatnonzero(rates == chosen)[0])
+
+
+@BANK.mutant("choose_learning_rate", "replaces nan by inf in the caller's val_losses",
+             diagnosis="you overwrite the nan and inf values in the caller's val_losses array "
+                       "instead of leaving the evidence you were given as it was",
+             section="Exercise")
+def choose_learning_rate_in_place(learning_rates, val_losses, tolerance=0.1):
+    val_losses[~np.isfinite(val_losses)] = np.inf
+    rates = np.asarray(learning_rates, dtype=float)
+    last = val_losses[:, -1]
+    return float(rates[last <= (1 + tolerance) * last.min()].min())
+
+
+@BANK.mutant("choose_learning_rate", "the first run in the list within the tolerance",
+             diagnosis="you take the first good-enough run in the order of the list, as if the "
+                       "rates were sorted, instead of the one with the smallest rate",
+             section="Exercise")
+def choose_learning_rate_first_listed(learning_rates, val_losses, tolerance=0.1):
+    rates, losses = _runs(learning_rates, val_losses)
+    keep = np.all(np.isfinite(losses), axis=1)
+    last = np.where(keep, losses[:, -1], np.inf)
+    return float(rates[np.flatnonzero(last <= (1 + tolerance) * last.min())[0]])
+
+
+@BANK.mutant("choose_learning_rate", "the largest rate whose loss stayed finite",
+             diagnosis="you take the largest rate whose loss never overflowed, but a run can "
+                       "blow up or collapse to chance with finite losses: judge it by its final loss",
+             section="Gradient descent and the learning rate")
+def choose_learning_rate_largest_finite(learning_rates, val_losses, tolerance=0.1):
+    rates, losses = _runs(learning_rates, val_losses)
+    return float(rates[np.all(np.isfinite(losses), axis=1)].max())
+
+
+@BANK.alternative("choose_learning_rate", "a Python loop over the runs with math.isfinite")
+def choose_learning_rate_loop(learning_rates, val_losses, tolerance=0.1):
+    import math
+
+    finals = {}
+    for rate, curve in zip(learning_rates, val_losses):
+        values = [float(v) for v in curve]
+        if all(math.isfinite(v) for v in values):
+            finals[float(rate)] = values[-1]
+    best = min(finals.values())
+    return min(rate for rate, final in finals.items() if final <= (1 + tolerance) * best)
+
+
+@BANK.alternative("choose_learning_rate", "np.nanmin of the last column, float32 evidence")
+def choose_learning_rate_nanmin(learning_rates, val_losses, tolerance=0.1):
+    # nan and inf final losses never pass the threshold, so they need no mask of their own
+    last = np.asarray(val_losses, dtype=np.float32)[:, -1]
+    with np.errstate(invalid="ignore"):
+        passes = last <= (1 + tolerance) * np.nanmin(last[np.isfinite(last)])
+    return np.asarray(learning_rates, dtype=np.float32)[passes].min()
+
+
+@BANK.alternative("choose_learning_rate", "sorts the runs by rate, then the first good enough")
+def choose_learning_rate_sorted(learning_rates, val_losses, tolerance=0.1):
+    runs = sorted(zip(np.asarray(learning_rates, dtype=float), np.asarray(val_losses)),
+                  key=lambda run: run[0])
+    runs = [(rate, curve[-1]) for rate, curve in runs if np.isfinite(curve).all()]
+    best = min(final for _, final in runs)
+    return next(float(rate) for rate, final in runs if final <= best * (1 + tolerance))

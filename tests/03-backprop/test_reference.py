@@ -189,3 +189,67 @@ def test_train_mlp_with_one_batch_is_full_batch_gradient_descent_like_torch():
     # classes = y.max() + 1 even with a class missing from y
     keep = y != 4
     assert ref.train_mlp(X[keep], y[keep], hidden=8, epochs=1)["W2"].shape == (8, 10)
+
+
+# ------------------------------------------------------------------ choose_learning_rate (apply and decide)
+def _lr_oracle(rates, curves, tolerance):
+    """The rule of the docstring, one run at a time with plain Python floats."""
+    runs = [(float(r), [float(v) for v in row]) for r, row in zip(rates, curves)]
+    kept = [(r, row[-1]) for r, row in runs if all(np.isfinite(v) for v in row)]
+    best = min(final for _, final in kept)
+    return min(r for r, final in kept if final <= (1 + tolerance) * best)
+
+
+def test_choose_learning_rate_hand_examples():
+    close = [[2.3, 1.0, 0.6, 0.50], [2.3, 0.6, 0.3, 0.21], [2.3, 0.4, 0.25, 0.20]]
+    # best final loss 0.20, bar 1.1 * 0.20 = 0.22: the runs of 0.3 and 1.0 pass, 0.3 is smaller
+    got = ref.choose_learning_rate([0.1, 0.3, 1.0], close)
+    assert type(got) is float and got == 0.3
+    assert ref.choose_learning_rate([0.1, 0.3, 1.0], close, tolerance=0.0) == 1.0
+    # an exact tie of final losses, even with tolerance 0: the smaller rate
+    assert ref.choose_learning_rate([1.0, 0.3], [[2.3, 0.25], [2.3, 0.25]], tolerance=0.0) == 0.3
+    # bar 1.5 * 0.20 = 0.30 keeps only 0.3 and 1.0 too; 2.6 * 0.20 = 0.52 keeps all three
+    assert ref.choose_learning_rate([0.1, 0.3, 1.0], close, tolerance=0.5) == 0.3
+    assert ref.choose_learning_rate([0.1, 0.3, 1.0], close, tolerance=1.6) == 0.1
+    # the run of 1.0 reaches nan at epoch 2: L* becomes 0.21, and 0.3 is still the answer
+    broken = [row[:] for row in close]
+    broken[2][2] = float("nan")
+    assert ref.choose_learning_rate([0.1, 0.3, 1.0], broken, tolerance=0.0) == 0.3
+    # too slow (1.8), good (0.4), climbing above its start (9.0): 0.1
+    assert ref.choose_learning_rate([0.01, 0.1, 1.0], [[2.3, 2.1, 1.9, 1.8], [2.3, 0.9, 0.5, 0.4],
+                                                       [2.3, 3.0, 6.0, 9.0]]) == 0.1
+
+
+def test_choose_learning_rate_diverged_runs_are_out_wherever_they_overflow():
+    rates = [0.01, 0.1, 1.0, 3.0]
+    curves = np.array([[2.3, 2.0, 1.7, 1.5],
+                       [2.3, 0.9, 0.5, 0.40],
+                       [2.3, np.inf, 0.3, 0.10],      # overflowed mid-run, then a finite end
+                       [2.3, 0.5, 0.2, -np.inf]])     # -inf is not finite either
+    assert ref.choose_learning_rate(rates, curves, tolerance=0.0) == 0.1
+    assert ref.choose_learning_rate(rates[::-1], curves[::-1], tolerance=0.0) == 0.1
+    # the only run that stayed finite is chosen, whatever its loss
+    assert ref.choose_learning_rate([0.5, 5.0], [[2.3, 2.2], [2.3, np.nan]]) == 0.5
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_choose_learning_rate_matches_a_loop_oracle_in_any_order(seed):
+    rng = np.random.default_rng(100 + seed)
+    k, T = int(rng.integers(2, 9)), int(rng.integers(2, 10))
+    rates = rng.choice([0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0], size=k,
+                       replace=False)
+    curves = 2.3 * np.exp(-np.cumsum(rng.uniform(0, 0.6, size=(k, T)), axis=1))
+    bad = rng.random((k, T)) < 0.08
+    bad[0] = False  # at least one run stays finite
+    curves[bad] = rng.choice([np.nan, np.inf, -np.inf], size=bad.sum())
+    curves_list = curves.tolist()
+    before_rates, before_curves = rates.copy(), curves.copy()
+    for tolerance in (0.0, 0.05, 0.1, 0.5):
+        want = _lr_oracle(rates, curves, tolerance)
+        assert ref.choose_learning_rate(rates, curves, tolerance) == want
+        assert ref.choose_learning_rate(list(rates), curves_list, tolerance) == want
+        order = rng.permutation(k)
+        assert ref.choose_learning_rate(rates[order], curves[order], tolerance) == want
+    np.testing.assert_array_equal(rates, before_rates)
+    np.testing.assert_array_equal(curves, before_curves)  # nan compares equal here
+    np.testing.assert_array_equal(np.array(curves_list), before_curves)

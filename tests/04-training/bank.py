@@ -597,3 +597,137 @@ class ESNumpy:
             return np.False_
         self.counter += 1
         return np.bool_(self.counter >= self.patience)
+
+
+# ------------------------------------------------------------------ choose_n_epochs
+def _cv_summary(val_curves, ddof=1):
+    """Mean curve, index of its minimum, and the standard error of the mean there."""
+    curves = np.asarray(val_curves, dtype=float)
+    mean = curves.mean(axis=0)
+    best = int(np.argmin(mean))
+    return curves, mean, best, curves[:, best].std(ddof=ddof) / np.sqrt(len(curves))
+
+
+@BANK.mutant("choose_n_epochs", "no one-standard-error band: the epoch of the lowest mean loss",
+             diagnosis="you take the epoch of the lowest mean validation loss, but the rule "
+                       "stops at the first epoch that the folds cannot tell apart from it, within "
+                       "one standard error",
+             section="Choosing hyperparameters")
+def choose_lowest_mean(val_curves):
+    return int(np.argmin(np.asarray(val_curves, dtype=float).mean(axis=0))) + 1
+
+
+@BANK.mutant("choose_n_epochs", "band of one standard deviation instead of one standard error",
+             diagnosis="you widen the band by the spread of the single folds (their standard "
+                       "deviation); the uncertainty of a mean of k folds is that spread divided "
+                       "by the square root of k",
+             section="Choosing hyperparameters")
+def choose_sd_band(val_curves):
+    curves, mean, best, se = _cv_summary(val_curves)
+    return int(np.argmax(mean <= mean[best] + se * np.sqrt(len(curves)))) + 1
+
+
+@BANK.mutant("choose_n_epochs", "np.std's default ddof=0 in the standard error",
+             diagnosis="you compute the standard deviation of the k fold losses by dividing by k "
+                       "(numpy's default); the sample standard deviation divides by k - 1",
+             section="Choosing hyperparameters")
+def choose_biased_sd(val_curves):
+    curves, mean, best, se = _cv_summary(val_curves, ddof=0)
+    return int(np.argmax(mean <= mean[best] + se)) + 1
+
+
+@BANK.mutant("choose_n_epochs", "compares each epoch with its own standard error, not the best "
+                                "epoch's",
+             diagnosis="you give every epoch a band of its own standard error, but the band is "
+                       "set once, by the standard error of the mean at the best epoch",
+             section="Choosing hyperparameters")
+def choose_own_se(val_curves):
+    curves, mean, best, _ = _cv_summary(val_curves)
+    se_each = curves.std(axis=0, ddof=1) / np.sqrt(len(curves))
+    return int(np.argmax(mean - se_each <= mean[best])) + 1
+
+
+@BANK.mutant("choose_n_epochs", "rounded mean of the folds' own best epochs (early stopping "
+                                "per fold, averaged)",
+             diagnosis="you average the best epochs of the single folds, but the rule decides "
+                       "on the mean curve of all folds, with a band of one standard error",
+             section="Step 3: early stopping")
+def choose_mean_of_fold_minima(val_curves):
+    best_each = np.argmin(np.asarray(val_curves, dtype=float), axis=1) + 1
+    return int(round(float(np.mean(best_each))))
+
+
+@BANK.mutant("choose_n_epochs", "median of the folds' own best epochs",
+             diagnosis="you take the median of the single folds' best epochs, but the rule "
+                       "decides on the mean curve of all folds, with a band of one standard "
+                       "error",
+             section="Step 3: early stopping")
+def choose_median_of_fold_minima(val_curves):
+    best_each = np.argmin(np.asarray(val_curves, dtype=float), axis=1) + 1
+    return int(np.floor(np.median(best_each)))
+
+
+@BANK.mutant("choose_n_epochs", "last epoch inside the band instead of the first",
+             diagnosis="you take the latest epoch within one standard error of the best, but "
+                       "the rule prefers the simplest model, the fewest epochs inside the band",
+             section="Step 3: early stopping")
+def choose_last_in_band(val_curves):
+    curves, mean, best, se = _cv_summary(val_curves)
+    return int(np.flatnonzero(mean <= mean[best] + se)[-1]) + 1
+
+
+@BANK.mutant("choose_n_epochs", "returns the 0-based column index instead of a number of epochs",
+             diagnosis="you return the column index of the chosen epoch, counted from 0, but the "
+                       "answer is a number of epochs to train, counted from 1",
+             section="Exercise")
+def choose_zero_based(val_curves):
+    curves, mean, best, se = _cv_summary(val_curves)
+    return int(np.argmax(mean <= mean[best] + se))
+
+
+@BANK.mutant("choose_n_epochs", "averages over the wrong axis (over the epochs of each fold)",
+             diagnosis="you average each fold over its epochs instead of each epoch over the "
+                       "folds (the rows of val_curves are the folds, the columns the epochs)",
+             section="Exercise")
+def choose_wrong_axis(val_curves):
+    curves = np.asarray(val_curves, dtype=float)
+    mean = curves.mean(axis=1)
+    best = int(np.argmin(mean))
+    se = curves[best].std(ddof=1) / np.sqrt(curves.shape[1])
+    return int(np.argmax(mean <= mean[best] + se)) + 1
+
+
+@BANK.alternative("choose_n_epochs", "plain Python loops over lists, statistics by hand")
+def choose_loops(val_curves):
+    rows = [list(map(float, row)) for row in val_curves]
+    k, n_epochs = len(rows), len(rows[0])
+    means = [sum(row[t] for row in rows) / k for t in range(n_epochs)]
+    best = min(range(n_epochs), key=lambda t: (means[t], t))
+    var = sum((row[best] - means[best]) ** 2 for row in rows) / (k - 1)
+    limit = means[best] + (var / k) ** 0.5
+    for t in range(n_epochs):
+        if means[t] <= limit:
+            return t + 1
+    return best + 1
+
+
+@BANK.alternative("choose_n_epochs", "torch in float32, returns a 0-d tensor")
+def choose_torch32(val_curves):
+    curves = torch.as_tensor(np.asarray(val_curves), dtype=torch.float32)
+    mean = curves.mean(dim=0)
+    best = int(torch.argmin(mean))
+    se = curves[:, best].std(unbiased=True) / curves.shape[0] ** 0.5
+    inside = torch.nonzero(mean <= mean[best] + se).flatten()
+    return inside[0] + 1
+
+
+@BANK.alternative("choose_n_epochs", "float32 numpy, statistics.stdev, np.flatnonzero, "
+                                     "returns an np.int64")
+def choose_float32(val_curves):
+    import statistics
+
+    curves = np.array(val_curves, dtype=np.float32)
+    mean = curves.mean(axis=0)
+    best = int(np.argmin(mean))
+    limit = mean[best] + statistics.stdev(curves[:, best].tolist()) / np.sqrt(len(curves))
+    return np.flatnonzero(mean <= limit)[0] + 1

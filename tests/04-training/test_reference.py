@@ -203,3 +203,51 @@ def test_degenerate_dropouts_earn_no_points():
                         lambda x, p, training, rng: np.array(x, dtype=float)):
         res = grade_function("04-training", "dropout", placeholder)
         assert res.points == 0, res.report()
+
+
+# ------------------------------------------------------------------ choose_n_epochs (apply and decide)
+def test_choose_n_epochs_hand_examples():
+    three = [[0.70, 0.40, 0.28, 0.22, 0.25, 0.30],
+             [0.70, 0.45, 0.33, 0.30, 0.32, 0.36],
+             [0.70, 0.50, 0.38, 0.38, 0.39, 0.42]]
+    # mean curve 0.70 0.45 0.33 0.30 0.32 0.36, lowest after 4 epochs; SE = 0.08 / sqrt(3) = 0.046
+    # (sample sd of 0.22, 0.30, 0.38): band up to 0.346, first inside it: 0.33, after 3 epochs
+    n = ref.choose_n_epochs(three)
+    assert type(n) is int and n == 3
+    # two folds: SE = |0.34 - 0.26| / 2 = 0.04, band 0.30 + 0.04 = 0.34 holds 0.33: 2 epochs
+    assert ref.choose_n_epochs([[0.60, 0.31, 0.26, 0.33], [0.60, 0.35, 0.34, 0.37]]) == 2
+    # identical folds: SE = 0, the answer is the lowest point of the mean curve, counted from 1
+    assert ref.choose_n_epochs(np.tile(three[1], (4, 1))) == 4
+    # a single epoch, and a curve that only falls (lowest at the end, band too narrow to move)
+    assert ref.choose_n_epochs([[0.5], [0.7]]) == 1
+    assert ref.choose_n_epochs([[0.9, 0.6, 0.4], [0.9, 0.6, 0.4]]) == 3
+
+
+def test_choose_n_epochs_tied_minimum_takes_the_first_and_its_own_standard_error():
+    # the mean curve is lowest (0.3) after 3 and after 5 epochs; the first of them, column 2,
+    # has SE 0 (both folds 0.3), so the band is 0.3 and the answer 3. The SE of column 4
+    # (|0.1 - 0.5| / 2 = 0.2) would reach 0.5 and give 2.
+    curves = np.array([[0.6, 0.45, 0.3, 0.35, 0.1],
+                       [0.6, 0.45, 0.3, 0.35, 0.5]])
+    mean = curves.mean(axis=0)
+    assert mean[2] == mean[4]
+    assert ref.choose_n_epochs(curves) == 3
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_choose_n_epochs_matches_scipy_sem_and_a_loop(seed):
+    import scipy.stats
+
+    rng = np.random.default_rng(200 + seed)
+    k, T = int(rng.integers(2, 11)), int(rng.integers(1, 60))
+    t = np.arange(1, T + 1)
+    curves = (0.3 + 0.8 * np.exp(-t / rng.uniform(2, 10)) + rng.uniform(0, 2e-3) * t
+              + rng.normal(0, 0.03, size=(k, T)))
+    before = curves.copy()
+    mean = [sum(curves[i, col] for i in range(k)) / k for col in range(T)]
+    best = min(range(T), key=lambda col: mean[col])  # min() keeps the first of equal ones
+    band = mean[best] + scipy.stats.sem(curves[:, best])  # sem divides by k - 1 by default
+    want = next(col for col in range(T) if mean[col] <= band) + 1
+    assert ref.choose_n_epochs(curves) == want
+    assert ref.choose_n_epochs(curves.tolist()) == want
+    np.testing.assert_array_equal(curves, before)

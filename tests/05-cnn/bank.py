@@ -843,3 +843,187 @@ class DualSequentialStreams(nn.Module):
 
 
 BANK.alternative("DualStreamCNN", "nn.Sequential streams")(DualSequentialStreams)
+
+
+# ------------------------------------------------------------------ compare_predictions
+def _vectors(*arrays):
+    return [np.asarray(a, dtype=float).ravel() for a in arrays]
+
+
+def _r(pred, y):
+    return float(np.corrcoef(pred, y)[0, 1])
+
+
+def _verdict(low, high):
+    return "cnn" if low > 0 else "ridge" if high < 0 else "no difference"
+
+
+def _paired_differences(y, a, b, n_boot, seed):
+    rng = np.random.default_rng(seed)
+    out = np.empty(n_boot)
+    for k in range(n_boot):
+        i = rng.integers(0, len(y), len(y))
+        out[k] = _r(a[i], y[i]) - _r(b[i], y[i])
+    return out
+
+
+def _answer(difference, low, high, choice):
+    return {"difference": float(difference), "low": float(low), "high": float(high),
+            "choice": choice}
+
+
+@BANK.mutant("compare_predictions", "unpaired bootstrap: resamples the test plants "
+                                    "independently for the two models",
+             diagnosis="you resample the test individuals separately for each model, but both "
+                       "were tested on the same individuals: a paired comparison keeps them "
+                       "together and gives a narrower interval",
+             section="Which model wins?")
+def compare_predictions_unpaired(y, pred_cnn, pred_ridge, n_boot=2000, seed=0):
+    y, a, b = _vectors(y, pred_cnn, pred_ridge)
+    rng = np.random.default_rng(seed)
+    n = len(y)
+    diffs = []
+    for _ in range(n_boot):
+        i, j = rng.integers(0, n, n), rng.integers(0, n, n)
+        diffs.append(_r(a[i], y[i]) - _r(b[j], y[j]))
+    low, high = np.percentile(diffs, [2.5, 97.5])
+    return _answer(_r(a, y) - _r(b, y), low, high, _verdict(low, high))
+
+
+@BANK.mutant("compare_predictions", "chooses by the sign of the difference, ignoring the interval",
+             diagnosis="you name a winner from the sign of the difference alone, but when the "
+                       "95 % interval contains zero the test set cannot tell the models apart",
+             section="Which model wins?")
+def compare_predictions_sign_only(y, pred_cnn, pred_ridge, n_boot=2000, seed=0):
+    y, a, b = _vectors(y, pred_cnn, pred_ridge)
+    low, high = np.percentile(_paired_differences(y, a, b, n_boot, seed), [2.5, 97.5])
+    difference = _r(a, y) - _r(b, y)
+    return _answer(difference, low, high, "cnn" if difference > 0 else "ridge")
+
+
+@BANK.mutant("compare_predictions", "ridge unless the CNN is significantly better (the "
+                                    "simpler model wins ties)",
+             diagnosis="you call ridge regression the winner whenever the CNN is not shown to "
+                       "be better, but an interval around zero shows neither model to be better",
+             section="Which model wins?")
+def compare_predictions_ridge_by_default(y, pred_cnn, pred_ridge, n_boot=2000, seed=0):
+    y, a, b = _vectors(y, pred_cnn, pred_ridge)
+    low, high = np.percentile(_paired_differences(y, a, b, n_boot, seed), [2.5, 97.5])
+    return _answer(_r(a, y) - _r(b, y), low, high, "cnn" if low > 0 else "ridge")
+
+
+@BANK.mutant("compare_predictions", "np.percentile with fractions (0.025, 0.975): both ends "
+                                    "near the smallest resampled difference",
+             diagnosis="you give numpy's percentile the fractions 0.025 and 0.975, but it "
+                       "expects percentages, so both ends of your interval sit near the "
+                       "smallest resampled difference",
+             section="Exercise")
+def compare_predictions_fraction_percentiles(y, pred_cnn, pred_ridge, n_boot=2000, seed=0):
+    y, a, b = _vectors(y, pred_cnn, pred_ridge)
+    low, high = np.percentile(_paired_differences(y, a, b, n_boot, seed), [0.025, 0.975])
+    return _answer(_r(a, y) - _r(b, y), low, high, _verdict(low, high))
+
+
+def _r_squared(pred, y):
+    return 1.0 - float(np.sum((y - pred) ** 2) / np.sum((y - y.mean()) ** 2))
+
+
+@BANK.mutant("compare_predictions", "scores the models by R^2 = 1 - SSE/SST instead of "
+                                    "Pearson r",
+             diagnosis="you score the models by their squared error (R squared), which punishes "
+                       "predictions in other units, such as a network's standardised ones; "
+                       "accuracy here is Pearson's r",
+             section="Which model wins?")
+def compare_predictions_r_squared(y, pred_cnn, pred_ridge, n_boot=2000, seed=0):
+    y, a, b = _vectors(y, pred_cnn, pred_ridge)
+    rng = np.random.default_rng(seed)
+    diffs = []
+    for _ in range(n_boot):
+        i = rng.integers(0, len(y), len(y))
+        diffs.append(_r_squared(a[i], y[i]) - _r_squared(b[i], y[i]))
+    low, high = np.percentile(diffs, [2.5, 97.5])
+    return _answer(_r_squared(a, y) - _r_squared(b, y), low, high, _verdict(low, high))
+
+
+@BANK.mutant("compare_predictions", "ridge minus CNN: the difference, interval and choice "
+                                    "all the wrong way round",
+             diagnosis="you subtract the CNN's correlation from ridge's, the wrong way round, so "
+                       "your difference has the opposite sign and your choice names the other "
+                       "model",
+             section="Exercise")
+def compare_predictions_ridge_minus_cnn(y, pred_cnn, pred_ridge, n_boot=2000, seed=0):
+    y, a, b = _vectors(y, pred_cnn, pred_ridge)
+    low, high = np.percentile(_paired_differences(y, b, a, n_boot, seed), [2.5, 97.5])
+    return _answer(_r(b, y) - _r(a, y), low, high, _verdict(low, high))
+
+
+@BANK.mutant("compare_predictions", "resamples without replacement (a permutation): every "
+                                    "resample is the whole test set, the interval has no width",
+             diagnosis="you resample without replacement, so every bootstrap sample is the whole "
+                       "test set again and your interval has no width; a bootstrap draws with "
+                       "replacement",
+             section="Which model wins?")
+def compare_predictions_without_replacement(y, pred_cnn, pred_ridge, n_boot=2000, seed=0):
+    y, a, b = _vectors(y, pred_cnn, pred_ridge)
+    rng = np.random.default_rng(seed)
+    diffs = []
+    for _ in range(n_boot):
+        i = rng.permutation(len(y))
+        diffs.append(_r(a[i], y[i]) - _r(b[i], y[i]))
+    low, high = np.percentile(diffs, [2.5, 97.5])
+    return _answer(_r(a, y) - _r(b, y), low, high, _verdict(low, high))
+
+
+@BANK.alternative("compare_predictions", "a loop with rng.choice and np.quantile of fractions")
+def compare_predictions_choice_loop(y, pred_cnn, pred_ridge, n_boot=2000, seed=0):
+    y, a, b = _vectors(y, pred_cnn, pred_ridge)
+    rng = np.random.default_rng(seed)
+    diffs = []
+    for _ in range(n_boot):
+        i = rng.choice(len(y), size=len(y), replace=True)
+        diffs.append(np.corrcoef(a[i], y[i])[0, 1] - np.corrcoef(b[i], y[i])[0, 1])
+    low, high = np.quantile(diffs, [0.025, 0.975])
+    choice = "no difference"
+    if low > 0:
+        choice = "cnn"
+    elif high < 0:
+        choice = "ridge"
+    return {"difference": np.corrcoef(a, y)[0, 1] - np.corrcoef(b, y)[0, 1], "low": low,
+            "high": high, "choice": choice}
+
+
+@BANK.alternative("compare_predictions", "scipy.stats.bootstrap, paired, percentile method, "
+                                         "vectorised statistic")
+def compare_predictions_scipy(y, pred_cnn, pred_ridge, n_boot=2000, seed=0):
+    from scipy import stats
+
+    y, a, b = _vectors(y, pred_cnn, pred_ridge)
+
+    def pearson(p, q, axis):
+        p = p - p.mean(axis=axis, keepdims=True)
+        q = q - q.mean(axis=axis, keepdims=True)
+        return (p * q).sum(axis=axis) / np.sqrt((p * p).sum(axis=axis) * (q * q).sum(axis=axis))
+
+    def difference(yy, aa, bb, axis=-1):
+        return pearson(aa, yy, axis) - pearson(bb, yy, axis)
+
+    res = stats.bootstrap((y, a, b), difference, paired=True, vectorized=True,
+                          n_resamples=n_boot, method="percentile", rng=seed)
+    low, high = res.confidence_interval
+    return _answer(difference(y, a, b), low, high, _verdict(low, high))
+
+
+@BANK.alternative("compare_predictions", "torch, vectorised over the resamples, another "
+                                         "generator; numpy scalars in the result")
+def compare_predictions_torch(y, pred_cnn, pred_ridge, n_boot=2000, seed=0):
+    data = torch.tensor(np.stack(_vectors(y, pred_cnn, pred_ridge)), dtype=torch.float64)
+    gen = torch.Generator().manual_seed(seed)
+    idx = torch.randint(0, data.shape[1], (n_boot, data.shape[1]), generator=gen)
+    samples = data[:, idx]                                  # (3, n_boot, n)
+    centred = samples - samples.mean(dim=2, keepdim=True)
+    norms = centred.pow(2).sum(dim=2).sqrt()
+    r = (centred[1:] * centred[:1]).sum(dim=2) / (norms[1:] * norms[:1])   # (2, n_boot)
+    low, high = torch.quantile(r[0] - r[1], torch.tensor([0.025, 0.975], dtype=torch.float64))
+    full = torch.corrcoef(data)
+    return {"difference": np.float64(full[0, 1] - full[0, 2]), "low": np.float64(low),
+            "high": np.float64(high), "choice": np.str_(_verdict(float(low), float(high)))}

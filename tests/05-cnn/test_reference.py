@@ -203,3 +203,96 @@ def test_conv_output_size_is_a_python_int(trial):
     size = ref.conv_output_size(n, k, padding=p, stride=s, dilation=d)
     assert type(size) is int
     assert np.zeros(size).shape == (size,)
+
+
+# ------------------------------------------------------------------ compare_predictions (apply and decide)
+def _three_predictors(seed, n=200):
+    """Observed phenotypes and three predictions: good (r ~ 0.8), poor (r ~ 0.45) and a twin
+    of good whose errors are almost the same."""
+    gen = np.random.default_rng(seed)
+    y = gen.normal(size=n)
+    good = y + gen.normal(scale=0.75, size=n)
+    poor = y + gen.normal(scale=2.0, size=n)
+    return y, good, poor, good + gen.normal(scale=0.15, size=n)
+
+
+def _r_gap(y, a, b):
+    return np.corrcoef(a, y)[0, 1] - np.corrcoef(b, y)[0, 1]
+
+
+@pytest.mark.parametrize("seed,pair", [(1, "good-poor"), (2, "good-twin"), (3, "poor-good")])
+def test_compare_predictions_matches_scipy_paired_percentile_bootstrap(seed, pair):
+    import scipy.stats
+
+    y, good, poor, twin = _three_predictors(seed)
+    a, b = {"good-poor": (good, poor), "good-twin": (good, twin), "poor-good": (poor, good)}[pair]
+    got = ref.compare_predictions(y, a, b)
+    want = scipy.stats.pearsonr(a, y).statistic - scipy.stats.pearsonr(b, y).statistic
+    assert got["difference"] == pytest.approx(want, abs=1e-12)
+    boot = scipy.stats.bootstrap((y, a, b), _r_gap, n_resamples=4000, paired=True,
+                                 vectorized=False, method="percentile", confidence_level=0.95,
+                                 rng=np.random.default_rng(seed + 50)).confidence_interval
+    # a plain loop: one set of plants per resample, for both models
+    gen = np.random.default_rng(seed + 60)
+    loop = []
+    for _ in range(4000):
+        idx = gen.integers(0, len(y), size=len(y))
+        loop.append(_r_gap(y[idx], a[idx], b[idx]))
+    loop_low, loop_high = np.percentile(loop, [2.5, 97.5])
+    width = boot.high - boot.low
+    for low, high in ((boot.low, boot.high), (loop_low, loop_high)):
+        # different resamples: the end points agree to a few per cent of the width
+        assert abs(got["low"] - low) < 0.1 * width and abs(got["high"] - high) < 0.1 * width
+    assert got["low"] < got["difference"] < got["high"]
+
+
+def test_compare_predictions_choices_and_mirror_image():
+    y, good, poor, _ = _three_predictors(4)
+    better = ref.compare_predictions(y, good, poor)
+    assert better["low"] > 0 and better["choice"] == "cnn"
+    worse = ref.compare_predictions(y, poor, good)  # the same plants resampled, models swapped
+    assert worse["choice"] == "ridge" and worse["high"] < 0
+    assert worse["difference"] == pytest.approx(-better["difference"], abs=1e-12)
+    assert worse["low"] == pytest.approx(-better["high"], abs=1e-12)
+    assert worse["high"] == pytest.approx(-better["low"], abs=1e-12)
+    # identical predictions: every resampled difference is 0, so the interval is [0, 0]
+    same = ref.compare_predictions(y, good, good.copy())
+    assert same["difference"] == pytest.approx(0, abs=1e-12)
+    assert same["low"] == pytest.approx(0, abs=1e-12) and same["high"] == pytest.approx(0, abs=1e-12)
+    assert same["choice"] == "no difference"
+    # two equally good models with independent errors on 60 plants: the interval holds 0
+    gen = np.random.default_rng(5)
+    y60 = gen.normal(size=60)
+    tie = ref.compare_predictions(y60, y60 + gen.normal(size=60), y60 + gen.normal(size=60))
+    assert tie["low"] < 0 < tie["high"] and tie["choice"] == "no difference"
+    for res in (better, worse, same, tie):
+        assert set(res) == {"difference", "low", "high", "choice"}
+        assert all(type(res[key]) is float for key in ("difference", "low", "high"))
+
+
+def test_compare_predictions_pairs_the_plants_units_seed_and_inputs():
+    y, good, poor, twin = _three_predictors(6)
+    copies = [v.copy() for v in (y, good, poor, twin)]
+    paired = ref.compare_predictions(y, good, twin)
+    # resampling the two models' plants independently (wrong) gives a much wider interval
+    gen = np.random.default_rng(0)
+    unpaired = []
+    for _ in range(2000):
+        i, j = gen.integers(0, 200, size=200), gen.integers(0, 200, size=200)
+        unpaired.append(np.corrcoef(good[i], y[i])[0, 1] - np.corrcoef(twin[j], y[j])[0, 1])
+    unpaired_width = np.subtract(*np.percentile(unpaired, [97.5, 2.5]))
+    assert paired["high"] - paired["low"] < 0.25 * unpaired_width
+    # Pearson r ignores scale and offset; (n, 1) columns and lists are flattened
+    base = ref.compare_predictions(y, good, poor, n_boot=500, seed=3)
+    for args in ((y, 10 * good + 5, poor), (y, good, 0.01 * poor - 7),
+                 (y[:, None], good[:, None], poor[:, None]), (list(y), list(good), list(poor))):
+        other = ref.compare_predictions(*args, n_boot=500, seed=3)
+        for key in ("difference", "low", "high"):
+            assert other[key] == pytest.approx(base[key], abs=1e-10)
+        assert other["choice"] == base["choice"]
+    # the same seed gives the same interval; another seed another one, with the same difference
+    assert ref.compare_predictions(y, good, poor, n_boot=500, seed=3) == base
+    moved = ref.compare_predictions(y, good, poor, n_boot=500, seed=4)
+    assert moved["low"] != base["low"] and moved["difference"] == base["difference"]
+    for c, v in zip(copies, (y, good, poor, twin)):
+        np.testing.assert_array_equal(c, v)

@@ -640,3 +640,138 @@ def train_lstm(sequences, labels, seed=0):
         with torch.no_grad():
             return (net(torch.as_tensor(_encode(seqs))) > 0).numpy().astype(np.int64)
     return _Model(predict)
+
+
+# ------------------------------------------------------------------ choose_context_length
+def _mean_runs(lengths, scores):
+    L = np.asarray(lengths).reshape(-1)
+    return L, np.asarray(scores, dtype=float).reshape(L.size, -1).mean(axis=1)
+
+
+@BANK.mutant("choose_context_length", "takes the length with the best mean score (no tolerance)",
+             diagnosis="you take the context with the best score, but the rule asks for the "
+                       "shortest one within the tolerance of it: a longer context that is not "
+                       "clearly better only adds parameters and cost",
+             section="Finding a binding site in DNA")
+def context_best_mean(lengths, scores, tolerance=0.01):
+    L, mean = _mean_runs(lengths, scores)
+    return int(L[np.argmax(mean)])
+
+
+@BANK.mutant("choose_context_length", "compares the best run of each length (max over seeds)",
+             diagnosis="you judge each context by its best run, but one lucky seed is not "
+                       "evidence: compare the mean over the runs",
+             section="Finding a binding site in DNA")
+def context_best_run(lengths, scores, tolerance=0.01):
+    L = np.asarray(lengths).reshape(-1)
+    best_run = np.asarray(scores, dtype=float).reshape(L.size, -1).max(axis=1)
+    return int(L[best_run >= best_run.max() - tolerance].min())
+
+
+@BANK.mutant("choose_context_length", "greedy elbow: stops at the first length whose next "
+                                      "length gains less than the tolerance",
+             diagnosis="you stop at the first length after which the score gains less than the "
+                       "tolerance, but a score can stay flat and then rise once the context "
+                       "reaches a more distant part of the signal",
+             section="Finding a binding site in DNA")
+def context_first_small_gain(lengths, scores, tolerance=0.01):
+    L, mean = _mean_runs(lengths, scores)
+    order = np.argsort(L)
+    L, mean = L[order], mean[order]
+    for i in range(L.size - 1):
+        if mean[i + 1] - mean[i] < tolerance:
+            return int(L[i])
+    return int(L[-1])
+
+
+@BANK.mutant("choose_context_length", "within tolerance of the longest context's score",
+             diagnosis="you compare with the score of the longest context, but a long context "
+                       "can overfit and score lower: the bar is the best mean over all the "
+                       "lengths tried",
+             section="Finding a binding site in DNA")
+def context_vs_longest(lengths, scores, tolerance=0.01):
+    L, mean = _mean_runs(lengths, scores)
+    bar = mean[np.argmax(L)] - tolerance
+    return int(L[mean >= bar].min())
+
+
+@BANK.mutant("choose_context_length", "relative tolerance: mean >= (1 - tolerance) * best",
+             diagnosis="you read the tolerance as a fraction of the best score, but it is in the "
+                       "units of the score: within 0.01 means at most one percentage point of "
+                       "accuracy below the best",
+             section="Exercise")
+def context_relative(lengths, scores, tolerance=0.01):
+    L, mean = _mean_runs(lengths, scores)
+    return int(L[mean >= (1 - tolerance) * mean.max()].min())
+
+
+@BANK.mutant("choose_context_length", "first qualifying length in the order given (assumes "
+                                      "the lengths sorted)",
+             diagnosis="you take the first length that qualifies in the order you were given, "
+                       "but the lengths may come in any order: the rule asks for the shortest",
+             section="Exercise")
+def context_first_in_order(lengths, scores, tolerance=0.01):
+    L, mean = _mean_runs(lengths, scores)
+    return int(L[np.flatnonzero(mean >= mean.max() - tolerance)[0]])
+
+
+@BANK.mutant("choose_context_length", "returns the position of the chosen length",
+             diagnosis="you return the position of the chosen context in the list instead of "
+                       "the context length itself",
+             section="Exercise")
+def context_index(lengths, scores, tolerance=0.01):
+    L, mean = _mean_runs(lengths, scores)
+    good = np.flatnonzero(mean >= mean.max() - tolerance)
+    return int(good[np.argmin(L[good])])
+
+
+@BANK.mutant("choose_context_length", "hard-coded tolerance 0.01",
+             diagnosis="you always use a tolerance of 0.01 and ignore the tolerance you were given",
+             section="Exercise")
+def context_fixed_tolerance(lengths, scores, tolerance=0.01):
+    L, mean = _mean_runs(lengths, scores)
+    return int(L[mean >= mean.max() - 0.01].min())
+
+
+@BANK.mutant("choose_context_length", "assumes 2-D scores: mean over axis 1 fails on one run "
+                                      "per length",
+             diagnosis="your function fails when each length has a single run, given as a 1-D "
+                       "array of scores: treat it as one column of runs",
+             section="Exercise")
+def context_needs_2d(lengths, scores, tolerance=0.01):
+    L = np.asarray(lengths)
+    mean = np.asarray(scores, dtype=float).mean(axis=1)
+    return int(L[mean >= mean.max() - tolerance].min())
+
+
+@BANK.mutant("choose_context_length", "in place: sorts the caller's lengths (and reorders a "
+                                      "copy of the scores)",
+             diagnosis="you sort the caller's array of lengths in place, so it has changed after "
+                       "the call; a decision must leave its evidence as it was",
+             section="Exercise")
+def context_sorts_in_place(lengths, scores, tolerance=0.01):
+    order = np.argsort(lengths)
+    lengths.sort()
+    mean = np.asarray(scores, dtype=float).reshape(len(lengths), -1)[order].mean(axis=1)
+    return int(lengths[np.flatnonzero(mean >= mean.max() - tolerance)[0]])
+
+
+@BANK.alternative("choose_context_length", "pandas: long table, groupby length, first of the "
+                                           "sorted index within tolerance")
+def context_pandas(lengths, scores, tolerance=0.01):
+    import pandas as pd
+
+    runs = np.asarray(scores, dtype=float).reshape(len(lengths), -1)
+    table = pd.DataFrame({"length": np.repeat(np.asarray(lengths), runs.shape[1]),
+                          "score": runs.ravel()})
+    mean = table.groupby("length")["score"].mean().sort_index()
+    return int(mean.index[(mean.max() - mean <= tolerance).to_numpy()][0])
+
+
+@BANK.alternative("choose_context_length", "plain Python loops over float32 scores, a list "
+                                           "result turned into an int")
+def context_loops32(lengths, scores, tolerance=0.01):
+    rows = np.asarray(scores, dtype=np.float32).reshape(len(lengths), -1).tolist()
+    means = [sum(row) / len(row) for row in rows]
+    bar = max(means) - tolerance
+    return min(int(n) for n, m in zip(lengths, means) if m >= bar)

@@ -208,3 +208,54 @@ def test_motif_classifier_ignores_the_global_random_state_and_reads_N():
     noisy = tests._with_unknown_bases(np.random.default_rng(0), test[:400])
     assert sum(s.upper().count("N") for s in noisy) > 400
     assert np.mean(model.predict(noisy) == y_test[:400]) >= 0.9
+
+
+# ------------------------------------------------------------------ choose_context_length (apply and decide)
+def test_choose_context_length_hand_examples():
+    lengths = [5, 10, 20, 40]
+    scores = [[0.60, 0.64], [0.80, 0.84], [0.91, 0.92], [0.91, 0.93]]
+    # means 0.62, 0.82, 0.915, 0.92; bar 0.92 - 0.01 = 0.91: the shortest length above it is 20
+    got = ref.choose_context_length(lengths, scores)
+    assert type(got) is int and got == 20
+    assert ref.choose_context_length(lengths, scores, tolerance=0.0) == 40
+    assert ref.choose_context_length(lengths, scores, tolerance=0.2) == 10  # bar 0.72
+    # the tolerance is in the units of the score: bar 0.50 - 0.01 = 0.49 (not 0.99 * 0.50 = 0.495)
+    assert ref.choose_context_length([8, 4], [0.50, 0.493]) == 4
+    # flat, then a rise once the context reaches the signal: the best mean (0.90) sets the bar,
+    # not the gain from one length to the next
+    assert ref.choose_context_length([3, 6, 12, 24], [0.70, 0.70, 0.71, 0.90]) == 24
+    # the longest context overfits: the bar is 0.90 - 0.01 (the best), not 0.80 - 0.01 (the last)
+    assert ref.choose_context_length([3, 6, 12, 24], [0.60, 0.85, 0.90, 0.80]) == 12
+    # one lucky run is no evidence: means 0.823, 0.933, 0.94, so 20 and not 10
+    assert ref.choose_context_length([10, 20, 40], [[0.95, 0.75, 0.77], [0.925, 0.935, 0.94],
+                                                    [0.94, 0.93, 0.95]]) == 20
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_choose_context_length_matches_pandas_groupby(seed):
+    import pandas as pd
+
+    rng = np.random.default_rng(300 + seed)
+    k, r = int(rng.integers(2, 9)), int(rng.integers(1, 6))
+    lengths = rng.choice(np.arange(2, 65), size=k, replace=False)  # distinct, in any order
+    ceiling = 0.5 + 0.45 * (1 - np.exp(-lengths / rng.uniform(3, 20)))
+    scores = ceiling[:, None] + rng.normal(0, 0.02, size=(k, r))
+    runs = pd.DataFrame({"length": np.repeat(lengths, r), "score": scores.ravel()})
+    means = runs.groupby("length")["score"].mean()
+    before = lengths.copy(), scores.copy()
+    for tolerance in (0.0, 0.005, 0.01, 0.05):
+        want = int(means[means >= means.max() - tolerance].index.min())
+        assert ref.choose_context_length(lengths, scores, tolerance) == want
+        assert ref.choose_context_length(list(lengths), scores.tolist(), tolerance) == want
+    np.testing.assert_array_equal(lengths, before[0])
+    np.testing.assert_array_equal(scores, before[1])
+
+
+def test_choose_context_length_one_run_per_length_in_any_shape_and_order():
+    lengths = np.array([24, 3, 12, 6])
+    one_run = np.array([0.95, 0.70, 0.945, 0.90])
+    # bar 0.95 - 0.01 = 0.94: 12 (0.945) is the shortest that reaches it
+    assert ref.choose_context_length(lengths, one_run) == 12
+    assert ref.choose_context_length(lengths, one_run[:, None]) == 12  # (k, 1): the same
+    # bar 0.65: every length reaches it; the answer is the length 3 itself, not its position 1
+    assert ref.choose_context_length(lengths, one_run, tolerance=0.3) == 3

@@ -621,3 +621,137 @@ def mask_loop(X, p, rng):
         u = rng.uniform(0.0, 1.0, size=X.shape[1])
         out[i] = np.where(u < p, 0.0, X[i])
     return out
+
+
+# ------------------------------------------------------------------ choose_bottleneck
+@BANK.mutant("choose_bottleneck", "ignores the tolerance: the size of the smallest error",
+             diagnosis="you pick the size with the smallest held-out error and ignore the "
+                       "tolerance, but once the held-out curve levels off extra dimensions buy "
+                       "almost nothing",
+             section="PCA: the linear answer")
+def choose_argmin(sizes, errors, tolerance):
+    e = np.asarray(errors, dtype=float)
+    return int(np.asarray(sizes)[np.nanargmin(np.where(np.isfinite(e), e, np.nan))])
+
+
+@BANK.mutant("choose_bottleneck", "absolute tolerance: error <= best + tolerance",
+             diagnosis="you add the tolerance to the best error instead of taking it as a "
+                       "fraction of it, so your choice changes with the units of the error",
+             section="Exercise")
+def choose_absolute_tolerance(sizes, errors, tolerance):
+    s, e = np.asarray(sizes), np.asarray(errors, dtype=float)
+    finite = np.isfinite(e)
+    ok = finite & (e <= e[finite].min() + tolerance)
+    return int(s[ok].min())
+
+
+@BANK.mutant("choose_bottleneck", "compares with the error of the largest size, not the best",
+             diagnosis="you measure the tolerance from the error of the largest size, but the "
+                       "held-out error can rise again for wide codes: the yardstick is the best "
+                       "error of all",
+             section="A linear autoencoder finds the PCA subspace")
+def choose_relative_to_largest(sizes, errors, tolerance):
+    s, e = np.asarray(sizes), np.asarray(errors, dtype=float)
+    finite = np.isfinite(e)
+    yardstick = e[finite][np.argmax(s[finite])]
+    ok = finite & (e <= (1 + tolerance) * yardstick)
+    return int(s[ok].min())
+
+
+@BANK.mutant("choose_bottleneck", "first qualifying size in list order (assumes sorted sizes)",
+             diagnosis="you return the first size in the list that comes within the tolerance, "
+                       "which is the smallest only when the sizes arrive sorted",
+             section="Exercise")
+def choose_first_in_list(sizes, errors, tolerance):
+    e = np.asarray(errors, dtype=float)
+    best = e[np.isfinite(e)].min()
+    for size, err in zip(sizes, e):
+        if np.isfinite(err) and err <= (1 + tolerance) * best:
+            return int(size)
+
+
+@BANK.mutant("choose_bottleneck", "sorts the sizes but not the errors: pairs broken",
+             diagnosis="you sort the sizes without their errors, so after sorting each size is "
+                       "judged by another size's error",
+             section="Exercise")
+def choose_sorted_sizes_only(sizes, errors, tolerance):
+    s, e = np.sort(np.asarray(sizes)), np.asarray(errors, dtype=float)
+    finite = np.isfinite(e)
+    ok = finite & (e <= (1 + tolerance) * e[finite].min())
+    return int(s[np.flatnonzero(ok)[0]])
+
+
+@BANK.mutant("choose_bottleneck", "np.min over all errors: a nan makes every comparison False",
+             diagnosis="you take the best error over all runs, diverged ones included, so a nan "
+                       "becomes the best error and no size can be compared with it",
+             section="Exercise")
+def choose_nan_unaware(sizes, errors, tolerance):
+    s, e = np.asarray(sizes), np.asarray(errors, dtype=float)
+    ok = e <= (1 + tolerance) * np.min(e)
+    return int(s[ok].min())
+
+
+@BANK.mutant("choose_bottleneck", "elbow rule: stops where the next size gains less than the "
+                                  "tolerance",
+             diagnosis="you stop at the first size where one more step improves the error by "
+                       "less than the tolerance, but a later size can still be clearly better: "
+                       "compare every size with the best",
+             section="Exercise")
+def choose_elbow(sizes, errors, tolerance):
+    pairs = sorted((s, e) for s, e in zip(sizes, errors) if np.isfinite(e))
+    for (size, err), (_, following) in zip(pairs, pairs[1:]):
+        if err - following < tolerance * err:
+            return int(size)
+    return int(pairs[-1][0])
+
+
+@BANK.mutant("choose_bottleneck", "returns the position of the chosen size, not the size",
+             diagnosis="you return the position of the chosen size in the list instead of the "
+                       "size itself",
+             section="Exercise")
+def choose_index(sizes, errors, tolerance):
+    s, e = np.asarray(sizes), np.asarray(errors, dtype=float)
+    finite = np.isfinite(e)
+    ok = finite & (e <= (1 + tolerance) * e[finite].min())
+    return int(np.flatnonzero(ok)[np.argmin(s[ok])])
+
+
+@BANK.mutant("choose_bottleneck", "divides the caller's errors by the best in place "
+                                  "(np.asarray does not copy an array)",
+             diagnosis="you rescale the errors inside the array you were given, which is the "
+                       "caller's own array, so their held-out errors are overwritten",
+             section="Exercise")
+def choose_in_place(sizes, errors, tolerance):
+    e = np.asarray(errors, dtype=float)
+    e /= e[np.isfinite(e)].min()
+    s = np.asarray(sizes)
+    return int(s[np.isfinite(e) & (e <= 1 + tolerance)].min())
+
+
+@BANK.alternative("choose_bottleneck", "plain Python: sorted (size, error) pairs and a loop")
+def choose_python_loop(sizes, errors, tolerance):
+    import math
+    pairs = sorted((int(s), float(e)) for s, e in zip(sizes, errors) if math.isfinite(float(e)))
+    best = min(e for _, e in pairs)
+    for size, err in pairs:
+        if err <= best * (1 + tolerance):
+            return size
+
+
+@BANK.alternative("choose_bottleneck", "argsort by size, relative gap (e - best) / best")
+def choose_argsort_relative_gap(sizes, errors, tolerance):
+    order = np.argsort(np.asarray(sizes))
+    s = np.asarray(sizes)[order]
+    e = np.asarray(errors, dtype=np.float64)[order]
+    e = np.where(np.isfinite(e), e, np.nan)
+    best = np.nanmin(e)
+    with np.errstate(invalid="ignore"):
+        gap = (e - best) / best
+    return int(s[np.flatnonzero(gap <= tolerance)[0]])
+
+
+@BANK.alternative("choose_bottleneck", "a dict from size to error, finite entries only")
+def choose_dict(sizes, errors, tolerance):
+    table = {int(s): float(e) for s, e in zip(sizes, errors) if np.isfinite(e)}
+    bar = (1 + tolerance) * min(table.values())
+    return min(s for s, e in table.items() if e <= bar)

@@ -193,3 +193,49 @@ def test_float_results_and_masks_that_advance_the_generator():
     b = ref.masking_noise(np.ones((30, 20)), 0.5, gen)
     assert not np.array_equal(a, b)
     np.testing.assert_array_equal(a == 0, np.random.default_rng(11).random((30, 20)) < 0.5)
+
+
+# ------------------------------------------------------------------ choose_bottleneck (apply and decide)
+def test_choose_bottleneck_hand_examples():
+    sizes, errors = [1, 2, 4, 8], [1.0, 0.5, 0.3, 0.29]
+    # E* = 0.29, bar 1.05 * 0.29 = 0.3045: 4 passes (0.3), 2 does not (0.5)
+    got = ref.choose_bottleneck(sizes, errors, 0.05)
+    assert type(got) is int and got == 4
+    assert ref.choose_bottleneck(sizes, errors, 0.0) == 8
+    assert ref.choose_bottleneck(sizes, errors, 1.0) == 2  # bar 0.58
+    # an error curve that rises again: E* = 0.40 at 8, bar 0.42 holds 4 (0.41) but not 16 (0.43)
+    assert ref.choose_bottleneck([2, 4, 8, 16, 32], [0.9, 0.41, 0.40, 0.43, 0.55], 0.05) == 4
+    # an exact tie with tolerance 0: the smaller of the two sizes
+    assert ref.choose_bottleneck([16, 4, 8], [0.3, 0.3, 0.5], 0.0) == 4
+
+
+def test_choose_bottleneck_diverged_runs_are_never_chosen():
+    nan, inf = float("nan"), float("inf")
+    # the best finite error is 0.31 (size 8): nan at 4 is neither chosen nor the best
+    assert ref.choose_bottleneck([1, 2, 4, 8], [1.0, 0.5, nan, 0.31], 0.05) == 8
+    # -inf looks smaller than everything, but it is not finite: E* = 0.2, bar 0.22
+    assert ref.choose_bottleneck([1, 2, 4, 8], [-inf, 0.5, 0.21, 0.2], 0.1) == 4
+    assert ref.choose_bottleneck([1, 2, 4, 8], [inf, nan, 0.9, 0.2], 10.0) == 4
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_choose_bottleneck_matches_a_loop_oracle_in_any_units_and_order(seed):
+    rng = np.random.default_rng(400 + seed)
+    k = int(rng.integers(2, 10))
+    sizes = rng.choice(np.arange(1, 129), size=k, replace=False)
+    errors = 0.2 + np.exp(-sizes / rng.uniform(2, 30)) + rng.normal(0, 0.01, size=k)
+    errors[rng.random(k) < 0.2] = rng.choice([np.nan, np.inf])
+    errors[0] = abs(errors[0]) if np.isfinite(errors[0]) else 0.7  # one run stays finite
+    before = sizes.copy(), errors.copy()
+    for tolerance in (0.0, 0.02, 0.05, 0.5):
+        usable = [(int(s), float(e)) for s, e in zip(sizes, errors) if np.isfinite(e)]
+        best = min(e for _, e in usable)
+        want = min(s for s, e in usable if e <= (1 + tolerance) * best)
+        assert ref.choose_bottleneck(sizes, errors, tolerance) == want
+        assert ref.choose_bottleneck(list(sizes), list(errors), tolerance) == want
+        order = rng.permutation(k)
+        assert ref.choose_bottleneck(sizes[order], errors[order], tolerance) == want
+        for units in (1e3, 1e-3):  # the tolerance is relative
+            assert ref.choose_bottleneck(sizes, errors * units, tolerance) == want
+    np.testing.assert_array_equal(sizes, before[0])
+    np.testing.assert_array_equal(errors, before[1])

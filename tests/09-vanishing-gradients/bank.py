@@ -776,3 +776,170 @@ def adam_efficient(param, grad, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e
     c2 = np.sqrt(1 - beta2 ** t)
     step = lr * c2 / (1 - beta1 ** t)
     return param - np.float32(step) * m_new / (np.sqrt(v_new) + np.float32(eps * c2)), m_new, v_new
+
+
+# ------------------------------------------------------------------ diagnose_gradients
+@BANK.mutant("diagnose_gradients", "band on the ratio first / last instead of on every norm",
+             diagnosis="you compare the first layer's gradient with the last one's, but weights "
+                       "far too small or too large give a level profile of the wrong size: each "
+                       "layer's norm itself must lie in the band",
+             section="Remedy 2: Xavier and He initialisation")
+def diagnose_ratio(norms, low=1e-2, high=1e2):
+    g = np.asarray(norms, dtype=float)
+    if not np.all(np.isfinite(g)):
+        return "exploding"
+    ratio = g[0] / g[-1]
+    if ratio < low:
+        return "vanishing"
+    if ratio > high:
+        return "exploding"
+    return "healthy"
+
+
+@BANK.mutant("diagnose_gradients", "looks at the first layer's norm only",
+             diagnosis="you judge the network by its first layer alone, but any layer can starve "
+                       "or explode (a layer of dead units, or layers near the output whose "
+                       "gradients are huge): every layer must lie in the band",
+             section="Measuring the gradient in a deep network")
+def diagnose_first_layer(norms, low=1e-2, high=1e2):
+    first = float(np.asarray(norms, dtype=float)[0])
+    if not np.isfinite(first) or first > high:
+        return "exploding"
+    if first < low:
+        return "vanishing"
+    return "healthy"
+
+
+@BANK.mutant("diagnose_gradients", "only comparisons with the band: a nan fails them all and "
+                                   "comes out 'healthy'",
+             diagnosis="you only compare the norms with the band, but a nan fails every "
+                       "comparison: a nan or inf gradient means the numbers overflowed, the "
+                       "gradient has exploded",
+             section="Remedy 5: gradient clipping for exploding gradients")
+def diagnose_nan_unaware(norms, low=1e-2, high=1e2):
+    g = np.asarray(norms, dtype=float)
+    if np.max(g) > high:
+        return "exploding"
+    if np.min(g) < low:
+        return "vanishing"
+    return "healthy"
+
+
+@BANK.mutant("diagnose_gradients", "takes a nan norm for a lost (vanished) gradient",
+             diagnosis="you read a nan gradient as a gradient that vanished, but nan comes from "
+                       "numbers that overflowed (inf minus inf, inf times 0): training has "
+                       "exploded",
+             section="Remedy 5: gradient clipping for exploding gradients")
+def diagnose_nan_as_vanishing(norms, low=1e-2, high=1e2):
+    g = np.asarray(norms, dtype=float)
+    if np.any(np.isnan(g)) or np.any(g < low):
+        return "vanishing"
+    if np.any(g > high):
+        return "exploding"
+    return "healthy"
+
+
+@BANK.mutant("diagnose_gradients", "exploding only when a norm is nan or inf, never for large "
+                                   "finite norms",
+             diagnosis="you call gradients exploding only once they are nan or inf, but a norm "
+                       "far above the band already throws that layer's weights away in a single "
+                       "step",
+             section="Remedy 5: gradient clipping for exploding gradients")
+def diagnose_overflow_only(norms, low=1e-2, high=1e2):
+    g = np.asarray(norms, dtype=float)
+    if not np.all(np.isfinite(g)):
+        return "exploding"
+    if np.any(g < low):
+        return "vanishing"
+    return "healthy"
+
+
+@BANK.mutant("diagnose_gradients", "checks vanishing before exploding",
+             diagnosis="you check for vanishing before exploding, but when some layers starve "
+                       "and others explode, the exploding ones wreck the model first: they decide",
+             section="Remedy 5: gradient clipping for exploding gradients")
+def diagnose_vanishing_first(norms, low=1e-2, high=1e2):
+    g = np.asarray(norms, dtype=float)
+    if not np.all(np.isfinite(g)):
+        return "exploding"
+    if np.any(g < low):
+        return "vanishing"
+    if np.any(g > high):
+        return "exploding"
+    return "healthy"
+
+
+@BANK.mutant("diagnose_gradients", "compares the mean norm with the band",
+             diagnosis="you judge the average gradient of the layers, but the large norms of the "
+                       "last layers hide first layers that get almost nothing: every layer must "
+                       "lie in the band",
+             section="Measuring the gradient in a deep network")
+def diagnose_mean(norms, low=1e-2, high=1e2):
+    g = np.asarray(norms, dtype=float)
+    if not np.all(np.isfinite(g)):
+        return "exploding"
+    average = g.mean()
+    if average > high:
+        return "exploding"
+    if average < low:
+        return "vanishing"
+    return "healthy"
+
+
+@BANK.mutant("diagnose_gradients", "hard-codes the default band 1e-2 and 1e2",
+             diagnosis="you use fixed thresholds instead of the band low and high you are given",
+             section="Exercise")
+def diagnose_fixed_band(norms, low=1e-2, high=1e2):
+    g = np.asarray(norms, dtype=float)
+    if not np.all(np.isfinite(g)) or np.any(g > 100.0):
+        return "exploding"
+    if np.any(g < 0.01):
+        return "vanishing"
+    return "healthy"
+
+
+@BANK.mutant("diagnose_gradients", "sorts the caller's array in place to read its smallest and "
+                                   "largest norm (np.asarray does not copy an array)",
+             diagnosis="you sort the norms inside the array you were given, which is the "
+                       "caller's own array, so their layers come back in the wrong order",
+             section="Exercise")
+def diagnose_sorts_in_place(norms, low=1e-2, high=1e2):
+    g = np.asarray(norms)
+    g.sort()
+    if not np.all(np.isfinite(g)) or g[-1] > high:
+        return "exploding"
+    if g[0] < low:
+        return "vanishing"
+    return "healthy"
+
+
+@BANK.alternative("diagnose_gradients", "plain Python: math.isfinite and a loop over the layers")
+def diagnose_python_loop(norms, low=1e-2, high=1e2):
+    import math
+    values = [float(v) for v in norms]
+    if any(not math.isfinite(v) or v > high for v in values):
+        return "exploding"
+    for v in values:
+        if v < low:
+            return "vanishing"
+    return "healthy"
+
+
+@BANK.alternative("diagnose_gradients", "orders of magnitude: log10 of the norms against "
+                                        "log10 of the band (0 gives -inf), a numpy str")
+def diagnose_log_scale(norms, low=1e-2, high=1e2):
+    g = np.asarray(norms, dtype=np.float32)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        orders = np.log10(g)
+    words = np.array(["healthy", "vanishing", "exploding"])
+    if np.isnan(orders).any() or np.isposinf(orders).any() or orders.max() > np.log10(high):
+        return words[2]
+    return words[1] if orders.min() < np.log10(low) else words[0]
+
+
+@BANK.alternative("diagnose_gradients", "torch tensor of the norms, float64")
+def diagnose_torch(norms, low=1e-2, high=1e2):
+    g = torch.as_tensor(np.array(norms, dtype=np.float64))
+    if not bool(torch.isfinite(g).all()) or bool((g > high).any()):
+        return "exploding"
+    return "vanishing" if bool((g < low).any()) else "healthy"

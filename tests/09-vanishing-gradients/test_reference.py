@@ -264,3 +264,62 @@ def test_layer_grad_norms_measures_batchnorm_models_in_training_mode():
     got = ref.layer_grad_norms(model, X, y, nn.CrossEntropyLoss())
     np.testing.assert_allclose(got, [g.norm().item() for g in grads], rtol=1e-10)
     assert model.training
+
+
+# ------------------------------------------------------------------ diagnose_gradients (apply and decide)
+NAN, INF = float("nan"), float("inf")
+
+
+@pytest.mark.parametrize("norms,band,want", [
+    ([0.2, 0.5, 1.1], {}, "healthy"),
+    ([1e-9, 1e-6, 0.02, 0.9], {}, "vanishing"),     # decaying towards the input
+    ([0.0, 0.0, 1e-5, 0.8], {}, "vanishing"),       # underflowed to an exact 0
+    ([2e-13, 5e-13, 3e-13], {}, "vanishing"),       # level, but every layer far below the band
+    ([0.5, 0.4, 1e-3, 0.6], {}, "vanishing"),       # one starved layer in the middle
+    ([30.0, 800.0, 4000.0], {}, "exploding"),
+    ([0.3, NAN, 0.8], {}, "exploding"),
+    ([0.3, INF, 0.8], {}, "exploding"),
+    ([0.3, -INF, 0.8], {}, "exploding"),            # not finite either
+    ([1e-6, 1.0, 500.0], {}, "exploding"),          # exploding is checked first
+    ([NAN, 1e-9], {}, "exploding"),
+    ([0.01, 100.0], {}, "healthy"),                 # the band includes its ends
+    ([0.005, 1.0], {}, "vanishing"),
+    ([0.005, 1.0], {"low": 1e-3}, "healthy"),
+    ([0.5, 20.0], {"high": 10.0}, "exploding"),
+    ([1e-3, 10.0], {"low": 1e-3, "high": 10.0}, "healthy"),
+])
+def test_diagnose_gradients_hand_examples(norms, band, want):
+    got = ref.diagnose_gradients(norms, **band)
+    assert type(got) is str and got == want
+
+
+def _diagnosis_loop(norms, low, high):
+    """The rule of the docstring, one layer at a time."""
+    values = [float(v) for v in norms]
+    if any(not np.isfinite(v) or v > high for v in values):
+        return "exploding"
+    if any(v < low for v in values):
+        return "vanishing"
+    return "healthy"
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_diagnose_gradients_matches_a_loop_in_any_layer_order(seed):
+    rng = np.random.default_rng(500 + seed)
+    seen = set()
+    for _ in range(60):
+        n_layers = int(rng.integers(1, 13))
+        norms = 10.0 ** rng.uniform(-4, 4, size=n_layers) * (rng.random() < 0.5) \
+            + 10.0 ** rng.uniform(-1.5, 1.5, size=n_layers) * (rng.random() < 0.5)
+        if rng.random() < 0.15:
+            norms[rng.integers(n_layers)] = rng.choice([NAN, INF, 0.0])
+        low, high = 10.0 ** rng.uniform(-3, -1), 10.0 ** rng.uniform(1, 3)
+        want = _diagnosis_loop(norms, low, high)
+        seen.add(want)
+        before = norms.copy()
+        assert ref.diagnose_gradients(norms, low=low, high=high) == want
+        assert ref.diagnose_gradients(list(norms), low, high) == want
+        assert ref.diagnose_gradients(norms[rng.permutation(n_layers)], low, high) == want
+        assert ref.diagnose_gradients(norms[::-1].copy(), low, high) == want
+        np.testing.assert_array_equal(norms, before)
+    assert seen == {"healthy", "vanishing", "exploding"}

@@ -1,4 +1,5 @@
 """Mutants and alternative implementations for 10-twas (see autograder/engine/bank.py)."""
+import math
 import warnings
 
 import numpy as np
@@ -584,3 +585,190 @@ def spx_loops(weights, snp_z, snp_cov):
     var_g = sum(weights[i] * snp_cov[i][j] * weights[j] for i in range(m) for j in range(m))
     num = sum(weights[i] * snp_cov[i][i] ** 0.5 * snp_z[i] for i in range(m))
     return num / var_g ** 0.5
+
+
+# ------------------------------------------------------------------ choose_window_and_hits
+def _evidence(windows, cv_r2, p):
+    w = np.asarray(windows).reshape(-1)
+    return (w, np.asarray(cv_r2, dtype=float).reshape(w.size, -1),
+            np.asarray(p, dtype=float).reshape(w.size, -1))
+
+
+def _window_scores(cv):
+    return np.nan_to_num(cv, nan=0.0).mean(axis=1)
+
+
+def _smallest_keeping(w, score, keep):
+    ok = score >= keep * np.max(score)
+    return int(np.min(w[ok])), int(np.flatnonzero(ok & (w == np.min(w[ok])))[0])
+
+
+def _bonferroni(p_row, genes, alpha, m=None):
+    m = int(np.isfinite(p_row).sum()) if m is None else m
+    return sorted(str(g) for g, pv in zip(genes, p_row) if np.isfinite(pv) and pv < alpha / m)
+
+
+@BANK.mutant("choose_window_and_hits", "takes the window with the best mean CV R^2 (no 95 % "
+                                       "rule)",
+             diagnosis="you take the window with the highest mean cross-validated R², but the "
+                       "rule asks for the smallest window that keeps 95 % of it, which offers the "
+                       "models fewer SNPs for the same prediction",
+             section="How wide a window?")
+def decide_best_window(windows, cv_r2, p, genes, alpha=0.05, keep=0.95):
+    w, cv, pv = _evidence(windows, cv_r2, p)
+    i = int(np.argmax(_window_scores(cv)))
+    return int(w[i]), _bonferroni(pv[i], genes, alpha)
+
+
+@BANK.mutant("choose_window_and_hits", "p-hacking: the window where most genes pass Bonferroni",
+             diagnosis="you choose the window by how many genes pass Bonferroni, so the trait is "
+                       "tested at every window and the best result kept, and the threshold no "
+                       "longer holds the false positives at 5 %",
+             section="GWAS in one page")
+def decide_most_hits(windows, cv_r2, p, genes, alpha=0.05, keep=0.95):
+    w, cv, pv = _evidence(windows, cv_r2, p)
+    hits = [_bonferroni(pv[i], genes, alpha) for i in range(w.size)]
+    best = max(range(w.size), key=lambda i: (len(hits[i]), -w[i]))
+    return int(w[best]), hits[best]
+
+
+@BANK.mutant("choose_window_and_hits", "each gene's smallest p-value over all the windows",
+             diagnosis="you keep each gene's smallest p-value over all the windows, so every gene "
+                       "is tested several times and only its best result counts, which Bonferroni "
+                       "over the genes does not correct for",
+             section="GWAS in one page")
+def decide_min_p_over_windows(windows, cv_r2, p, genes, alpha=0.05, keep=0.95):
+    w, cv, pv = _evidence(windows, cv_r2, p)
+    window, _ = _smallest_keeping(w, _window_scores(cv), keep)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns
+        best_p = np.nanmin(pv, axis=0)
+    return window, _bonferroni(best_p, genes, alpha)
+
+
+@BANK.mutant("choose_window_and_hits", "np.nanmean: genes without a model are left out of the "
+                                       "window's score",
+             diagnosis="you average the R² over the genes that have a model only, so a narrow "
+                       "window that leaves genes without any SNP looks better than it is; a gene "
+                       "without a model predicts nothing (R² 0)",
+             section="How wide a window?")
+def decide_nanmean(windows, cv_r2, p, genes, alpha=0.05, keep=0.95):
+    w, cv, pv = _evidence(windows, cv_r2, p)
+    window, i = _smallest_keeping(w, np.nanmean(cv, axis=1), keep)
+    return window, _bonferroni(pv[i], genes, alpha)
+
+
+@BANK.mutant("choose_window_and_hits", "Bonferroni over every gene listed, tested or not",
+             diagnosis="you divide alpha by the number of genes listed, but genes without a "
+                       "p-value were not tested: Bonferroni counts only the tests actually made",
+             section="GWAS in one page")
+def decide_all_genes(windows, cv_r2, p, genes, alpha=0.05, keep=0.95):
+    w, cv, pv = _evidence(windows, cv_r2, p)
+    window, i = _smallest_keeping(w, _window_scores(cv), keep)
+    return window, _bonferroni(pv[i], genes, alpha, m=pv.shape[1])
+
+
+@BANK.mutant("choose_window_and_hits", "no correction: p < alpha",
+             diagnosis="you compare each p-value with alpha itself, with no correction for the "
+                       "number of genes tested, so about 5 % of the null genes pass by chance",
+             section="GWAS in one page")
+def decide_uncorrected(windows, cv_r2, p, genes, alpha=0.05, keep=0.95):
+    w, cv, pv = _evidence(windows, cv_r2, p)
+    window, i = _smallest_keeping(w, _window_scores(cv), keep)
+    return window, _bonferroni(pv[i], genes, alpha, m=1)
+
+
+@BANK.mutant("choose_window_and_hits", "Bonferroni over genes x windows",
+             diagnosis="you correct for every window as well as every gene, but the window was "
+                       "chosen without looking at the trait, so only the genes tested at that "
+                       "window count",
+             section="GWAS in one page")
+def decide_genes_times_windows(windows, cv_r2, p, genes, alpha=0.05, keep=0.95):
+    w, cv, pv = _evidence(windows, cv_r2, p)
+    window, i = _smallest_keeping(w, _window_scores(cv), keep)
+    return window, _bonferroni(pv[i], genes, alpha,
+                               m=w.size * int(np.isfinite(pv[i]).sum()))
+
+
+@BANK.mutant("choose_window_and_hits", "Benjamini-Hochberg (FDR 5 %) instead of Bonferroni",
+             diagnosis="you control the false discovery rate (Benjamini-Hochberg) instead of "
+                       "Bonferroni's alpha over the number of tests, which lets more genes through",
+             section="GWAS in one page")
+def decide_fdr(windows, cv_r2, p, genes, alpha=0.05, keep=0.95):
+    w, cv, pv = _evidence(windows, cv_r2, p)
+    window, i = _smallest_keeping(w, _window_scores(cv), keep)
+    tested = np.flatnonzero(np.isfinite(pv[i]))
+    adjusted = stats.false_discovery_control(pv[i][tested], method="bh")
+    return window, sorted(str(genes[g]) for g, q in zip(tested, adjusted) if q < alpha)
+
+
+@BANK.mutant("choose_window_and_hits", "first qualifying window in the order given (assumes "
+                                       "the windows sorted)",
+             diagnosis="you take the first window that qualifies in the order you were given, "
+                       "but the windows may come in any order: the rule asks for the smallest "
+                       "width",
+             section="Exercise")
+def decide_first_in_order(windows, cv_r2, p, genes, alpha=0.05, keep=0.95):
+    w, cv, pv = _evidence(windows, cv_r2, p)
+    score = _window_scores(cv)
+    i = int(np.flatnonzero(score >= keep * score.max())[0])
+    return int(w[i]), _bonferroni(pv[i], genes, alpha)
+
+
+@BANK.mutant("choose_window_and_hits", "hard-coded 0.95 and 0.05: ignores keep and alpha",
+             diagnosis="you always use 95 % and 0.05 and ignore the keep and alpha you were given",
+             section="Exercise")
+def decide_fixed_keywords(windows, cv_r2, p, genes, alpha=0.05, keep=0.95):
+    w, cv, pv = _evidence(windows, cv_r2, p)
+    window, i = _smallest_keeping(w, _window_scores(cv), 0.95)
+    return window, _bonferroni(pv[i], genes, 0.05)
+
+
+@BANK.mutant("choose_window_and_hits", "genes in the order of the table, not sorted",
+             diagnosis="you list the genes in the order of the table, but the result must be "
+                       "sorted alphabetically",
+             section="Exercise")
+def decide_unsorted(windows, cv_r2, p, genes, alpha=0.05, keep=0.95):
+    w, cv, pv = _evidence(windows, cv_r2, p)
+    window, i = _smallest_keeping(w, _window_scores(cv), keep)
+    m = int(np.isfinite(pv[i]).sum())
+    return window, [str(g) for g, q in zip(genes, pv[i]) if q < alpha / m]
+
+
+@BANK.mutant("choose_window_and_hits", "returns the window's index instead of its width",
+             diagnosis="you return the position of the chosen window in the list instead of its "
+                       "width in base pairs",
+             section="Exercise")
+def decide_index(windows, cv_r2, p, genes, alpha=0.05, keep=0.95):
+    w, cv, pv = _evidence(windows, cv_r2, p)
+    _, i = _smallest_keeping(w, _window_scores(cv), keep)
+    return i, _bonferroni(pv[i], genes, alpha)
+
+
+@BANK.alternative("choose_window_and_hits", "pandas: fillna(0), sort by width, Bonferroni-"
+                                            "adjusted p-values min(p m, 1) < alpha")
+def decide_pandas(windows, cv_r2, p, genes, alpha=0.05, keep=0.95):
+    r2 = pd.DataFrame(np.asarray(cv_r2, dtype=float), index=list(windows), columns=list(genes))
+    pv = pd.DataFrame(np.asarray(p, dtype=float), index=list(windows), columns=list(genes))
+    score = r2.fillna(0.0).mean(axis=1).sort_index()
+    window = score[score / score.max() >= keep].index[0]
+    row = pv.loc[window].dropna()
+    adjusted = (row * len(row)).clip(upper=1.0)
+    return int(window), sorted(adjusted[adjusted < alpha].index)
+
+
+@BANK.alternative("choose_window_and_hits", "plain Python loops, windows visited from the "
+                                            "smallest, float32 evidence")
+def decide_loops(windows, cv_r2, p, genes, alpha=0.05, keep=0.95):
+    cv = np.asarray(cv_r2, dtype=np.float32)
+    scores = []
+    for row in cv:
+        scores.append(sum(float(v) for v in row if v == v) / len(row))
+    best = max(scores)
+    for i in sorted(range(len(windows)), key=lambda i: windows[i]):
+        if scores[i] >= keep * best:
+            break
+    row = [float(v) for v in np.asarray(p)[i]]
+    tested = [v for v in row if not math.isnan(v)]
+    hits = [g for g, v in zip(genes, row) if not math.isnan(v) and v * len(tested) < alpha]
+    return int(windows[i]), sorted(hits)

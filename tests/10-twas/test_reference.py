@@ -189,3 +189,74 @@ def test_mask_and_spredixcan_return_types():
     assert ref.cis_window_mask(np.arange(5) * 1e6, 2e6, 2e6, window=1e6).dtype == np.bool_
     z = ref.spredixcan_z(np.array([1.0, 2.0]), np.array([0.5, 1.0]), np.eye(2))
     assert type(z) is float
+
+
+# ------------------------------------------------------------------ choose_window_and_hits (apply and decide)
+NAN = float("nan")
+GENES = ["SORT1", "APOE", "LPL", "PCSK9"]
+WINDOWS = np.array([500_000, 100_000, 250_000])          # not in order of width
+CV_R2 = np.array([[0.40, 0.30, 0.20, 0.10],              # 500 kb: score 0.25
+                  [0.40, NAN, 0.20, 0.30],               # 100 kb: 0.225 (0.30 if NaN were skipped)
+                  [0.40, 0.30, 0.18, 0.08]])             # 250 kb: 0.24
+P = np.array([[0.003, 0.2, 0.011, 0.5],
+              [0.010, NAN, 1e-9, 1e-9],                  # the trait's smallest p-values
+              [0.015, 0.02, NAN, 1e-4]])
+
+
+def test_choose_window_and_hits_hand_example():
+    before = [a.copy() for a in (WINDOWS, CV_R2, P)]
+    # keep 0.95: bar 0.2375; 100 kb (0.225) misses it, 250 kb (0.24) is the smallest that passes.
+    # three genes tested there: threshold 0.05 / 3 = 0.0167, so SORT1 (0.015) and PCSK9 pass;
+    # dividing by all four genes (0.0125) would lose SORT1
+    window, hits = ref.choose_window_and_hits(WINDOWS, CV_R2, P, GENES)
+    assert type(window) is int and window == 250_000
+    assert type(hits) is list and hits == ["PCSK9", "SORT1"]
+    assert all(type(name) is str for name in hits)
+    # alpha 0.01: threshold 0.0033, PCSK9 alone
+    assert ref.choose_window_and_hits(WINDOWS, CV_R2, P, GENES, alpha=0.01) == (250_000, ["PCSK9"])
+    # keep 0.99: bar 0.2475, only 500 kb; four genes tested, threshold 0.0125: SORT1 and LPL
+    assert ref.choose_window_and_hits(WINDOWS, CV_R2, P, GENES, keep=0.99) \
+        == (500_000, ["LPL", "SORT1"])
+    # keep 0.8: bar 0.2, every window passes; the narrowest, 100 kb, whatever its position.
+    # three genes tested there (APOE has no model), threshold 0.0167: SORT1 (0.010) passes too
+    assert ref.choose_window_and_hits(WINDOWS, CV_R2, P, GENES, keep=0.8) \
+        == (100_000, ["LPL", "PCSK9", "SORT1"])
+    # no gene passes: an empty list
+    assert ref.choose_window_and_hits(WINDOWS, CV_R2, P, GENES, alpha=1e-6) == (250_000, [])
+    for a, b in zip((WINDOWS, CV_R2, P), before):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_choose_window_and_hits_ignores_row_order_and_the_type_of_genes():
+    want = ref.choose_window_and_hits(WINDOWS, CV_R2, P, GENES)
+    for order in ([0, 1, 2], [1, 2, 0], [2, 1, 0]):
+        for genes in (GENES, np.array(GENES), pd.Series(GENES), tuple(GENES)):
+            got = ref.choose_window_and_hits(list(WINDOWS[order]), CV_R2[order].tolist(),
+                                             P[order], genes)
+            assert got == want and all(type(name) is str for name in got[1])
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_choose_window_and_hits_matches_pandas(seed):
+    rng = np.random.default_rng(600 + seed)
+    k, n = int(rng.integers(2, 6)), int(rng.integers(5, 40))
+    windows = rng.choice([50_000, 100_000, 250_000, 500_000, 1_000_000, 2_000_000], size=k,
+                         replace=False)
+    genes = [f"GENE{g:02d}" for g in rng.permutation(n)]
+    cv_r2 = np.clip(rng.beta(1.5, 6, size=(1, n)) * (1 - np.exp(-windows / 3e5))[:, None]
+                    + rng.normal(0, 0.02, size=(k, n)), -0.05, None)
+    cv_r2[rng.random((k, n)) < 0.15] = np.nan
+    p = np.where(np.isnan(cv_r2), np.nan, rng.uniform(0, 1, size=(k, n)) ** 4)
+    p[rng.random((k, n)) < 0.05] = np.nan  # a model that kept no SNP is not tested
+    table = pd.DataFrame({"window": np.repeat(windows, n), "gene": genes * k,
+                          "cv_r2": cv_r2.ravel(), "p": p.ravel()})
+    before = table.copy()
+    for alpha, keep in ((0.05, 0.95), (0.05, 0.8), (0.5, 0.99), (0.2, 1.0)):
+        score = table.fillna({"cv_r2": 0.0}).groupby("window")["cv_r2"].mean()
+        window = int(score[score >= keep * score.max()].index.min())
+        at = table[table["window"] == window]
+        m = at["p"].notna().sum()
+        hits = sorted(at.loc[at["p"] < alpha / m, "gene"])
+        got = ref.choose_window_and_hits(windows, cv_r2, p, genes, alpha=alpha, keep=keep)
+        assert got == (window, hits)
+    pd.testing.assert_frame_equal(table, before)

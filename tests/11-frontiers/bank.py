@@ -563,3 +563,137 @@ def cmp_squareform(a, b):
     x = scipy.stats.rankdata(a[iu])
     y = scipy.stats.rankdata(b[iu])
     return float(np.corrcoef(x, y)[0, 1])
+
+
+# ------------------------------------------------------------------ most_consistent_layer
+# Student-like code calls compare_rdms: while most_consistent_layer is graded, the grader puts
+# the reference's compare_rdms in this module's globals in its place, as it does in a student's
+# namespace (one bug, one penalty).
+def compare_rdms(a, b):
+    return float(scipy.stats.spearmanr(_upper(a), _upper(b))[0])
+
+
+def _pair_rhos(mats):
+    k = len(mats)
+    return {(i, j): compare_rdms(mats[i], mats[j]) for i in range(k) for j in range(i + 1, k)}
+
+
+@BANK.mutant("most_consistent_layer", "compares every network with network 0 only",
+             diagnosis="you compare every network with the first one only, so one unusual "
+                       "network decides for the whole layer; consistency averages every pair of "
+                       "networks",
+             section="Networks that differ only in their seed")
+def layer_first_network_only(rdms):
+    def c(mats):
+        return np.mean([compare_rdms(mats[0], m) for m in mats[1:]])
+    return max(rdms, key=lambda name: c(rdms[name]))
+
+
+@BANK.mutant("most_consistent_layer", "neighbouring networks only (0-1, 1-2, ...)",
+             diagnosis="you compare only neighbouring networks (the first with the second, the "
+                       "second with the third...), but the seeds have no order: every pair of "
+                       "networks counts",
+             section="Networks that differ only in their seed")
+def layer_consecutive_pairs(rdms):
+    def c(mats):
+        return np.mean([compare_rdms(a, b) for a, b in zip(mats[:-1], mats[1:])])
+    return max(rdms, key=lambda name: c(rdms[name]))
+
+
+@BANK.mutant("most_consistent_layer", "the best single pair (max over pairs) instead of the mean",
+             diagnosis="you judge each layer by its best-agreeing pair of networks, so two "
+                       "networks that happen to match outweigh all the others; consistency is "
+                       "the mean over the pairs",
+             section="Networks that differ only in their seed")
+def layer_best_pair(rdms):
+    return max(rdms, key=lambda name: max(_pair_rhos(rdms[name]).values()))
+
+
+@BANK.mutant("most_consistent_layer", "the weakest pair (min over pairs) instead of the mean",
+             diagnosis="you judge each layer by its worst-agreeing pair of networks, so one "
+                       "outlying network decides; consistency is the mean over all the pairs",
+             section="Networks that differ only in their seed")
+def layer_worst_pair(rdms):
+    return max(rdms, key=lambda name: min(_pair_rhos(rdms[name]).values()))
+
+
+@BANK.mutant("most_consistent_layer", "Pearson correlation of the upper triangles",
+             diagnosis="you compare two networks' RDMs with Pearson's correlation of the "
+                       "dissimilarities instead of Spearman's rank correlation, so a monotone "
+                       "rescaling between networks counts as disagreement",
+             section="Representational similarity analysis")
+def layer_pearson(rdms):
+    def c(mats):
+        k = len(mats)
+        return np.mean([np.corrcoef(_upper(mats[i]), _upper(mats[j]))[0, 1]
+                        for i in range(k) for j in range(i + 1, k)])
+    return max(rdms, key=lambda name: c(rdms[name]))
+
+
+@BANK.mutant("most_consistent_layer", "argmin: the layer whose networks agree least",
+             diagnosis="you pick the layer with the smallest mean rho, as if rho were a "
+                       "dissimilarity like the RDM's entries; rho is a similarity, so the most "
+                       "consistent layer has the largest",
+             section="Networks that differ only in their seed")
+def layer_least_consistent(rdms):
+    return min(rdms, key=lambda name: np.mean(list(_pair_rhos(rdms[name]).values())))
+
+
+@BANK.mutant("most_consistent_layer", "returns the position of the layer (np.argmax), not its name",
+             diagnosis="you return the position of the layer in the dict instead of its name, the "
+                       "key that says which layer it is",
+             section="Exercise")
+def layer_index(rdms):
+    means = [np.mean(list(_pair_rhos(mats).values())) for mats in rdms.values()]
+    return int(np.argmax(means))
+
+
+@BANK.mutant("most_consistent_layer", "scales every RDM to a maximum of 1 in place",
+             diagnosis="you rescale the RDMs in place, which changes the arrays the caller passed "
+                       "in; a function must leave its inputs untouched",
+             section="Exercise")
+def layer_rescales_in_place(rdms):
+    for mats in rdms.values():
+        for m in mats:
+            m /= m.max()
+    return max(rdms, key=lambda name: np.mean(list(_pair_rhos(rdms[name]).values())))
+
+
+# ------------------------------------------------------------------ most_consistent_layer: alternatives
+@BANK.alternative("most_consistent_layer",
+                  "ranks of all networks at once (rankdata axis=1), np.corrcoef, np.str_ result")
+def layer_rank_matrix(rdms):
+    names = list(rdms)
+    means = []
+    for name in names:
+        upper = np.stack([_upper(m) for m in rdms[name]])
+        rho = np.corrcoef(scipy.stats.rankdata(upper, axis=1))
+        means.append(rho[np.triu_indices(len(upper), 1)].mean())
+    return np.array(names)[int(np.argmax(means))]
+
+
+@BANK.alternative("most_consistent_layer",
+                  "mean of the whole k x k matrix, self-comparisons included: the same ranking, "
+                  "since every layer has the same k networks")
+def layer_full_matrix(rdms):
+    best, best_value = None, None
+    for name, mats in rdms.items():
+        value = np.mean([[compare_rdms(a, b) for b in mats] for a in mats])
+        if best_value is None or value > best_value:
+            best, best_value = name, value
+    return best
+
+
+@BANK.alternative("most_consistent_layer",
+                  "itertools.combinations, ranks by scipy, float32 torch correlation")
+def layer_torch32(rdms):
+    import itertools
+
+    def rho(a, b):
+        r = torch.tensor(np.stack([scipy.stats.rankdata(_upper(a)),
+                                   scipy.stats.rankdata(_upper(b))]), dtype=torch.float32)
+        return torch.corrcoef(r)[0, 1].item()
+
+    scores = {name: sum(rho(a, b) for a, b in itertools.combinations(mats, 2))
+              / (len(mats) * (len(mats) - 1) / 2) for name, mats in rdms.items()}
+    return sorted(scores, key=lambda name: -scores[name])[0]

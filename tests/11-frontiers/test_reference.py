@@ -173,3 +173,67 @@ def test_correlation_rdm_of_integer_spike_counts_matches_pdist():
     oracle = scipy.spatial.distance.squareform(
         scipy.spatial.distance.pdist(counts.astype(float), "correlation"))
     np.testing.assert_allclose(ref.correlation_rdm(counts), oracle, **TOL)
+
+
+# ------------------------------------------------------------------ most_consistent_layer (apply and decide)
+def _rdm_from_upper(upper, n):
+    m = np.zeros((n, n))
+    m[np.triu_indices(n, 1)] = upper
+    return m + m.T
+
+
+def test_most_consistent_layer_every_pair_counts_by_hand():
+    n = 12
+    x = np.random.default_rng(30).uniform(0.2, 1.8, size=n * (n - 1) // 2)
+    same, flipped = _rdm_from_upper(x, n), _rdm_from_upper(2 - x, n)  # rho(same, flipped) = -1
+    rdms = {
+        # {0, 1, 2} agree, {3, 4} have the reversed order: 3 + 1 pairs at +1, 6 pairs at -1,
+        # c = -0.2 (the pairs with network 0 alone: 0; neighbouring networks: 0.5)
+        "two groups": [same, same, same, flipped, flipped],
+        # network 0 is the odd one out: 6 pairs at +1, 4 pairs at -1, c = 0.2 (the pairs with
+        # network 0 alone: -1; neighbouring networks: 0.5)
+        "outlier": [flipped, same, same, same, same],
+    }
+    assert ref.most_consistent_layer(rdms) == "outlier"
+    # the same order of dissimilarities on other scales: rho = 1 for every pair, c = 1
+    rescaled = [_rdm_from_upper(x ** p, n) for p in (0.5, 1, 2, 3, 4)]
+    assert ref.most_consistent_layer({**rdms, "rescaled": rescaled}) == "rescaled"
+    assert ref.most_consistent_layer({"rescaled": rescaled, **rdms}) == "rescaled"
+
+
+def test_most_consistent_layer_ties_go_to_the_first_layer_and_nothing_is_modified():
+    rng = np.random.default_rng(31)
+    mats = [ref.correlation_rdm(rng.normal(size=(8, 5))) for _ in range(3)]
+    twin = [m.copy() for m in mats]  # the same RDMs: exactly the same consistency
+    before = [m.copy() for m in mats]
+    assert ref.most_consistent_layer({"early": mats, "late": twin}) == "early"
+    assert ref.most_consistent_layer({"late": twin, "early": mats}) == "late"
+    # k = 2: a single pair; the layer's name is returned as it is, even when it is not a str
+    iu = np.triu_indices(8, 1)
+    close, unrelated = [mats[0], mats[0] + 0.1 * mats[1]], [mats[0], mats[2]]
+    rho_close = scipy.stats.spearmanr(close[0][iu], close[1][iu]).statistic
+    rho_unrelated = scipy.stats.spearmanr(unrelated[0][iu], unrelated[1][iu]).statistic
+    assert rho_close > rho_unrelated + 0.1
+    assert ref.most_consistent_layer({7: unrelated, 3: close}) == 3
+    for m, b in zip(mats, before):
+        np.testing.assert_array_equal(m, b)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_most_consistent_layer_matches_spearmanr_over_all_pairs(seed):
+    rng = np.random.default_rng(700 + seed)
+    n, k = int(rng.integers(6, 20)), int(rng.integers(2, 7))
+    stimuli = rng.normal(size=(n, 10))
+    rdms = {}
+    for layer in range(int(rng.integers(2, 6))):
+        noise = rng.uniform(0.1, 3.0)
+        rdms[f"layer {layer}"] = [ref.correlation_rdm(stimuli @ rng.normal(size=(10, 15))
+                                                      + noise * rng.normal(size=(n, 15)))
+                                  for _ in range(k)]
+    iu = np.triu_indices(n, 1)
+    consistency = {name: np.mean([scipy.stats.spearmanr(mats[i][iu], mats[j][iu]).statistic
+                                  for i in range(k) for j in range(k) if i < j])
+                   for name, mats in rdms.items()}
+    ranked = sorted(consistency.values())
+    assert ranked[-1] - ranked[-2] > 1e-9  # a clear winner, so rounding cannot decide
+    assert ref.most_consistent_layer(rdms) == max(consistency, key=consistency.get)
