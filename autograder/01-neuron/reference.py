@@ -89,3 +89,31 @@ def xor_network():
     W2 = np.array([1.0, -1.0])
     b2 = -0.5
     return W1, b1, W2, b2
+
+
+def separability_verdict(X, errors, margin):
+    """Read a perceptron's training run: is the data set (X, with the run's targets) linearly
+    separable? ``errors`` is the list of mistakes per epoch of a run started at w = 0, b = 0
+    (as :func:`train_perceptron` returns it); ``margin`` is the smallest margin gamma > 0 that
+    would count as a separation. Returns one of three strings, decided in this order:
+
+    * ``"separable"`` if some epoch had no mistake: its weights classify every sample
+      correctly, a separating line found (a proof, whatever the margin);
+    * ``"not separable"`` if the run made more than (R / gamma)^2 mistakes in all,
+      sum(errors) > R^2 / gamma^2, with R^2 = max_i ||x_i||^2 + 1 the largest squared length of
+      an augmented input x' = (x, 1). By the perceptron convergence theorem (Novikoff) a
+      perceptron started at zero makes at most (R / gamma)^2 mistakes on data separable with
+      margin gamma, so no separation with a margin of at least gamma exists;
+    * ``"undecided"`` otherwise (exactly (R / gamma)^2 mistakes is still allowed): the run was
+      too short to tell.
+
+    Neither the learning rate nor the order of the samples enters the bound.
+    """
+    X = np.asarray(X, dtype=float)
+    counts = [int(e) for e in errors]
+    if any(e == 0 for e in counts):
+        return "separable"
+    R2 = float(np.max(np.sum(X ** 2, axis=1))) + 1.0
+    if sum(counts) > R2 / float(margin) ** 2:
+        return "not separable"
+    return "undecided"

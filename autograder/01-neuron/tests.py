@@ -4,13 +4,26 @@ Each test gets (student, ref, rng): the student's function, the reference module
 generator. Every test checks returned values against the reference (or, for xor_network, against
 the XOR truth table), so no test gives points to a function that returns nonsense. Inputs are
 passed as copies, except in the dedicated "does not modify" tests.
+
+``separability_verdict`` (apply and decide) gets perceptron runs, mostly real runs of the
+reference ``train_perceptron`` on seeded data (separable clouds, overlapping clouds, XOR, the
+chapter's biopsies with feature pairs and run lengths the notebook does not use), with margins
+chosen so that each rule of the verdict (an error-free epoch, the bound (R / gamma)^2 with the
+constant input in R, its exact value still allowed) decides a known answer. The written answer
+``written_separability_verdict`` is graded by hand against the rubric in the solution notebook.
+
+Points (one per behaviour): step 5, neuron 5, perceptron_update 6, train_perceptron 8,
+xor_network 3, separability_verdict 6; written answer 2 (by hand).
 """
+from functools import lru_cache
+
 import numpy as np
 
 from autograder.engine.testing import (Failure, Suite, describe, expect, expect_close, expect_equal,
                                 expect_shape, expect_unchanged, in_sandbox, to_array, to_float)
 
 SUITE = Suite("01-neuron")
+SUITE.written("written_separability_verdict", 2)
 
 BINARY_INPUTS = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
 XOR_TARGETS = np.array([0.0, 1.0, 1.0, 0.0])
@@ -432,3 +445,149 @@ def computes_xor_on_the_four_inputs(student, ref, rng):
         raise Failure(f"xor_network: the weights do not fit together: {exc}") from None
     expect_equal(out.ravel(), XOR_TARGETS, "xor_network (step(step(X @ W1 + b1) @ W2 + b2))",
                  "X = [[0, 0], [0, 1], [1, 0], [1, 1]], expected XOR = [0, 1, 1, 0]")
+
+
+# ------------------------------------------------------------------ separability_verdict
+# Apply and decide: from a perceptron's run (its mistakes per epoch) and the inputs X, is the
+# data set linearly separable? Each test's margins are chosen from the run's own total of
+# mistakes, so that the answer is known and far from any rounding (except in the test of the
+# exact bound, where all the numbers are exact in floating point).
+VERDICTS = ("separable", "not separable", "undecided")
+
+
+def _overlapping(rng, n, d, shift):
+    """Two Gaussian clouds of n // 2 points each, centres `shift` apart: they overlap."""
+    X = rng.normal(size=(n, d))
+    t = (np.arange(n) % 2).astype(float)
+    X[t == 1, 0] += shift
+    order = rng.permutation(n)
+    return X[order], t[order]
+
+
+def _R2(X):
+    return float(np.max(np.sum(np.asarray(X, dtype=float) ** 2, axis=1))) + 1.0
+
+
+def _verdict(student, ref, X, errors, margin, situation):
+    errors = [int(e) for e in errors]
+    given = f"X {describe(X)}, errors of a {len(errors)}-epoch run ({situation})"
+    got = student(X.copy(), list(errors), float(margin))
+    expected = ref.separability_verdict(X, errors, margin)
+    expect(isinstance(got, str), "separability_verdict",
+           f"returned {type(got).__name__}; expected one of the strings "
+           + ", ".join(repr(v) for v in VERDICTS), given)
+    expect(got == expected, "separability_verdict",
+           f"returned {got!r}, expected {expected!r}", given)
+
+
+@SUITE.test("separability_verdict", points=1,
+            hint="an epoch without a single mistake is a proof: its weights classify every "
+                 "sample correctly, so answer 'separable' whatever the margin and the bound say "
+                 "(check for it first)")
+def separable_when_an_epoch_has_no_mistakes(student, ref, rng):
+    cases = [(BINARY_INPUTS, AND_TARGETS, 1.0, "the AND gate, lr = 1")]
+    for n, d in ((40, 2), (80, 3), (60, 5)):
+        X, t = _separable(rng, n, d, margin=float(rng.uniform(0.02, 0.2)))
+        cases.append((X, t, float(rng.uniform(0.05, 1.0)), "linearly separable data"))
+    for X, t, lr, situation in cases:
+        _, _, errors = ref.train_perceptron(X, t, lr=lr, epochs=1000)
+        assert errors[-1] == 0
+        total = sum(errors)
+        # a margin so large that the run made more mistakes than its bound allows: the data
+        # are separable, only with a smaller margin, and the error-free epoch proves it
+        too_large = np.sqrt(_R2(X) / (total - 0.5)) if total > 1 else 2.0 * np.sqrt(_R2(X))
+        for margin in (float(rng.uniform(1e-3, 1e-2)), too_large):
+            _verdict(student, ref, X, errors, margin, situation)
+
+
+@SUITE.test("separability_verdict", points=1,
+            hint="without an error-free epoch, answer 'not separable' only when the run made "
+                 "MORE mistakes in all (the sum over the epochs, not the number of epochs) than "
+                 "the theorem allows, (R / gamma)^2")
+def not_separable_when_the_mistakes_exceed_the_bound(student, ref, rng):
+    runs = [(BINARY_INPUTS, XOR_TARGETS, 0.5, 40, "XOR")]
+    for n, d in ((60, 2), (100, 3)):
+        X, t = _overlapping(rng, n, d, shift=float(rng.uniform(0.5, 1.5)))
+        runs.append((X, t, 0.1, int(rng.integers(30, 60)), "two overlapping clouds"))
+    for X, t, lr, epochs, situation in runs:
+        _, _, errors = ref.train_perceptron(X, t, lr=lr, epochs=epochs)
+        assert min(errors) > 0
+        total, R2 = sum(errors), _R2(X)
+        # a bound between the number of epochs and the number of mistakes (about 3/4 of it)
+        bound = max(len(errors) + 1.5, 0.75 * total)
+        assert bound < total
+        _verdict(student, ref, X, errors, np.sqrt(R2 / bound), situation)
+
+
+@SUITE.test("separability_verdict", points=1,
+            hint="a run without an error-free epoch proves nothing by itself: if it made at most "
+                 "(R / gamma)^2 mistakes (R / gamma squared, a large number for a small margin), "
+                 "it may simply be too short; answer 'undecided'")
+def undecided_when_the_run_is_too_short(student, ref, rng):
+    for n, d, epochs in ((60, 2, 5), (120, 4, 12), (40, 3, 25)):
+        X, t = _overlapping(rng, n, d, shift=float(rng.uniform(0.5, 1.5)))
+        _, _, errors = ref.train_perceptron(X, t, lr=0.1, epochs=epochs)
+        total, R2 = sum(errors), _R2(X)
+        # (R / gamma)^2 about twice the mistakes made, while R / gamma is far below them
+        margin = np.sqrt(R2 / (2.0 * total))
+        assert np.sqrt(R2) / margin < total < R2 / margin ** 2
+        _verdict(student, ref, X, errors, margin, "two overlapping clouds, a short run")
+
+
+@SUITE.test("separability_verdict", points=1,
+            hint="R is measured on the augmented inputs x' = (x, 1): R^2 is the LARGEST "
+                 "squared length ||x||^2 over the samples, plus 1 for the constant input of the "
+                 "bias")
+def measures_R_on_the_augmented_inputs(student, ref, rng):
+    for n, d, scale in ((50, 2, 1.0), (80, 3, 0.4), (60, 2, 0.25)):
+        X, t = _overlapping(rng, n, d, shift=1.0)
+        X = scale * X
+        _, _, errors = ref.train_perceptron(X, t, lr=0.1, epochs=int(rng.integers(20, 40)))
+        total = sum(errors)
+        largest = _R2(X) - 1.0
+        # (largest + 1) / gamma^2 lies above the mistakes made, largest / gamma^2 below them
+        margin = np.sqrt((largest + 0.5) / total)
+        _verdict(student, ref, X, errors, margin, "two overlapping clouds")
+
+
+@SUITE.test("separability_verdict", points=1,
+            hint="the theorem allows AT MOST (R / gamma)^2 mistakes: exactly that many is still "
+                 "possible on separable data (use >, not >=)")
+def exactly_the_bound_is_still_allowed(student, ref, rng):
+    # the largest input has ||x||^2 = 3, so R^2 = 4, and gamma = 0.5: the bound is exactly 16
+    X = np.vstack([rng.uniform(-0.5, 0.5, size=(int(rng.integers(6, 12)), 3)),
+                   [[1.0, -1.0, 1.0]]])[::-1]
+    for errors in ([5, 4, 4, 3], [6, 5, 5, 1], [2] * 8, [3, 3, 3, 3, 3, 2]):
+        _verdict(student, ref, X, errors, 0.5, "a run of exactly or one more than "
+                                               "(R / gamma)^2 mistakes")
+
+
+@lru_cache(maxsize=None)
+def _biopsies(features):
+    from sklearn.datasets import load_breast_cancer
+
+    data = load_breast_cancer()
+    cols = [list(data.feature_names).index(f) for f in features]
+    X = data.data[:, cols]
+    X = (X - X.mean(axis=0)) / X.std(axis=0)
+    return X, (data.target == 0).astype(float)
+
+
+@lru_cache(maxsize=None)
+def _biopsy_run(ref, features, epochs):
+    X, t = _biopsies(features)
+    return tuple(ref.train_perceptron(X, t, lr=0.1, epochs=epochs)[2])
+
+
+@SUITE.test("separability_verdict", points=1,
+            hint="on the biopsies, the same three rules: no error-free epoch, so compare the "
+                 "total of all mistakes with (R / gamma)^2, R^2 = largest ||x||^2 + 1")
+def reads_runs_on_the_biopsies(student, ref, rng):
+    pairs = (("mean radius", "mean texture"), ("worst perimeter", "worst smoothness"),
+             ("mean concave points", "worst texture"))
+    for features in pairs:
+        X, t = _biopsies(features)
+        for epochs, margin in ((8, 0.05), (60, 0.1), (120, 0.2)):
+            errors = list(_biopsy_run(ref, features, epochs))
+            _verdict(student, ref, X, errors, margin,
+                     f"the biopsies, features {features[0]!r} and {features[1]!r}")

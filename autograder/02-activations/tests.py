@@ -7,15 +7,27 @@ returns nonsense. The tests are kinds of the test library (``same_as_reference``
 function is checked for in-place changes of its inputs, so the "does not modify" tests are calls
 on fresh inputs whose values must match too.
 
+``stuck_units`` (apply and decide) gets the pre-activations of a layer, shape (examples,
+units), and must name the units that pass almost no learning signal back: dead ReLUs and
+saturated sigmoid or tanh units (slope below 5 % of the activation's largest on every
+example). Its inputs are built column by column, each column on a known side of the rule and
+far from its threshold (none within 10 % of it in |z|), plus the breast-cancer biopsies through
+random layers with seeds the notebook does not use. The written answer ``written_stuck_units``
+is graded by hand against the rubric in the solution notebook.
+
 Points per function (one per behaviour): sigmoid 5, sigmoid_grad 5, tanh_grad 5, relu 4,
-relu_grad 4, leaky_relu 6, softmax 5, log_softmax 6.
+relu_grad 4, leaky_relu 6, softmax 5, log_softmax 6, stuck_units 6; written answer 2 (by hand).
 """
+from functools import lru_cache
+
 import numpy as np
 
-from autograder.engine.testing import (Suite, describe, expect, expect_close, extreme_inputs,
-                                       numerically_stable, same_as_reference)
+from autograder.engine.testing import (Failure, Suite, describe, expect, expect_close,
+                                       extreme_inputs, numerically_stable, same_as_reference,
+                                       to_array)
 
 SUITE = Suite("02-activations")
+SUITE.written("written_stuck_units", 2)
 
 # inputs of several shapes, including a 0-d array (a single number stored as an array)
 _SHAPES = ((), (7,), (2, 3, 4))
@@ -316,3 +328,199 @@ def shift_invariant_and_normalised(student, ref, rng):
             hint=_INTEGER_HINT + "; `out -= ...` into an integer array fails")
 def integer_inputs(student, ref, rng):
     _check_integers(student, ref.log_softmax, "log_softmax", rng)
+
+
+# ================================================================== stuck_units
+# Apply and decide: which units of a layer can no longer learn. A unit (a column of Z) is stuck
+# when its slope is below 5 % of the activation's largest slope on every example: |z| > 4.357
+# for the sigmoid, |z| > 2.178 for tanh, z <= 0 for the ReLU. Each constructed column lies on a
+# known side of that rule, with every |z| at least 10 % away from the threshold, and the columns
+# that are not stuck are built to look stuck to one plausible wrong rule (the mean, a majority
+# of examples, an absolute slope of 0.05, the output instead of the slope).
+_EDGE = {"sigmoid": 4.357, "tanh": 2.178}
+
+
+def _column(rng, n, lo, hi, signs="mixed"):
+    """n pre-activations with |z| in [lo, hi]: of both signs, all positive or all negative."""
+    size = rng.uniform(lo, hi, size=n)
+    if signs == "mixed":
+        sign = rng.permutation(np.resize([1.0, -1.0], n))
+    else:
+        sign = np.full(n, 1.0 if signs == "positive" else -1.0)
+    return sign * size
+
+
+def _with_few(rng, column, lo, hi):
+    """column with 1 or 2 examples (at most 5 % of them) moved to |z| in [lo, hi]."""
+    column = column.copy()
+    rows = rng.choice(column.size, size=int(rng.integers(1, 3)), replace=False)
+    column[rows] = np.sign(column[rows]) * rng.uniform(lo, hi, size=rows.size)
+    return column
+
+
+def _layer(rng, columns):
+    """Stack (stuck?, column) pairs in a random order: Z and the indices of its stuck columns."""
+    order = rng.permutation(len(columns))
+    Z = np.column_stack([columns[j][1] for j in order])
+    return Z, [i for i, j in enumerate(order) if columns[j][0]]
+
+
+def _saturating_columns(rng, activation, n):
+    edge = _EDGE[activation]
+    far = (1.3 * edge, 3.0 * edge)
+    cols = [(True, _column(rng, n, *far)),                  # high on some examples, low on others
+            (True, _column(rng, n, *far, signs="positive")),
+            (True, _column(rng, n, *far, signs="negative")),
+            (True, _column(rng, n, 1.1 * edge, 1.25 * edge)),           # just past the edge
+            (False, _with_few(rng, _column(rng, n, *far), 0.0, 0.5 * edge)),  # 1-2 examples live
+            (False, _column(rng, n, 0.0, 0.8 * edge)),                  # mostly in the middle
+            (False, _column(rng, n, 0.0, 3.0, signs="positive"))]
+    if activation == "sigmoid":
+        # slope above 5 % of 1/4 but below 0.05, output below 0.05 or above 0.95
+        cols += [(False, _column(rng, n, 3.2, 0.9 * edge)),
+                 (False, _column(rng, n, 3.2, 0.9 * edge, signs="negative"))]
+    else:
+        # slope below 5 % of 1 but above 5 % of 1/4 (the sigmoid's largest slope)
+        cols += [(True, _column(rng, n, 1.1 * edge, 2.7)),
+                 (True, _column(rng, n, 1.1 * edge, 2.7, signs="positive")),
+                 # |tanh| above 0.95 on every example, but the slope still above 5 %
+                 (False, _column(rng, n, 1.9, 0.9 * edge))]
+    return cols
+
+
+def _relu_columns(rng, n):
+    negative = lambda: -rng.uniform(0.05, 4.0, size=n)
+    with_zeros = negative()
+    with_zeros[rng.choice(n, size=n // 4, replace=False)] = 0.0
+    one_positive = negative()
+    one_positive[rng.integers(n)] = rng.uniform(0.01, 0.5)
+    few_positive = -rng.uniform(2.0, 5.0, size=n)
+    few_positive[rng.choice(n, size=2, replace=False)] = rng.uniform(1.0, 3.0, size=2)
+    return [(True, negative()), (True, np.zeros(n)), (True, with_zeros),
+            (False, one_positive),                          # live on one example only
+            (False, few_positive),                          # negative on average
+            (False, rng.normal(0.0, 1.0, size=n)),
+            (False, rng.uniform(0.1, 3.0, size=n))]
+
+
+def _indices(got, given, n_units):
+    """The student's answer as a sorted list of distinct ints, or a Failure that says why."""
+    if np.asarray(got).dtype == bool and np.asarray(got).size:
+        raise Failure(f"stuck_units with {given}: returned a True/False mask; expected the "
+                      "indices of the stuck units (column numbers)")
+    arr = to_array(got, "stuck_units").ravel()
+    expect(np.all(np.isfinite(arr)) and np.all(arr == np.round(arr)), "stuck_units",
+           "returned values that are not whole numbers; expected column indices", given)
+    expect(np.all((arr >= 0) & (arr < n_units)), "stuck_units",
+           f"returned indices outside 0 .. {n_units - 1} (the units are the columns, counted "
+           "from 0)", given)
+    return sorted({int(v) for v in arr})
+
+
+def _judge(student, ref, Z, activation, situation):
+    given = (f"Z {describe(Z)}, activation={activation!r}"
+             + (f" ({situation})" if situation else ""))
+    got = _indices(student(Z.copy(), activation), given, Z.shape[1])
+    expected = [int(j) for j in ref.stuck_units(Z, activation)]
+    expect(got == expected, "stuck_units",
+           f"named {len(got)} stuck units, expected {len(expected)}"
+           + ("" if len(got) != len(expected) else " (not the same ones)"), given)
+    return got
+
+
+@SUITE.test("stuck_units", points=1,
+            hint="a ReLU unit is dead when it outputs 0 on EVERY example: z <= 0 for every row "
+                 "of its column (the slope at exactly 0 is 0); one positive example keeps it "
+                 "alive")
+def relu_units_that_never_fire_are_dead(student, ref, rng):
+    for n in (40, 25):
+        Z, _ = _layer(rng, _relu_columns(rng, n))
+        _judge(student, ref, Z, "relu", "ReLU units, some never positive")
+
+
+@SUITE.test("stuck_units", points=1,
+            hint="compare each slope with 5 % of the sigmoid's largest slope, 1/4, not with 0.05; "
+                 "judge the slope on every example, not the output or the mean input")
+def sigmoid_units_saturated_on_every_example(student, ref, rng):
+    for n in (40, 60):
+        Z, _ = _layer(rng, _saturating_columns(rng, "sigmoid", n))
+        _judge(student, ref, Z, "sigmoid", "sigmoid units, some saturated on both sides")
+
+
+@SUITE.test("stuck_units", points=1,
+            hint="tanh's largest slope is 1 (at z = 0), four times the sigmoid's; use tanh's own "
+                 "derivative, and judge the slope, not how close tanh(z) is to -1 or 1")
+def tanh_units_saturated_on_every_example(student, ref, rng):
+    for n in (40, 60):
+        Z, _ = _layer(rng, _saturating_columns(rng, "tanh", n))
+        _judge(student, ref, Z, "tanh", "tanh units, some saturated on both sides")
+
+
+@SUITE.test("stuck_units", points=1,
+            hint="the rows of Z are the examples and the columns the units: a unit is stuck "
+                 "when its whole column is, and the answer is the column numbers counted from "
+                 "0, in increasing order (an empty array when no unit is stuck)")
+def returns_the_stuck_columns_in_order(student, ref, rng):
+    cases = [("relu", _layer(rng, _relu_columns(rng, 6))[0], "6 examples of 7 units"),
+             ("tanh", _layer(rng, _saturating_columns(rng, "tanh", 8))[0],
+              "8 examples of 10 units"),
+             ("sigmoid", rng.normal(0.0, 1.0, size=(30, 12)), "no unit stuck"),
+             ("relu", -rng.uniform(0.1, 2.0, size=(20, 9)), "every unit dead")]
+    for activation, Z, situation in cases:
+        given = f"Z {describe(Z)}, activation={activation!r} ({situation})"
+        got = student(Z.copy(), activation)
+        arr = to_array(got, "stuck_units").ravel() if np.asarray(got).dtype != bool else None
+        _judge(student, ref, Z, activation, situation)
+        expect(arr is not None and np.all(np.diff(arr) > 0), "stuck_units",
+               "the indices are not in increasing order without repeats", given)
+
+
+def _biopsy_layer(standardise, width, seed, shift):
+    """Pre-activations (569 biopsies, width units) of a random layer on the breast-cancer
+    measurements, raw or standardised, with weights ~ N(0, 1/30) and biases shifted by shift."""
+    from sklearn.datasets import load_breast_cancer
+
+    X = load_breast_cancer().data
+    if standardise:
+        X = (X - X.mean(0)) / X.std(0)
+    gen = np.random.default_rng(seed)
+    W = gen.normal(0.0, 1.0, size=(30, width)) / np.sqrt(30)
+    return X @ W + gen.normal(shift, 0.1, size=width)
+
+
+@lru_cache(maxsize=None)
+def _biopsy_cases():
+    """(activation, Z, situation) on the biopsies, each unit at least 1 % away from the rule's
+    threshold in slope (a unit closer to it is left out), so that float32 cannot flip it."""
+    cases = []
+    for activation, standardise, shift, seed in (("sigmoid", False, 0.0, 2021),
+                                                 ("tanh", False, 0.0, 2022),
+                                                 ("sigmoid", True, -3.5, 2023),
+                                                 ("relu", True, -3.0, 2024),
+                                                 ("relu", False, 0.0, 2025)):
+        Z = _biopsy_layer(standardise, 120, seed, shift)
+        if activation == "relu":
+            keep = np.abs(Z).min(axis=0) > 1e-3
+        else:
+            keep = np.abs(np.abs(Z).min(axis=0) - _EDGE[activation]) > 0.01
+        cases.append((activation, Z[:, keep], ("standardised" if standardise else "raw")
+                      + f" biopsy measurements, biases shifted by {shift:g}"))
+    return cases
+
+
+@SUITE.test("stuck_units", points=1,
+            hint="on real pre-activations every part of the rule matters: the activation's own "
+                 "slope, 5 % of its largest slope, and every example of a unit's column")
+def breast_cancer_biopsies_through_random_layers(student, ref, rng):
+    for activation, Z, situation in _biopsy_cases():
+        _judge(student, ref, Z, activation, situation)
+
+
+@SUITE.test("stuck_units", points=1,
+            hint="only read Z: compute the slopes as a new array instead of changing the "
+                 "caller's array")
+def does_not_modify_its_input(student, ref, rng):
+    for activation, columns in (("sigmoid", _saturating_columns(rng, "sigmoid", 20)),
+                                ("relu", _relu_columns(rng, 20))):
+        Z, _ = _layer(rng, columns)
+        _judge(student, ref, Z, activation, "")

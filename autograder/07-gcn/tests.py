@@ -16,7 +16,13 @@ seeded generator. Every test checks returned values, and inputs are passed as co
   global random states (torch, numpy, random) where the student's code runs to other values.
 
 Points: normalize_adjacency 6, gcn_layer 4, GCN 7, graph_readout 7, smiles_to_graph 5,
-karate_club_predictions 6.
+karate_club_predictions 6, graph_helps 6 (41 graded automatically), and the written answer
+written_graph_choice 2, graded by hand against the rubric in the solution notebook (43 in all).
+
+The decision of section 7 (graph_helps) is graded on paired accuracies built here with an exact
+mean gain and standard error (see _paired), and on the accuracies of the reference GCN and of
+the same network without the graph on a simulated protein network the notebook does not use
+(_PPI_WEAK, _PPI_STRONG).
 """
 import os
 import time
@@ -28,7 +34,7 @@ from rdkit import Chem, RDConfig, rdBase
 
 from autograder.engine.testing import (Failure, Suite, describe, expect, expect_close, expect_shape,
                                 expect_unchanged, make, n_trainable, parameters, set_parameters,
-                                same_as_reference, to_array, once_per_student)
+                                same_as_reference, to_array, once_per_student, type_name)
 
 SUITE = Suite("07-gcn")
 
@@ -649,3 +655,150 @@ def fast_and_accurate(student, ref, rng):
            f"training took {seconds:.0f} s, more than the {TIME_LIMIT:.0f} s allowed", given)
     expect(acc >= 0.85, "karate_club_predictions",
            f"accuracy against the real split is {acc:.2f}, below the 0.85 target", given)
+
+
+# ------------------------------------------------------------------ graph_helps
+# Evidence: paired held-out accuracies of a GCN and of the same network without the graph
+# (an MLP on the node features, A_hat = I), r runs each, run j of both with the same seed. The
+# synthetic cases are built with an exact mean gain and an exact standard error of the paired
+# gains, so every case lies clearly on one side of both bars (margin and 2 se) and of the bar a
+# plausible wrong rule would use instead.
+DECIDE = "graph_helps"
+SUITE.written("written_graph_choice", 2)
+MARGIN = 0.02  # the default margin: two percentage points of accuracy
+
+
+def _paired(rng, gain, se, r=6, level=None, split_sd=0.0, mlp_sd=0.0):
+    """(acc_gcn, acc_mlp) of r paired runs with mean(acc_gcn - acc_mlp) = gain exactly and
+    sd(differences, ddof=1) / sqrt(r) = se exactly. ``split_sd``: a difficulty shared by both
+    models in a run (it cancels in the differences); ``mlp_sd``: the MLP's own spread."""
+    level = rng.uniform(0.6, 0.7) if level is None else level
+    z = rng.normal(size=r)
+    z = (z - z.mean()) / z.std(ddof=1)
+    diff = gain + se * np.sqrt(r) * z
+    shared = (np.clip(rng.normal(0.0, split_sd, size=r), -2.5 * split_sd, 2.5 * split_sd)
+              if split_sd else np.zeros(r))
+    mlp = level + shared + (rng.normal(0.0, mlp_sd, size=r) if mlp_sd else 0.0)
+    return mlp + diff, mlp
+
+
+def _helps_given(acc_gcn, what):
+    return f"{np.size(acc_gcn)} paired runs, {what}"
+
+
+def _is_boolean(value):
+    return isinstance(value, (bool, np.bool_)) or (np.ndim(value) == 0 and
+                                                   np.asarray(value).dtype == bool)
+
+
+def _decide_helps(student, ref, acc_gcn, acc_mlp, given, **kw):
+    """Call the student's function on copies and compare its answer with the reference's."""
+    out = student(acc_gcn.copy(), acc_mlp.copy(), **kw)
+    if not _is_boolean(out):
+        raise Failure(f"{DECIDE} should return True or False, got {type_name(out)} "
+                      f"({given})")
+    want = ref.graph_helps(acc_gcn, acc_mlp, **kw)
+    expect(bool(out) == want, DECIDE,
+           f"answered {bool(out)}, expected {want}", given)
+    return out
+
+
+@SUITE.test(DECIDE, points=1,
+            hint="compute the paired gains acc_gcn - acc_mlp, their mean and its standard error "
+                 "sd / sqrt(r); answer True only when the mean gain reaches the margin and twice "
+                 "its standard error, False when the GCN is no better or worse")
+def clear_gains_and_clear_losses(student, ref, rng):
+    for gain, truth in ((rng.uniform(0.10, 0.2), "a large steady gain"),
+                        (rng.uniform(-0.004, 0.004), "no gain"),
+                        (-rng.uniform(0.05, 0.2), "the GCN worse than the MLP")):
+        acc_gcn, acc_mlp = _paired(rng, gain, rng.uniform(0.003, 0.006))
+        _decide_helps(student, ref, acc_gcn, acc_mlp, _helps_given(acc_gcn, truth))
+
+
+@SUITE.test(DECIDE, points=1,
+            hint="a gain can be real and still too small to matter: compare the mean gain with the "
+                 "margin you are given, in accuracy units (0.02 = two percentage points, not 2 % "
+                 "of the MLP's accuracy)")
+def a_steady_gain_below_the_margin_is_not_enough(student, ref, rng):
+    acc_gcn, acc_mlp = _paired(rng, MARGIN * rng.uniform(0.3, 0.7), 0.001)
+    _decide_helps(student, ref, acc_gcn, acc_mlp,
+                  _helps_given(acc_gcn, "a small gain, the same in every run"))
+    acc_gcn, acc_mlp = _paired(rng, rng.uniform(0.06, 0.08), 0.004)
+    _decide_helps(student, ref, acc_gcn, acc_mlp, _helps_given(acc_gcn, "margin=0.1"),
+                  margin=0.1)
+    acc_gcn, acc_mlp = _paired(rng, rng.uniform(0.035, 0.045), 0.003, level=rng.uniform(0.5, 0.55))
+    _decide_helps(student, ref, acc_gcn, acc_mlp, _helps_given(acc_gcn, "margin=0.05"),
+                  margin=0.05)
+    acc_gcn, acc_mlp = _paired(rng, rng.uniform(0.012, 0.015), 0.002)
+    _decide_helps(student, ref, acc_gcn, acc_mlp, _helps_given(acc_gcn, "margin=0.01"),
+                  margin=0.01)
+
+
+@SUITE.test(DECIDE, points=1,
+            hint="a mean gain above the margin is not evidence when the gains swing from run to "
+                 "run: it must also be at least 2 standard errors, 2 * sd(gains, ddof=1) / "
+                 "sqrt(r), or the next seeds could erase it")
+def a_noisy_gain_within_the_seed_to_seed_spread(student, ref, rng):
+    for r in (5, 8):
+        gain = rng.uniform(0.03, 0.05)
+        se = gain / rng.uniform(1.3, 1.7)  # gain between 1.3 and 1.7 standard errors
+        acc_gcn, acc_mlp = _paired(rng, gain, se, r=r, level=rng.uniform(0.55, 0.62))
+        _decide_helps(student, ref, acc_gcn, acc_mlp,
+                      _helps_given(acc_gcn, "a mean gain above the margin, very different runs"))
+    gain = rng.uniform(0.04, 0.06)
+    acc_gcn, acc_mlp = _paired(rng, gain, gain / rng.uniform(2.3, 2.8), r=6, level=0.65)
+    _decide_helps(student, ref, acc_gcn, acc_mlp,
+                  _helps_given(acc_gcn, "a mean gain above the margin and 2 standard errors"))
+
+
+@SUITE.test(DECIDE, points=1,
+            hint="run j of both models shares its seed and its labelled nodes, so compare them run "
+                 "by run: the noise that matters is the spread of the differences, not of each "
+                 "model's accuracies (a hard split is hard for both)")
+def paired_runs_share_the_difficulty_of_their_split(student, ref, rng):
+    for _ in range(2):
+        acc_gcn, acc_mlp = _paired(rng, rng.uniform(0.04, 0.06), rng.uniform(0.004, 0.008),
+                                   r=6, level=rng.uniform(0.6, 0.65), split_sd=0.08)
+        _decide_helps(student, ref, acc_gcn, acc_mlp,
+                      _helps_given(acc_gcn, "a steady gain on splits of very different "
+                                            "difficulty"))
+
+
+@SUITE.test(DECIDE, points=1,
+            hint="judge the mean gain over all runs: neither the best run of each model nor the "
+                 "number of runs the GCN wins is the evidence the rule asks for")
+def the_mean_gain_not_the_best_run_nor_a_vote(student, ref, rng):
+    r = 6
+    mlp = rng.uniform(0.6, 0.7) + rng.normal(0.0, 0.005, size=r)
+    diff = np.array([0.01, 0.01, 0.01, 0.06, 0.07, 0.07]) + rng.uniform(-0.002, 0.002, r)
+    diff = rng.permutation(diff)  # mean about 0.038 above 2 se (about 0.026); 3 wins of 6 by 0.02
+    _decide_helps(student, ref, mlp + diff, mlp,
+                  _helps_given(mlp, "a gain carried by a third of the runs"))
+    mlp = rng.uniform(0.6, 0.7) + rng.normal(0.0, 0.01, size=r)
+    gcn = mlp + rng.uniform(-0.01, 0.0, size=r)
+    gcn[rng.integers(r)] = mlp.max() + rng.uniform(0.05, 0.08)  # one lucky seed
+    _decide_helps(student, ref, gcn, mlp, _helps_given(gcn, "one lucky GCN run"))
+
+
+# Held-out accuracy on the 108 unannotated proteins of a simulated PPI network (the chapter's
+# stochastic block model: 4 modules of 30 proteins, 20 features, network seed 7, which the
+# notebook does not use), 3 annotated proteins per module chosen with seeds 0..7; the reference
+# GCN(20, 16, 4) (dropout 0.5, Adam lr 0.01, weight decay 5e-4, 200 epochs) with the graph's
+# A_hat, and the same network with A_hat = I (an MLP on the features), same seed per run.
+# Chapter parameters (p_in 0.15, p_out 0.012, signal 0.6): gain 0.282, se 0.016 -> True.
+# Strong features (signal 1.5): gain -0.014, se 0.002 -> False.
+_PPI_WEAK = (np.array([0.9722, 0.9815, 0.9537, 0.9815, 0.9722, 0.9907, 0.9352, 0.9630]),
+             np.array([0.7500, 0.7407, 0.6296, 0.7593, 0.6759, 0.6852, 0.6111, 0.6389]))
+_PPI_STRONG = (np.array([0.9907, 0.9815, 0.9815, 0.9722, 0.9907, 0.9907, 0.9907, 0.9907]),
+               np.ones(8))
+PPI_GIVEN = ("the held-out accuracies of a GCN and of an MLP on the features, 8 seeds, on a "
+             "simulated protein network you have not seen")
+
+
+@SUITE.test(DECIDE, points=1,
+            hint="the whole rule on the chapter's kind of data: paired gains, their mean and "
+                 "standard error, both bars; return one plain True or False, not an array or "
+                 "a string")
+def the_chapter_protein_networks(student, ref, rng):
+    _decide_helps(student, ref, *_PPI_WEAK, PPI_GIVEN + " (weak features)")
+    _decide_helps(student, ref, *_PPI_STRONG, PPI_GIVEN + " (strong features)")

@@ -453,6 +453,8 @@ def plot_times(seconds: list[float], name: str) -> str:
 
 CSS = """
 :root{color-scheme:light}
+pre.rubric{white-space:pre-wrap;overflow-wrap:anywhere;background:#f6f6f6;padding:.6rem .8rem;
+ font-size:.9rem}
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;
  max-width:60rem;margin:0 auto;padding:1rem 1rem 3rem;color:#1b1b1b;line-height:1.45;
  background:#fff}

@@ -530,3 +530,115 @@ def xor_nand_or():
 @BANK.alternative("xor_network", "x1 AND NOT x2, x2 AND NOT x1, as lists")
 def xor_two_and_not():
     return [[2.0, -2.0], [-2.0, 2.0]], [-1.0, -1.0], [1.0, 1.0], -1.0
+
+
+# ------------------------------------------------------------------ separability_verdict
+def _verdict(X, errors, margin, *, bound_first=False, no_bound=False, raw_R=False,
+             not_squared=False, epochs=False, ties=False, mean_R=False):
+    X = np.asarray(X, dtype=float)
+    counts = [int(e) for e in errors]
+    lengths = np.sum(X ** 2, axis=1) + (0.0 if raw_R else 1.0)
+    R2 = float(np.mean(lengths) if mean_R else np.max(lengths))
+    bound = np.sqrt(R2) / margin if not_squared else R2 / margin ** 2
+    used = len(counts) if epochs else sum(counts)
+    beyond = used >= bound if ties else used > bound
+    if bound_first and beyond:
+        return "not separable"
+    if 0 in counts:
+        return "separable"
+    if no_bound or beyond:
+        return "not separable"
+    return "undecided"
+
+
+@BANK.mutant("separability_verdict", "no error-free epoch means not separable (no bound)",
+             diagnosis="you read a run that never reached an error-free epoch as proof that "
+                       "no line exists, but a short run proves nothing: only more mistakes "
+                       "than the convergence theorem allows rule a separation out",
+             section="The rule traced on AND")
+def verdict_no_bound(X, errors, margin):
+    return _verdict(X, errors, margin, no_bound=True)
+
+
+@BANK.mutant("separability_verdict", "checks the bound before the error-free epoch",
+             diagnosis="you let the bound overrule an error-free epoch, but an epoch without "
+                       "mistakes is a separating line found: the data are separable, only with "
+                       "a smaller margin than the one you assumed",
+             section="The rule traced on AND")
+def verdict_bound_first(X, errors, margin):
+    return _verdict(X, errors, margin, bound_first=True)
+
+
+@BANK.mutant("separability_verdict", "R from the raw inputs, without the constant input 1",
+             diagnosis="you measure R on the inputs themselves, but the theorem is stated for "
+                       "the augmented inputs (x, 1) that carry the bias: R^2 is the largest "
+                       "||x||^2 plus 1",
+             section="The rule traced on AND")
+def verdict_raw_R(X, errors, margin):
+    return _verdict(X, errors, margin, raw_R=True)
+
+
+@BANK.mutant("separability_verdict", "bound R / gamma instead of (R / gamma)^2",
+             diagnosis="you forget the square in the convergence theorem: a perceptron may "
+                       "make up to (R / gamma)^2 mistakes, a much larger number than R / gamma",
+             section="The rule traced on AND")
+def verdict_not_squared(X, errors, margin):
+    return _verdict(X, errors, margin, not_squared=True)
+
+
+@BANK.mutant("separability_verdict", "compares the number of epochs with the bound",
+             diagnosis="you compare the number of epochs with the bound, but the theorem "
+                       "counts mistakes (updates): add up the mistakes of all the epochs",
+             section="The rule traced on AND")
+def verdict_epochs(X, errors, margin):
+    return _verdict(X, errors, margin, epochs=True)
+
+
+@BANK.mutant("separability_verdict", ">= instead of >: exactly (R / gamma)^2 mistakes rules out",
+             diagnosis="you rule a separation out when the run made exactly (R / gamma)^2 "
+                       "mistakes, but the theorem allows at most that many: only more rule "
+                       "it out",
+             section="The rule traced on AND")
+def verdict_ties(X, errors, margin):
+    return _verdict(X, errors, margin, ties=True)
+
+
+@BANK.mutant("separability_verdict", "R^2 from the mean squared length, not the largest",
+             diagnosis="you take an average length of the inputs for R, but the theorem needs "
+                       "the largest one: every augmented input must be no longer than R",
+             section="The rule traced on AND")
+def verdict_mean_R(X, errors, margin):
+    return _verdict(X, errors, margin, mean_R=True)
+
+
+@BANK.alternative("separability_verdict", "multiplies instead of dividing, with norms")
+def verdict_norms(X, errors, margin):
+    X = np.asarray(X, dtype=float)
+    augmented = np.hstack([X, np.ones((len(X), 1))])
+    R = np.linalg.norm(augmented, axis=1).max()
+    if min(errors) == 0:
+        return "separable"
+    return "not separable" if np.sum(errors) * margin ** 2 > R ** 2 else "undecided"
+
+
+@BANK.alternative("separability_verdict", "plain Python loops, last epoch checked for 0")
+def verdict_loops(X, errors, margin):
+    if errors[-1] == 0:   # train_perceptron stops right after the first error-free epoch
+        return "separable"
+    R2 = max(sum(float(v) ** 2 for v in row) for row in np.asarray(X).tolist()) + 1
+    total = 0
+    for e in errors:
+        total += e
+    if total > R2 / (margin * margin):
+        return "not separable"
+    return "undecided"
+
+
+@BANK.alternative("separability_verdict", "torch tensors for the inputs and the counts")
+def verdict_torch(X, errors, margin):
+    X = torch.as_tensor(np.asarray(X, dtype=float))
+    counts = torch.as_tensor(list(errors))
+    if bool((counts == 0).any()):
+        return "separable"
+    R2 = float((X ** 2).sum(dim=1).max()) + 1.0
+    return "not separable" if float(counts.sum()) > R2 / margin ** 2 else "undecided"

@@ -189,3 +189,56 @@ def test_integer_inputs_give_the_float_results():
         assert b_i == b_f and e_i == e_f
         assert isinstance(e_i, list) and all(type(e) is int for e in e_i)
         assert isinstance(b_i, float)
+
+
+# ------------------------------------------------------------------ separability_verdict (apply and decide)
+def test_separability_verdict_hand_examples():
+    # XOR: R^2 = 2 + 1 = 3, gamma = 0.5: at most 3 / 0.25 = 12 mistakes on separable data
+    assert ref.separability_verdict(BINARY, [2] * 5, 0.5) == "undecided"
+    assert ref.separability_verdict(BINARY, [2] * 6, 0.5) == "undecided"     # exactly 12
+    assert ref.separability_verdict(BINARY, [2] * 6 + [1], 0.5) == "not separable"
+    # an error-free epoch wins over the bound: separable, with a smaller margin than assumed
+    assert ref.separability_verdict(BINARY, [2, 3, 3, 2, 1, 0], 0.9) == "separable"
+    # one sample of length 5: R^2 = 26 counts the constant input of the bias
+    X = np.array([[3.0, 4.0]])
+    assert ref.separability_verdict(X, [13, 12], 1.0) == "undecided"
+    assert ref.separability_verdict(X, [13, 14], 1.0) == "not separable"
+    before = X.copy()
+    ref.separability_verdict(X, np.array([13, 14]), 1.0)
+    np.testing.assert_array_equal(X, before)
+
+
+def _widest_margin(X, t):
+    """The largest margin gamma of a unit augmented vector u' (as in the chapter), by SLSQP."""
+    from scipy.optimize import minimize
+
+    Xa, signs = np.hstack([X, np.ones((len(X), 1))]), 2 * t - 1
+    widest = minimize(lambda v: v @ v, x0=np.zeros(Xa.shape[1]), jac=lambda v: 2 * v,
+                      method="SLSQP",
+                      constraints={"type": "ineq", "fun": lambda v: signs * (Xa @ v) - 1,
+                                   "jac": lambda v: signs[:, None] * Xa})
+    assert widest.success
+    return 1 / np.linalg.norm(widest.x)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_separability_verdict_never_rules_out_a_true_margin(seed):
+    # Novikoff's theorem as an oracle: on data separable with the widest margin gamma*, no
+    # prefix of a perceptron run (any lr, any order) exceeds (R / gamma)^2 for gamma <= gamma*,
+    # so the verdict is never "not separable"; the complete run ends "separable".
+    rng = np.random.default_rng(300 + seed)
+    X, t = _separable(300 + seed, n=40, d=2, margin=0.05)
+    gamma_star = _widest_margin(X, t)
+    order = rng.permutation(len(X))
+    _, _, errors = ref.train_perceptron(X[order], t[order], lr=float(rng.uniform(0.01, 2)),
+                                        epochs=5000)
+    assert errors[-1] == 0
+    R2 = np.max(np.sum(X ** 2, axis=1)) + 1
+    assert sum(errors) <= R2 / gamma_star ** 2
+    for gamma in (gamma_star, 0.5 * gamma_star):
+        for k in range(1, len(errors)):
+            assert ref.separability_verdict(X, errors[:k], gamma) == "undecided"
+        assert ref.separability_verdict(X, errors, gamma) == "separable"
+    # XOR has no separating line: long enough runs are "not separable" for any margin
+    _, _, xor_errors = ref.train_perceptron(BINARY, np.array([0, 1, 1, 0]), lr=0.1, epochs=200)
+    assert ref.separability_verdict(BINARY, xor_errors, 0.1) == "not separable"

@@ -506,3 +506,138 @@ def softmax_scipy(z, axis=-1):
 @BANK.alternative("sigmoid", "scipy.special.expit")
 def sigmoid_scipy(z):
     return scipy.special.expit(z)
+
+
+# ------------------------------------------------------------------ stuck_units
+def _slopes(Z, activation):
+    """The activation's slope at every entry of Z, divided by its largest slope."""
+    Z = np.asarray(Z, dtype=float)
+    if activation == "relu":
+        return (Z > 0).astype(float)
+    if activation == "tanh":
+        return 1.0 - np.tanh(Z) ** 2
+    s = scipy.special.expit(Z)
+    return s * (1.0 - s) / 0.25
+
+
+@BANK.mutant("stuck_units", "ReLU dead only where z < 0: columns with exact zeros count as alive",
+             diagnosis="you call a ReLU unit alive where its input is exactly 0, but its output "
+                       "and slope are 0 there too: dead means z <= 0 on every example",
+             section="ReLU and leaky ReLU")
+def stuck_strict_negative(Z, activation):
+    Z = np.asarray(Z, dtype=float)
+    if activation == "relu":
+        return np.flatnonzero(np.all(Z < 0, axis=0))
+    return np.flatnonzero(np.all(_slopes(Z, activation) < 0.05, axis=0))
+
+
+@BANK.mutant("stuck_units", "judges each unit at its mean pre-activation",
+             diagnosis="you judge a unit by its average input, but a unit can be flat on both "
+                       "sides, or live on a few examples, whatever its mean: look at every example",
+             section="Derivatives and saturation")
+def stuck_mean_input(Z, activation):
+    mean = np.asarray(Z, dtype=float).mean(axis=0, keepdims=True)
+    return np.flatnonzero(_slopes(mean, activation)[0] < 0.05)
+
+
+@BANK.mutant("stuck_units", "stuck on at least 95 % of the examples instead of on all of them",
+             diagnosis="you call a unit stuck when it is flat on most examples, but a unit that "
+                       "still passes a signal on a few examples keeps learning from them",
+             section="ReLU and leaky ReLU")
+def stuck_on_most_examples(Z, activation):
+    return np.flatnonzero(np.mean(_slopes(Z, activation) < 0.05, axis=0) >= 0.95)
+
+
+@BANK.mutant("stuck_units", "absolute slope threshold 0.05, not 5 % of the largest slope",
+             diagnosis="you compare the sigmoid's slope with 0.05, but its largest slope is only "
+                       "1/4: the threshold is 5 % of the activation's own largest slope",
+             section="Derivatives and saturation")
+def stuck_absolute_threshold(Z, activation):
+    slopes = _slopes(Z, activation) * (0.25 if activation == "sigmoid" else 1.0)
+    return np.flatnonzero(np.all(slopes < 0.05, axis=0))
+
+
+@BANK.mutant("stuck_units", "tanh's slope compared with 5 % of the sigmoid's largest slope",
+             diagnosis="you use the sigmoid's largest slope, 1/4, for tanh too, but tanh's "
+                       "slope reaches 1 at z = 0, four times more",
+             section="tanh: a centred sigmoid")
+def stuck_tanh_quarter(Z, activation):
+    limit = 0.05 * (0.25 if activation == "tanh" else 1.0)
+    return np.flatnonzero(np.all(_slopes(Z, activation) < limit, axis=0))
+
+
+@BANK.mutant("stuck_units", "saturation judged from the output (within 0.05 of its limits)",
+             diagnosis="you call a unit saturated when its output is close to its limits, but "
+                       "the rule is about the slope, which is still above 5 % there",
+             section="Derivatives and saturation")
+def stuck_by_output(Z, activation):
+    Z = np.asarray(Z, dtype=float)
+    if activation == "relu":
+        return np.flatnonzero(np.all(Z <= 0, axis=0))
+    out = scipy.special.expit(Z) if activation == "sigmoid" else (np.tanh(Z) + 1) / 2
+    return np.flatnonzero(np.all((out < 0.05) | (out > 0.95), axis=0))
+
+
+@BANK.mutant("stuck_units", "a unit counted stuck if it is flat on any example",
+             diagnosis="you call a unit stuck when it is flat on some example, but it still "
+                       "learns from the others: stuck means flat on every example",
+             section="ReLU and leaky ReLU")
+def stuck_on_any_example(Z, activation):
+    return np.flatnonzero(np.any(_slopes(Z, activation) < 0.05, axis=0))
+
+
+@BANK.mutant("stuck_units", "reduces over the wrong axis: judges the examples (rows), not units",
+             diagnosis="you judge the rows of Z, but the rows are the examples and the columns "
+                       "the units",
+             section="Exercise")
+def stuck_rows(Z, activation):
+    return np.flatnonzero(np.all(_slopes(Z, activation) < 0.05, axis=1))
+
+
+@BANK.mutant("stuck_units", "returns the True/False mask instead of the indices",
+             diagnosis="you return a True/False mask over the units, but the answer is the "
+                       "list of the stuck units' column numbers",
+             section="Exercise")
+def stuck_mask(Z, activation):
+    return np.all(_slopes(Z, activation) < 0.05, axis=0)
+
+
+@BANK.mutant("stuck_units", "column numbers counted from 1",
+             diagnosis="you count the units from 1, but Python and the answer count the columns "
+                       "from 0",
+             section="Exercise")
+def stuck_one_based(Z, activation):
+    return np.flatnonzero(np.all(_slopes(Z, activation) < 0.05, axis=0)) + 1
+
+
+@BANK.alternative("stuck_units", "the rule solved for |z|: fixed thresholds on min |z|")
+def stuck_thresholds(Z, activation):
+    Z = np.asarray(Z, dtype=float)
+    if activation == "relu":
+        return np.flatnonzero(Z.max(axis=0) <= 0)
+    if activation == "sigmoid":   # s (1 - s) = 0.0125  <=>  |z| = log((1 - s) / s)
+        s = (1 - np.sqrt(1 - 0.05)) / 2
+        edge = np.log((1 - s) / s)
+    else:                         # 1 - tanh(z)^2 = 0.05  <=>  |z| = artanh(sqrt(0.95))
+        edge = np.arctanh(np.sqrt(0.95))
+    return np.flatnonzero(np.abs(Z).min(axis=0) > edge)
+
+
+@BANK.alternative("stuck_units", "torch autograd slopes in float32, returned as a list")
+def stuck_autograd(Z, activation):
+    fn = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu}[activation]
+    t = torch.tensor(np.asarray(Z), dtype=torch.float32, requires_grad=True)
+    fn(t).sum().backward()
+    largest = 0.25 if activation == "sigmoid" else 1.0
+    stuck = (t.grad < 0.05 * largest).all(dim=0)
+    return [j for j in range(stuck.shape[0]) if bool(stuck[j])]
+
+
+@BANK.alternative("stuck_units", "plain Python loops, column by column")
+def stuck_loops(Z, activation):
+    import math
+    rows = [list(map(float, row)) for row in Z]
+    slope = {"sigmoid": lambda z: 4 * math.exp(-abs(z)) / (1 + math.exp(-abs(z))) ** 2,
+             "tanh": lambda z: 1 - math.tanh(z) ** 2,
+             "relu": lambda z: 1.0 if z > 0 else 0.0}[activation]
+    return [j for j in range(len(rows[0])) if all(slope(row[j]) < 0.05 for row in rows)]

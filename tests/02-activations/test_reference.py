@@ -174,3 +174,54 @@ def test_integer_inputs_give_the_values_of_the_float_oracle(name):
         out = getattr(ref, name)(z.copy())
         assert out.dtype.kind == "f" and out.shape == z.shape
         np.testing.assert_allclose(out, ORACLE_LARGE[name](z.astype(float)), **TOL)
+
+
+# ------------------------------------------------------------------ stuck_units
+@pytest.mark.parametrize("activation,fn,largest", [("sigmoid", torch.sigmoid, 0.25),
+                                                   ("tanh", torch.tanh, 1.0),
+                                                   ("relu", torch.relu, 1.0)])
+def test_stuck_units_matches_autograd_slopes(activation, fn, largest):
+    """Oracle: torch.autograd's slopes, below 5 % of the largest on every example (row)."""
+    gen = np.random.default_rng(7)
+    Z = gen.normal(0.0, 1.0, size=(50, 40)) * gen.uniform(0.5, 8.0, size=40) \
+        + gen.normal(0.0, 6.0, size=40)
+    Z[:, :3] = 0.0 if activation == "relu" else Z[:, :3]      # ReLU units at exactly 0: dead
+    slopes = _autograd(fn, Z)
+    expected = np.flatnonzero((slopes < 0.05 * largest).all(axis=0))
+    out = ref.stuck_units(Z, activation)
+    assert 0 < len(expected) < Z.shape[1]
+    np.testing.assert_array_equal(out, expected)
+    assert out.dtype.kind == "i"
+
+
+@pytest.mark.parametrize("activation,edge", [("sigmoid", 4.3567), ("tanh", 2.1783)])
+def test_stuck_units_saturate_beyond_the_solved_threshold(activation, edge):
+    """Oracle: the rule solved for |z| (sigmoid'(z) = 0.0125, tanh'(z) = 0.05, from scipy's
+    expit and numpy's tanh), on columns whose smallest |z| sits just inside or outside it."""
+    fn = scipy.special.expit if activation == "sigmoid" else np.tanh
+    slope = (lambda z: fn(z) * (1 - fn(z))) if activation == "sigmoid" else (lambda z: 1 - fn(z) ** 2)
+    limit = 0.05 * (0.25 if activation == "sigmoid" else 1.0)
+    assert slope(edge - 1e-3) > limit > slope(edge + 1e-3)
+    gen = np.random.default_rng(8)
+    smallest = edge + np.array([-0.5, -0.01, 0.01, 0.5, 3.0])
+    Z = gen.choice([-1.0, 1.0], size=(30, 5)) * (smallest + gen.uniform(0, 5, size=(30, 5)))
+    Z[gen.integers(30, size=5), np.arange(5)] = smallest * gen.choice([-1.0, 1.0], size=5)
+    np.testing.assert_array_equal(ref.stuck_units(Z, activation), [2, 3, 4])
+
+
+def test_stuck_units_relu_is_the_chapter_dead_unit_count():
+    """Oracle: the chapter's definition of a dead ReLU, torch.relu's maximum over all biopsies
+    exactly 0, on a random layer of the breast-cancer data with shifted biases."""
+    from sklearn.datasets import load_breast_cancer
+
+    X = load_breast_cancer().data
+    X = (X - X.mean(0)) / X.std(0)
+    gen = np.random.default_rng(3)
+    Z = X @ gen.normal(0, 1 / np.sqrt(30), size=(30, 200)) + gen.normal(-3, 0.1, size=200)
+    H = torch.relu(torch.tensor(Z))
+    dead = np.flatnonzero((H.max(dim=0).values == 0).numpy())
+    assert 20 < len(dead) < 180
+    np.testing.assert_array_equal(ref.stuck_units(Z, "relu"), dead)
+    Z_before = Z.copy()
+    ref.stuck_units(Z, "sigmoid")
+    np.testing.assert_array_equal(Z, Z_before)

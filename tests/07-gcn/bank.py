@@ -561,3 +561,108 @@ def karate_label_propagation(seed=0):
         f = A_hat @ f
         f[0], f[33] = -1.0, 1.0
     return (f > 0).astype(int)
+
+
+# ------------------------------------------------------------------ graph_helps
+_PPI = "Protein–protein interaction networks (simulated)"
+
+
+def _gains(acc_gcn, acc_mlp):
+    d = np.asarray(acc_gcn, dtype=float).reshape(-1) - np.asarray(acc_mlp, dtype=float).reshape(-1)
+    return d.mean(), d.std(ddof=1) / np.sqrt(d.size)
+
+
+@BANK.mutant("graph_helps", "ignores the margin: any gain above 2 standard errors",
+             diagnosis="you call any gain that beats the noise a help, but the rule also asks the "
+                       "gain to reach the margin: a real but tiny gain does not pay for a graph "
+                       "you must build and trust",
+             section=_PPI)
+def helps_no_margin(acc_gcn, acc_mlp, margin=0.02):
+    gain, se = _gains(acc_gcn, acc_mlp)
+    return bool(gain > 0 and gain >= 2 * se)
+
+
+@BANK.mutant("graph_helps", "ignores the seed-to-seed noise: mean gain >= margin only",
+             diagnosis="you compare the mean gain with the margin only, but a gain that swings "
+                       "from seed to seed may vanish with the next seeds: it must also reach "
+                       "twice its standard error",
+             section=_PPI)
+def helps_no_noise(acc_gcn, acc_mlp, margin=0.02):
+    gain, _ = _gains(acc_gcn, acc_mlp)
+    return bool(gain >= margin)
+
+
+@BANK.mutant("graph_helps", "one standard error instead of two",
+             diagnosis="you accept a gain of one standard error, but the rule asks for two: a "
+                       "gain of one standard error often arises from noise alone",
+             section="Exercise")
+def helps_one_se(acc_gcn, acc_mlp, margin=0.02):
+    gain, se = _gains(acc_gcn, acc_mlp)
+    return bool(gain >= margin and gain >= se)
+
+
+@BANK.mutant("graph_helps", "unpaired standard error sqrt(var(gcn)/r + var(mlp)/r)",
+             diagnosis="you treat the two models' runs as independent, but run j of both shares "
+                       "its seed and its labelled nodes: the noise is the spread of the paired "
+                       "differences, in which the difficulty of a split cancels",
+             section=_PPI)
+def helps_unpaired(acc_gcn, acc_mlp, margin=0.02):
+    a, b = np.asarray(acc_gcn, dtype=float), np.asarray(acc_mlp, dtype=float)
+    gain = a.mean() - b.mean()
+    se = np.sqrt(a.var(ddof=1) / a.size + b.var(ddof=1) / b.size)
+    return bool(gain >= margin and gain >= 2 * se)
+
+
+@BANK.mutant("graph_helps", "compares the best run of each model",
+             diagnosis="you compare the best run of each model, but one lucky seed is not "
+                       "evidence: compare the mean of the paired gains over all the runs",
+             section=_PPI)
+def helps_best_run(acc_gcn, acc_mlp, margin=0.02):
+    return bool(np.max(acc_gcn) - np.max(acc_mlp) >= margin)
+
+
+@BANK.mutant("graph_helps", "majority vote: the GCN wins by the margin in more than half the runs",
+             diagnosis="you count the runs the GCN wins, but the rule judges the mean gain and "
+                       "its standard error: a gain can be carried by some splits and still be "
+                       "clear",
+             section="Exercise")
+def helps_vote(acc_gcn, acc_mlp, margin=0.02):
+    d = np.asarray(acc_gcn, dtype=float) - np.asarray(acc_mlp, dtype=float)
+    return bool(np.sum(d >= margin) > d.size / 2)
+
+
+@BANK.mutant("graph_helps", "relative margin: mean(gcn) / mean(mlp) - 1 >= margin",
+             diagnosis="you read the margin as a fraction of the MLP's accuracy, but it is in "
+                       "accuracy units: 0.02 means two percentage points",
+             section="Exercise")
+def helps_relative(acc_gcn, acc_mlp, margin=0.02):
+    gain, se = _gains(acc_gcn, acc_mlp)
+    return bool(np.mean(acc_gcn) / np.mean(acc_mlp) - 1 >= margin and gain >= 2 * se)
+
+
+@BANK.mutant("graph_helps", "hard-coded margin 0.02",
+             diagnosis="you always use a margin of 0.02 and ignore the margin you were given",
+             section="Exercise")
+def helps_fixed_margin(acc_gcn, acc_mlp, margin=0.02):
+    gain, se = _gains(acc_gcn, acc_mlp)
+    return bool(gain >= 0.02 and gain >= 2 * se)
+
+
+@BANK.alternative("graph_helps", "variance of the difference from the covariance, "
+                                 "var(a) + var(b) - 2 cov(a, b)")
+def helps_covariance(acc_gcn, acc_mlp, margin=0.02):
+    c = np.cov(np.asarray(acc_gcn, dtype=float), np.asarray(acc_mlp, dtype=float))
+    r = len(acc_gcn)
+    gain = float(np.mean(acc_gcn) - np.mean(acc_mlp))
+    se = np.sqrt(max(c[0, 0] + c[1, 1] - 2 * c[0, 1], 0.0) / r)
+    return np.bool_(gain >= margin and gain >= 2 * se)
+
+
+@BANK.alternative("graph_helps", "plain Python with the statistics module, float32 inputs")
+def helps_statistics(acc_gcn, acc_mlp, margin=0.02):
+    import statistics
+
+    d = [float(a) - float(b) for a, b in zip(np.asarray(acc_gcn, dtype=np.float32),
+                                             np.asarray(acc_mlp, dtype=np.float32))]
+    gain = statistics.fmean(d)
+    return gain >= margin and gain >= 2 * statistics.stdev(d) / len(d) ** 0.5

@@ -243,3 +243,48 @@ def test_karate_club_predictions_ignore_the_global_random_state():
         runs.append(ref.karate_club_predictions(0))
     for run in runs[1:]:
         np.testing.assert_array_equal(run, runs[0])
+
+
+# ------------------------------------------------------------------ graph_helps
+def test_graph_helps_hand_computed_cases():
+    gcn, mlp = np.array([0.80, 0.72, 0.85, 0.77]), np.array([0.76, 0.66, 0.80, 0.72])
+    assert ref.graph_helps(gcn, mlp) is True  # gains 0.04 0.06 0.05 0.05: mean 0.05, se 0.0041
+    assert ref.graph_helps(gcn, mlp, margin=0.1) is False
+    assert ref.graph_helps(mlp, gcn) is False
+    assert ref.graph_helps([0.80, 0.70, 0.90], [0.70, 0.75, 0.80]) is False  # mean 0.05, se 0.05
+    assert ref.graph_helps([0.71, 0.72, 0.70], [0.70, 0.71, 0.69]) is False  # 0.01 < margin
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_graph_helps_matches_scipy_paired_t_statistic(seed):
+    """gain >= 2 se  <=>  the paired t statistic (scipy.stats.ttest_rel) >= 2, for a positive gain."""
+    from scipy import stats
+
+    rng = np.random.default_rng(seed)
+    for _ in range(200):
+        r = int(rng.integers(3, 10))
+        mlp = rng.uniform(0.5, 0.8, size=r)
+        gcn = mlp + rng.normal(rng.uniform(-0.02, 0.08), rng.uniform(0.005, 0.06), size=r)
+        margin = float(rng.choice([0.01, 0.02, 0.05]))
+        t = stats.ttest_rel(gcn, mlp).statistic
+        gain = float(np.mean(gcn - mlp))
+        if abs(t - 2) < 1e-9 or abs(gain - margin) < 1e-12:
+            continue
+        assert ref.graph_helps(gcn, mlp, margin) == bool(gain >= margin and t >= 2)
+
+
+def test_graph_helps_is_paired_and_leaves_its_inputs():
+    rng = np.random.default_rng(3)
+    shared = rng.normal(0.0, 0.1, size=6)  # split difficulty shared by both models
+    mlp = 0.65 + shared
+    gcn = mlp + 0.05 + rng.normal(0.0, 0.005, size=6)
+    assert stats_unpaired_t(gcn, mlp) < 2  # unpaired, the gain would drown in the spread
+    before = gcn.copy(), mlp.copy()
+    assert ref.graph_helps(gcn, mlp) is True
+    assert np.array_equal(gcn, before[0]) and np.array_equal(mlp, before[1])
+
+
+def stats_unpaired_t(a, b):
+    from scipy import stats
+
+    return stats.ttest_ind(a, b).statistic
