@@ -231,7 +231,8 @@ def hardened(tmp_path_factory):
     # --- honest work in an unusual form, and late work
     import nbformat
 
-    v3 = nbformat.writes(nbformat.convert(nbformat.from_dict(_solution()), 3), version=3)
+    v3 = nbformat.writes(nbformat.convert(nbformat.reads(json.dumps(_solution()), as_version=4),
+                                          3), version=3)
     (sub / "nbformat3" / CH).mkdir(parents=True)
     (sub / "nbformat3" / CH / f"{CH}.ipynb").write_text(v3)
     d = sub / "late" / CH
